@@ -1,0 +1,434 @@
+"""The `cop` command: click verbs, wiring only.
+
+Exit codes: 0 success, 1 a user error (bad config, unknown id) with a one-line message naming
+what to fix, 2 usage. Every listing verb takes --json and then prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from mailer import __version__
+from mailer.config import Config, load_config
+from mailer.errors import ConfigError, MailerError, StoreError
+from mailer.meetings import expand
+
+log = logging.getLogger("mailer")
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"cop: {message}", err=True)
+    sys.exit(code)
+
+
+def _config_path(ctx: click.Context) -> Path:
+    return Path(ctx.obj["config"])
+
+
+def _load(ctx: click.Context) -> Config:
+    path = _config_path(ctx)
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"{path.name} has {len(exc.problems)} problem(s); run `cop check` after fixing")
+
+
+def _open_store(config: Config, read_only: bool = True) -> Any:
+    from mailer.edges.store import Store
+
+    try:
+        return Store(config.service.data_dir, read_only=read_only)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+def _now(value: str | None, config: Config | None = None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--now {value!r} is not an ISO date-time; write e.g. 2026-12-04T14:00:00+07:00",
+              2)
+    if moment.tzinfo is None:
+        zone = config.service.timezone if config else UTC
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command lines
+
+
+def _emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", type=click.Path(dir_okay=False),
+              default=lambda: os.environ.get("COP_CONFIG", "cop.toml"),
+              show_default="./cop.toml or $COP_CONFIG", help="The configuration file.")
+@click.version_option(__version__, prog_name="cop")
+@click.pass_context
+def main(ctx: click.Context, config: str) -> None:
+    """CoP Mailer: run a community of practice by email, from one cop.toml."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+# --- check -------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--now", "now_text", help="Show next meetings as of this ISO date-time.")
+@click.pass_context
+def check(ctx: click.Context, now_text: str | None) -> None:
+    """Validate cop.toml; list every problem with its line, or summarize it."""
+    path = _config_path(ctx)
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
+        sys.exit(1)
+    now = _now(now_text, config)
+    click.echo(f"{path}: OK")
+    click.echo(f"  inbound:  {_describe_inbound(config)}")
+    click.echo(f"  outbound: {_describe_outbound(config)}")
+    click.echo(f"  data_dir: {config.service.data_dir}")
+    for c in config.communities:
+        each = sum(1 for m in c.members if m.delivery == "each")
+        digest = sum(1 for m in c.members if m.delivery == "digest")
+        click.echo(f"community {c.id} \"{c.name}\" <{c.address}> [{c.language}, "
+                   f"{c.timezone.key}, posting={c.posting}]")
+        click.echo(f"  members: {len(c.members)} ({each} each, {digest} digest)")
+        click.echo(f"  digest: {_describe_digest(c)}")
+        for m in c.meetings:
+            occurrences, skipped = expand(m, c.language)
+            future = [o for o in occurrences if o.end > now]
+            click.echo(f"  meeting {m.id} \"{m.title}\": {len(occurrences)} occurrence(s)"
+                       f"{', ' + str(len(skipped)) + ' skipped' if skipped else ''}")
+            from mailer.dates import format_when
+
+            for o in future[:3]:
+                click.echo(f"    next: {format_when(o.start, c.language)}")
+            for s in [s for s in skipped if s.start > now][:5]:
+                click.echo(f"    skip: {format_when(s.start, c.language)} ({s.reason})")
+            if not future:
+                click.echo("    (no future occurrences)")
+
+
+def _describe_inbound(config: Config) -> str:
+    i = config.inbound
+    if i.protocol == "smtp":
+        return f"built-in SMTP receiver on {i.host}:{i.port}"
+    return f"IMAP {i.username}@{i.host}:{i.port} ({i.tls}) folder {i.folder}"
+
+
+def _describe_outbound(config: Config) -> str:
+    o = config.outbound
+    if o.protocol == "maildir":
+        return f"maildir {config.service.data_dir / 'outbox'} (nothing leaves this machine)"
+    return f"SMTP {o.host}:{o.port} ({o.tls})"
+
+
+def _describe_digest(c: Any) -> str:
+    d = c.digest
+    if d.every == "never":
+        return "never"
+    return f"every {d.every} at {d.at.strftime('%H:%M')} {c.timezone.key}"
+
+
+# --- run -----------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--once", is_flag=True, help="One full cycle, then exit.")
+@click.option("--now", "now_text", help="Act as if it were this ISO date-time.")
+@click.pass_context
+def run(ctx: click.Context, once: bool, now_text: str | None) -> None:
+    """The daemon: receive, route, deliver, send what is due."""
+    from mailer.daemon import run as run_daemon
+
+    config = _load(ctx)
+    _setup_logging(config.service.log_level)
+    start = _now(now_text, config) if now_text else None
+    try:
+        code = run_daemon(config, once=once, start=start)
+    except MailerError as exc:
+        _fail(str(exc))
+    sys.exit(code)
+
+
+# --- listings ------------------------------------------------------------------------------
+
+def _post_json(p: Any) -> dict[str, Any]:
+    return {"message_id": p.message_id, "from": p.from_addr, "name": p.name,
+            "date": p.date.isoformat(), "body": p.body,
+            "attachments": [a.filename for a in p.attachments]}
+
+
+def _thread_json(t: Any, posts: bool = True) -> dict[str, Any]:
+    doc = {"id": t.id, "community": t.community, "subject": t.subject,
+           "started": t.started.isoformat(), "last_activity": t.last_activity.isoformat(),
+           "post_count": len(t.posts)}
+    if posts:
+        doc["posts"] = [_post_json(p) for p in t.posts]
+    return doc
+
+
+@main.command()
+@click.option("--community", "community_id", help="Only this community.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def threads(ctx: click.Context, community_id: str | None, as_json: bool) -> None:
+    """Threads, newest activity first."""
+    config = _load(ctx)
+    if community_id and config.community(community_id) is None:
+        _fail(f"no community '{community_id}' in {_config_path(ctx).name}")
+    store = _open_store(config)
+    chosen = store.state.threads_newest_first(community_id)
+    if as_json:
+        _emit_json([_thread_json(t) for t in chosen])
+        return
+    if not chosen:
+        click.echo("no threads yet")
+    for t in chosen:
+        last = t.posts[-1].name if t.posts else "-"
+        click.echo(f"{t.id:>6}  {t.last_activity:%Y-%m-%d %H:%M}  {len(t.posts):>3} post(s)  "
+                   f"[{t.community}] {t.subject}  (last: {last})")
+
+
+@main.command()
+@click.argument("thread_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
+    """One thread with its posts."""
+    config = _load(ctx)
+    store = _open_store(config)
+    t = store.state.threads.get(thread_id) or store.state.threads.get(f"t{thread_id}")
+    if t is None:
+        _fail(f"no thread '{thread_id}'; `cop threads` lists them")
+    if as_json:
+        _emit_json(_thread_json(t))
+        return
+    click.echo(f"{t.id} [{t.community}] {t.subject}")
+    for p in t.posts:
+        click.echo(f"\n--- {p.name} <{p.from_addr}>, {p.date:%Y-%m-%d %H:%M}")
+        click.echo(p.body)
+        for a in p.attachments:
+            click.echo(f"[attachment: {a.filename}]")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--now", "now_text", help="Occurrences after this ISO date-time.")
+@click.pass_context
+def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
+    """Meetings and occurrences with each member's RSVP."""
+    config = _load(ctx)
+    store = _open_store(config)
+    now = _now(now_text, config)
+    docs = []
+    for c in config.communities:
+        for m in c.meetings:
+            sent = store.get_meta("meeting", f"{c.id}/{m.id}") or {}
+            occurrences, skipped = expand(m, c.language)
+            docs.append({
+                "id": m.id, "community": c.id, "title": m.title, "uid": sent.get("uid"),
+                "sequence": sent.get("sequence", 0), "status": sent.get("status", "unsent"),
+                "occurrences": [{"start": o.start.isoformat(), "end": o.end.isoformat()}
+                                for o in occurrences],
+                "skipped": [{"start": s.start.isoformat(), "reason": s.reason}
+                            for s in skipped],
+                "rsvp": {mem.email: "NEEDS-ACTION" for mem in c.members
+                         if mem.delivery != "none"},
+            })
+    if as_json:
+        _emit_json(docs)
+        return
+    for doc in docs:
+        future = [o for o in doc["occurrences"] if o["end"] > now.isoformat()]
+        click.echo(f"{doc['community']}/{doc['id']} \"{doc['title']}\" sequence "
+                   f"{doc['sequence']} ({doc['status']}), {len(future)} to come")
+        for o in future[:3]:
+            click.echo(f"  {o['start']}")
+        for email, answer in doc["rsvp"].items():
+            click.echo(f"  {answer:<12} {email}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def holds(ctx: click.Context, as_json: bool) -> None:
+    """The moderation queue."""
+    config = _load(ctx)
+    store = _open_store(config)
+    waiting = [h for h in store.state.holds.values() if h.state == "held"]
+    if as_json:
+        _emit_json([{"id": h.id, "community": h.community, "from": h.from_addr,
+                     "subject": h.subject, "reason": h.reason,
+                     "received": h.received.isoformat()} for h in waiting])
+        return
+    if not waiting:
+        click.echo("no held messages")
+    for h in waiting:
+        click.echo(f"{h.id:>5}  {h.received:%Y-%m-%d %H:%M}  [{h.community}] {h.from_addr}: "
+                   f"{h.subject}  ({h.reason})")
+
+
+@main.command()
+@click.option("--community", "community_id", required=True, help="The community's id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def members(ctx: click.Context, community_id: str, as_json: bool) -> None:
+    """Members, delivery mode and state."""
+    config = _load(ctx)
+    community = config.community(community_id)
+    if community is None:
+        _fail(f"no community '{community_id}' in {_config_path(ctx).name}")
+    docs = [{"email": m.email, "name": m.name, "delivery": m.delivery, "state": "active",
+             "source": "cop.toml"} for m in community.members]
+    if as_json:
+        _emit_json(docs)
+        return
+    for d in docs:
+        click.echo(f"{d['state']:<8} {d['delivery']:<7} {d['name']} <{d['email']}>")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def outbox(ctx: click.Context, as_json: bool) -> None:
+    """Outgoing mail: queued, sent, deferred (with next try), failed (with reason)."""
+    config = _load(ctx)
+    store = _open_store(config)
+    items = sorted(store.state.outbox.values(),
+                   key=lambda i: (i.queued.isoformat() if i.queued else "", i.id))
+    if as_json:
+        _emit_json([{"id": i.id, "to": i.to, "subject": i.subject, "kind": i.kind,
+                     "state": i.state, "attempts": i.attempts,
+                     "next_try": i.next_try.isoformat() if i.next_try else None,
+                     "error": i.error} for i in items])
+        return
+    if not items:
+        click.echo("outbox is empty")
+    for i in items:
+        extra = f" next {i.next_try:%Y-%m-%d %H:%M}" if i.next_try else ""
+        extra += f" ({i.error})" if i.error else ""
+        click.echo(f"{i.state:<8} {i.kind:<10} {i.to:<30} {i.subject}{extra}")
+
+
+# --- digest ---------------------------------------------------------------------------------
+
+@main.group()
+def digest() -> None:
+    """Preview or send a community's digest."""
+
+
+@digest.command("preview")
+@click.option("--community", "community_id", required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "whatsapp"]),
+              default="text", show_default=True)
+@click.option("--now", "now_text")
+@click.pass_context
+def digest_preview(ctx: click.Context, community_id: str, fmt: str,
+                   now_text: str | None) -> None:
+    """Render the next digest without sending it."""
+    from mailer.compose import compose_digest
+    from mailer.config import Member
+    from mailer.daemon import load_secret
+    from mailer.jobs import preview_digest
+    from mailer.process import App
+
+    config = _load(ctx)
+    community = _community(ctx, config, community_id)
+    store = _open_store(config)
+    now = _now(now_text, config)
+    app = App(config, load_secret(config))
+    built = preview_digest(app, store, community, now)
+    if fmt == "whatsapp":
+        from mailer.render import render
+
+        click.echo(render("digest.whatsapp.j2", community.language, config.service.templates,
+                          digest=built, community=community), nl=False)
+        return
+    reader = next((m for m in community.members if m.delivery == "digest"),
+                  Member("member@example.org", "Member", "digest"))
+    message = compose_digest(built, reader, app.secret, config.service.templates,
+                             "<preview@cop>", now).message
+    part = message.get_body(("plain",) if fmt == "text" else ("html",))
+    assert part is not None
+    click.echo(part.get_content(), nl=False)
+
+
+@digest.command("send")
+@click.option("--community", "community_id", required=True)
+@click.option("--now", "now_text")
+@click.pass_context
+def digest_send(ctx: click.Context, community_id: str, now_text: str | None) -> None:
+    """Queue the digest now and deliver it."""
+    from mailer.daemon import Runtime
+    from mailer.edges.store import DataDirLock
+    from mailer.jobs import send_digest
+    from mailer.outbox import Limits, deliver
+
+    config = _load(ctx)
+    community = _community(ctx, config, community_id)
+    _setup_logging(config.service.log_level)
+    lock = DataDirLock(config.service.data_dir)
+    try:
+        lock.acquire()
+    except StoreError as exc:
+        _fail(f"{exc}. The running daemon sends digests on schedule; stop it to send by hand")
+    try:
+        store = _open_store(config, read_only=False)
+        rt = Runtime(config, store)
+        now = _now(now_text, config)
+        queued = send_digest(rt.app, store, community, now, force=True)
+        store.flush()
+        counts = deliver(store, rt.transport, now,
+                         Limits(config.outbound.per_minute, config.outbound.per_day))
+        store.flush()
+        rt.transport.close()
+    finally:
+        lock.release()
+    click.echo(f"digest for {community.id}: {queued} queued, {counts['sent']} sent, "
+               f"{counts['deferred']} deferred, {counts['failed']} failed")
+
+
+def _community(ctx: click.Context, config: Config, community_id: str) -> Any:
+    community = config.community(community_id)
+    if community is None:
+        known = ", ".join(c.id for c in config.communities)
+        _fail(f"no community '{community_id}' in {_config_path(ctx).name} (known: {known})")
+    return community
+
+
+# --- init and demo live in their own modules -------------------------------------------------
+
+def _register(command: Callable[..., Any]) -> None:
+    main.add_command(command)  # type: ignore[arg-type]
+
+
+from mailer.demo import demo  # noqa: E402
+from mailer.interview import init  # noqa: E402
+
+_register(init)
+_register(demo)

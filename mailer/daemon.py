@@ -1,0 +1,272 @@
+"""`cop run`: the one place where side effects are put in order.
+
+    tick(runtime, now):
+      1. receive   IMAP: fetch new mail into the archive (the SMTP receiver archives as it
+                   accepts, in its own thread)
+      2. process   every archived message not yet done -> records + outgoing mail
+      3. jobs      what is due at `now`: meeting invitations and updates, digests
+      4. flush     journal, then metadata (fsync)            <- the outcome is durable here
+      5. mark done archive new/ -> cur/, IMAP $CopDone, cursor
+      6. deliver   the outbox, one fsync per sent message
+
+A crash anywhere repeats at most the steps after the last flush, and every step is keyed
+(Message-ID, outbox id), so repeating it changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from mailer import jobs
+from mailer.config import Config, load_config
+from mailer.edges.imap import Cursor, ImapMailbox
+from mailer.edges.outbound import open_transport
+from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
+from mailer.edges.store import DataDirLock, Store, write_atomic
+from mailer.errors import ConfigError, ServiceError
+from mailer.outbox import Limits, Transport, deliver, queue
+from mailer.process import App, process_message
+
+log = logging.getLogger(__name__)
+
+# IDLE is renewed this often so that SIGTERM is answered within these seconds; mail that
+# arrives between two IDLEs is announced at once by the next one.
+IDLE_CHUNK = 5.0
+
+
+def load_secret(config: Config) -> str:
+    """The configured secret, else one generated once and kept in data_dir/secret."""
+    if config.service.secret:
+        return config.service.secret
+    path = config.service.data_dir / "secret"
+    if path.exists():
+        return path.read_text().strip()
+    config.service.data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    write_atomic(path, value.encode())
+    os.chmod(path, 0o600)
+    return value
+
+
+@dataclass
+class TickReport:
+    received: int = 0
+    processed: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+    delivered: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        states = " ".join(f"{k}={v}" for k, v in sorted(self.processed.items()))
+        sent = " ".join(f"{k}={v}" for k, v in sorted(self.delivered.items()) if v)
+        return f"tick received={self.received} queued={self.queued} {states} {sent}".strip()
+
+
+class Runtime:
+    """The daemon's edges and its current configuration."""
+
+    def __init__(self, config: Config, store: Store, transport: Transport | None = None,
+                 mailbox: ImapMailbox | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.app = App(config, load_secret(config))
+        self.transport = transport or open_transport(config.outbound, store.data_dir)
+        if mailbox is None and config.inbound.protocol == "imap":
+            mailbox = ImapMailbox(config.inbound)
+        self.mailbox = mailbox
+        self.config_mtime = _mtime(config.path)
+
+    def reload_if_changed(self) -> bool:
+        mtime = _mtime(self.config.path)
+        if mtime == self.config_mtime:
+            return False
+        self.config_mtime = mtime
+        try:
+            config = load_config(self.config.path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("config invalid, keeping the last good one: %s", problem)
+            return False
+        if config.service.data_dir != self.config.service.data_dir:
+            log.error("config data_dir changed; restart cop run to use %s",
+                      config.service.data_dir)
+            return False
+        self.config = config
+        self.app = App(config, load_secret(config))
+        log.info("config reloaded communities=%d", len(config.communities))
+        return True
+
+
+def tick(rt: Runtime, now: datetime) -> TickReport:
+    report = TickReport()
+    store = rt.store
+    uids_by_key = _receive(rt, report)
+    done: list[str] = []
+    for key in store.archive.pending():
+        if key in store.state.archive_done:
+            done.append(key)  # recorded by a run that stopped before marking it done
+            continue
+        result = process_message(rt.app, store.state, key, store.archive.read(key), now)
+        for record in result.records:
+            store.record(record)
+        for outgoing in result.outgoing:
+            community = rt.config.community(result.community or "")
+            sender = community.address if community else rt.config.communities[0].address
+            report.queued += queue(store, outgoing, sender, now)
+        report.processed[result.state] = report.processed.get(result.state, 0) + 1
+        log.info("%s message_id=%s community=%s thread=%s rule=%s%s", result.state,
+                 result.message_id or "-", result.community or "-", result.thread or "-",
+                 result.rule, f" detail={result.detail!r}" if result.detail else "")
+        done.append(key)
+    report.queued += jobs.run_due(rt.app, store, now)
+    store.flush()
+    store.archive.mark_done(done)
+    _mark_imap_done(rt, [uids_by_key[k] for k in done if k in uids_by_key])
+    report.delivered = deliver(store, rt.transport, now,
+                               Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
+    store.flush()
+    return report
+
+
+def _receive(rt: Runtime, report: TickReport) -> dict[str, int]:
+    if rt.mailbox is None:
+        return {}
+    saved = rt.store.get_meta("cursor", "imap")
+    cursor = Cursor(saved["uidvalidity"], saved["last_uid"]) if saved else None
+    uids_by_key: dict[str, int] = {}
+    for uid, raw in rt.mailbox.fetch_new(cursor):
+        uids_by_key[rt.store.archive.add(raw)] = uid
+        report.received += 1
+    return uids_by_key
+
+
+def _mark_imap_done(rt: Runtime, uids: list[int]) -> None:
+    if rt.mailbox is None or not uids:
+        return
+    rt.mailbox.mark_done(uids)
+    saved = rt.store.get_meta("cursor", "imap") or {"last_uid": 0}
+    same = saved.get("uidvalidity") == rt.mailbox.uidvalidity
+    last = max(uids) if not same else max(max(uids), saved["last_uid"])
+    rt.store.put_meta("cursor", "imap", {"uidvalidity": rt.mailbox.uidvalidity,
+                                         "last_uid": last})
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class Clock:
+    """Real time, or real time shifted so that it starts at --now."""
+
+    def __init__(self, start: datetime | None) -> None:
+        self.offset = (start - datetime.now(UTC)) if start else None
+
+    def now(self) -> datetime:
+        real = datetime.now(UTC)
+        return real + self.offset if self.offset is not None else real
+
+
+def run(config: Config, once: bool = False, start: datetime | None = None,
+        on_ready: Callable[[Runtime], None] | None = None) -> int:
+    """The daemon's outer loop. Returns the exit code."""
+    lock = DataDirLock(config.service.data_dir)
+    lock.acquire()
+    stop = threading.Event()
+    arrived = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping signal=%d; finishing the current step", signum)
+        stop.set()
+        arrived.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    receiver: SmtpReceiver | None = None
+    rt: Runtime | None = None
+    try:
+        store = Store(config.service.data_dir)
+        rt = Runtime(config, store)
+        if config.inbound.protocol == "smtp":
+            receiver = _start_receiver(rt, arrived)
+        clock = Clock(start)
+        log.info("started data_dir=%s inbound=%s outbound=%s communities=%d",
+                 config.service.data_dir, config.inbound.protocol, config.outbound.protocol,
+                 len(config.communities))
+        if on_ready is not None:
+            on_ready(rt)
+        failures = 0
+        while not stop.is_set():
+            rt.reload_if_changed()
+            try:
+                report = tick(rt, clock.now())
+                failures = 0
+                if report.received or report.processed or report.queued or any(
+                        report.delivered.values()):
+                    log.info(report.line())
+            except ServiceError as exc:
+                failures += 1
+                log.error("tick failed, will retry error=%s", exc)
+            except Exception:
+                failures += 1
+                log.exception("tick failed unexpectedly, will retry")
+            if once:
+                return 0 if failures == 0 else 1
+            _wait(rt, arrived, stop, failures)
+        return 0
+    finally:
+        if receiver is not None:
+            receiver.stop()
+        if rt is not None:
+            rt.transport.close()
+            if rt.mailbox is not None:
+                rt.mailbox.close()
+            rt.store.flush()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        lock.release()
+
+
+def _start_receiver(rt: Runtime, arrived: threading.Event) -> SmtpReceiver:
+    inbound = rt.config.inbound
+    handler = ReceiveHandler(rt.store.archive,
+                             lambda: [c.address for c in rt.config.communities], arrived)
+    receiver = SmtpReceiver(inbound.host, inbound.port, handler, inbound.max_message_bytes)
+    try:
+        receiver.start()
+    except (OSError, RuntimeError) as exc:
+        raise ServiceError(f"cannot listen on {inbound.host}:{inbound.port} ({exc}); is "
+                           "another program using that port? Set [inbound] port") from exc
+    log.info("listening smtp=%s:%d", inbound.host, inbound.port)
+    return receiver
+
+
+def _wait(rt: Runtime, arrived: threading.Event, stop: threading.Event, failures: int) -> None:
+    """Until mail arrives, the poll interval passes, or we are told to stop."""
+    interval = rt.config.inbound.poll_interval.total_seconds()
+    if failures:
+        interval = min(2 ** min(failures, 8), 300)  # the service is down: back off
+    # due jobs (digests, reminders) need a tick at least every minute
+    interval = min(interval, 60.0)
+    if rt.mailbox is not None and rt.mailbox.can_idle and not failures:
+        deadline = time.monotonic() + interval
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                if rt.mailbox.wait(min(IDLE_CHUNK, deadline - time.monotonic())):
+                    return
+            except ServiceError as exc:
+                log.error("imap wait failed error=%s", exc)
+                return
+        return
+    arrived.wait(interval)
+    arrived.clear()

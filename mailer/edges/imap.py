@@ -1,0 +1,138 @@
+"""The IMAP mailbox (imapclient): fetch new mail into the archive, mark it done, wait by IDLE.
+
+Each message is processed once: the UIDVALIDITY + last UID cursor says where to start, and our
+keyword $CopDone (set after the outcome is recorded) says what is finished. When UIDVALIDITY
+changes, the cursor starts over but $CopDone still skips what was done, so nothing is
+processed twice and nothing new is skipped. Messages are flagged, never deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from mailer.config import InboundConfig
+from mailer.errors import ImapUnavailable
+
+log = logging.getLogger(__name__)
+
+DONE_FLAG = b"$CopDone"
+FETCH_BATCH = 50
+IDLE_RENEW_SECONDS = 25 * 60  # servers may drop IDLE after 30 minutes (RFC 2177)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    uidvalidity: int
+    last_uid: int
+
+
+class ImapMailbox:
+    def __init__(self, config: InboundConfig) -> None:
+        self.config = config
+        self.client: IMAPClient | None = None
+        self.uidvalidity = 0
+        self.can_idle = False
+
+    def connect(self) -> None:
+        c = self.config
+        try:
+            client = IMAPClient(c.host, port=c.port, ssl=c.tls == "ssl", timeout=60,
+                                ssl_context=ssl.create_default_context())
+            if c.tls == "starttls":
+                client.starttls(ssl.create_default_context())
+            client.login(c.username, c.password)
+            info = client.select_folder(c.folder)
+            self.can_idle = c.idle and client.has_capability("IDLE")
+        except (IMAPClientError, OSError, socket.error) as exc:
+            raise ImapUnavailable(f"IMAP {c.host}:{c.port}: {_clean(exc)}") from exc
+        self.client = client
+        self.uidvalidity = int(info[b"UIDVALIDITY"])
+
+    def _ready(self) -> IMAPClient:
+        if self.client is None:
+            self.connect()
+        assert self.client is not None
+        return self.client
+
+    def fetch_new(self, cursor: Cursor | None) -> Iterator[tuple[int, bytes]]:
+        """(uid, raw) of every message after the cursor that is not $CopDone, oldest first."""
+        client = self._ready()
+        try:
+            start = 1
+            if cursor is not None and cursor.uidvalidity == self.uidvalidity:
+                start = cursor.last_uid + 1
+            elif cursor is not None:
+                log.warning("imap uidvalidity changed old=%d new=%d; rescanning for mail "
+                            "without %s", cursor.uidvalidity, self.uidvalidity,
+                            DONE_FLAG.decode())
+            uids = client.search(["UID", f"{start}:*", "UNKEYWORD", DONE_FLAG.decode()])
+            uids = sorted(u for u in uids if u >= start)
+            for i in range(0, len(uids), FETCH_BATCH):
+                batch = uids[i : i + FETCH_BATCH]
+                data = client.fetch(batch, ["BODY.PEEK[]"])
+                for uid in batch:
+                    if uid in data and b"BODY[]" in data[uid]:
+                        yield uid, data[uid][b"BODY[]"]
+        except (IMAPClientError, OSError, socket.error) as exc:
+            self.drop()
+            raise ImapUnavailable(f"IMAP fetch failed: {_clean(exc)}") from exc
+
+    def mark_done(self, uids: list[int]) -> None:
+        if not uids:
+            return
+        client = self._ready()
+        try:
+            client.add_flags(uids, [b"\\Seen", DONE_FLAG])
+            if self.config.done_folder:
+                client.move(uids, self.config.done_folder)
+        except (IMAPClientError, OSError, socket.error) as exc:
+            self.drop()
+            raise ImapUnavailable(f"IMAP flagging failed: {_clean(exc)}") from exc
+
+    def wait(self, seconds: float) -> bool:
+        """Wait for new mail up to `seconds`: IDLE if the server has it. True if mail came."""
+        client = self._ready()
+        if not self.can_idle:
+            return False
+        try:
+            client.idle()
+            responses = client.idle_check(timeout=min(seconds, IDLE_RENEW_SECONDS))
+            client.idle_done()
+        except (IMAPClientError, OSError, socket.error) as exc:
+            self.drop()
+            raise ImapUnavailable(f"IMAP IDLE failed: {_clean(exc)}") from exc
+        return any(_is_new_mail(r) for r in responses)
+
+    def drop(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.shutdown()
+            except Exception:  # noqa: BLE001 - the connection is already broken
+                pass
+        self.client = None
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.logout()
+            except (IMAPClientError, OSError):
+                pass
+        self.client = None
+
+
+def _is_new_mail(response: Any) -> bool:
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] in (
+        b"EXISTS", b"RECENT")
+
+
+def _clean(exc: BaseException) -> str:
+    """An error text safe for logs: one line, no credentials."""
+    return " ".join(str(exc).split())[:200]

@@ -1,0 +1,124 @@
+"""Where outgoing mail goes: an SMTP relay, or a Maildir under data_dir (no account needed)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import smtplib
+import socket
+import ssl
+from pathlib import Path
+
+from mailer.config import OutboundConfig
+from mailer.edges.store import fsync_dir
+from mailer.outbox import PermanentFailure, TransientFailure, Transport
+
+
+class MaildirTransport:
+    """Delivers into data_dir/outbox/{new,cur,tmp}, one file per outbox item.
+
+    The file is named after the item, so delivering the same item twice writes one file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        for sub in ("tmp", "new", "cur"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+
+    def send(self, envelope_from: str, to: str, data: bytes, item_id: str) -> None:
+        target = self.folder / "new" / item_id
+        if target.exists():
+            return
+        tmp = self.folder / "tmp" / item_id
+        head = f"Return-Path: <{envelope_from}>\r\nDelivered-To: {to}\r\n".encode()
+        try:
+            with open(tmp, "wb") as f:
+                f.write(head + data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.rename(tmp, target)
+            fsync_dir(target.parent)
+        except OSError as exc:  # disk full, permissions: try again later, lose nothing
+            raise TransientFailure(f"cannot write {target}: {exc}") from exc
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpTransport:
+    """One connection reused across a batch; reconnects when the server drops it."""
+
+    def __init__(self, config: OutboundConfig) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        timeout = c.timeout.total_seconds()
+        try:
+            if c.tls == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=timeout,
+                                                      context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(c.host, c.port, timeout=timeout)
+                if c.tls == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+            if c.username:
+                smtp.login(c.username, c.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransientFailure(f"SMTP login refused for {c.username}: {exc.smtp_code} "
+                                   "(check [outbound] username and password)") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransientFailure(f"cannot reach SMTP server {c.host}:{c.port}: {exc}") \
+                from exc
+        return smtp
+
+    def send(self, envelope_from: str, to: str, data: bytes, item_id: str) -> None:
+        for attempt in (1, 2):
+            if self._smtp is None:
+                self._smtp = self._connect()
+            try:
+                refused = self._smtp.sendmail(envelope_from, [to], data)
+            except smtplib.SMTPServerDisconnected as exc:
+                self._smtp = None
+                if attempt == 2:
+                    raise TransientFailure(f"server closed the connection: {exc}") from exc
+                continue
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, reason = exc.recipients.get(to, (550, b"refused"))
+                raise _failure(code, reason) from exc
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code == 421:
+                    self._drop()
+                raise _failure(exc.smtp_code, exc.smtp_error) from exc
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                raise TransientFailure(f"SMTP error: {exc}") from exc
+            if to in refused:
+                code, reason = refused[to]
+                raise _failure(code, reason)
+            return
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._smtp.close()
+        self._smtp = None
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException, socket.error):
+                self._smtp.quit()
+        self._smtp = None
+
+
+def _failure(code: int, reason: bytes | str) -> Exception:
+    text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    message = f"{code} {text}"
+    return PermanentFailure(message) if 500 <= code < 600 else TransientFailure(message)
+
+
+def open_transport(config: OutboundConfig, data_dir: Path) -> Transport:
+    if config.protocol == "maildir":
+        return MaildirTransport(data_dir / "outbox")
+    return SmtpTransport(config)

@@ -1,0 +1,73 @@
+"""The built-in SMTP receiver (aiosmtpd): accepts mail for the communities' addresses only.
+
+A message is acknowledged (250) only after it is durably in the archive, so a crash after
+the 250 loses nothing; the daemon processes the archive on its next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from mailer.edges.store import Archive
+from mailer.tokens import plus_tag
+
+log = logging.getLogger(__name__)
+
+
+class ReceiveHandler:
+    def __init__(self, archive: Archive, addresses: Callable[[], list[str]],
+                 arrived: threading.Event) -> None:
+        self.archive = archive
+        self.addresses = addresses  # read on every RCPT: follows cop.toml reloads
+        self.arrived = arrived
+        self._lock = threading.Lock()
+
+    def _accepts(self, address: str) -> bool:
+        address = address.lower()
+        return any(address == own.lower() or plus_tag(address, own) is not None
+                   for own in self.addresses())
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if not self._accepts(address):
+            return "550 5.1.1 No community has this address here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        if not isinstance(raw, bytes):
+            raw = str(raw).encode("utf-8", "surrogateescape")
+        head = f"X-Cop-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n".encode()
+        try:
+            with self._lock:
+                key = self.archive.add(head + raw)
+        except OSError as exc:
+            log.error("archive failed error=%s", exc)
+            return "451 4.3.0 Cannot store the message right now, try again later"
+        log.info("received key=%s bytes=%d", key, len(raw))
+        self.arrived.set()
+        return "250 2.0.0 Stored"
+
+
+class SmtpReceiver:
+    def __init__(self, host: str, port: int, handler: ReceiveHandler, max_bytes: int) -> None:
+        self.controller = Controller(handler, hostname=host, port=port,
+                                     data_size_limit=max_bytes, decode_data=False,
+                                     server_kwargs={"ident": "CoP Mailer"})
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def address(self) -> tuple[Any, Any]:
+        return self.controller.hostname, self.controller.port

@@ -1,0 +1,211 @@
+"""Mail that is due because of the time or the configuration, not because of an inbound message.
+
+    sync_meetings   compare each meeting in cop.toml with what members were sent:
+                    new -> REQUEST; changed -> REQUEST with SEQUENCE+1; removed -> CANCEL;
+                    a member added -> REQUEST to them; removed -> CANCEL to them.
+    send_digests    each community's digest when its slot has passed (several missed slots
+                    while the daemon was down -> one digest).
+
+What was sent is kept in the `meeting` and `digest` metadata tables. Outbox keys are derived
+from (uid, sequence, method, member) and (digest Message-ID, member), so after a crash
+between queueing and the metadata flush, running again queues nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mailer.compose import compose_digest, compose_invitation, make_message_id
+from mailer.config import Break, Community, MeetingConfig, Member
+from mailer.digest import build_digest
+from mailer.edges.store import Store
+from mailer.ical import Series
+from mailer.meetings import expand
+from mailer.outbox import queue
+from mailer.process import App
+from mailer.schedule import due_slot
+from mailer.values import parse_timezone
+
+log = logging.getLogger(__name__)
+
+
+def run_due(app: App, store: Store, now: datetime) -> int:
+    return sync_meetings(app, store, now) + send_digests(app, store, now)
+
+
+# --- meetings --------------------------------------------------------------------------
+
+def fingerprint(meeting: MeetingConfig) -> str:
+    """What, when changed, makes members' calendars need an update."""
+    return hashlib.sha256(json.dumps(snapshot(meeting), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def snapshot(meeting: MeetingConfig) -> dict[str, Any]:
+    return {
+        "id": meeting.id, "title": meeting.title, "start": meeting.start.isoformat(),
+        "duration": meeting.duration.total_seconds(), "timezone": meeting.timezone.key,
+        "rrule": meeting.rrule, "until": meeting.until.isoformat() if meeting.until else None,
+        "count": meeting.count, "online": meeting.online, "location": meeting.location,
+        "skip_holidays": meeting.skip_holidays, "agenda": meeting.agenda,
+        "breaks": [[b.start.isoformat(), b.end.isoformat(), b.name] for b in meeting.breaks],
+        "remind": [r.total_seconds() for r in meeting.remind],
+    }
+
+
+def from_snapshot(data: dict[str, Any]) -> MeetingConfig:
+    zone = parse_timezone(data["timezone"])
+    return MeetingConfig(
+        id=data["id"], title=data["title"], start=datetime.fromisoformat(data["start"]),
+        duration=timedelta(seconds=data["duration"]), timezone=zone, rrule=data["rrule"],
+        until=date.fromisoformat(data["until"]) if data["until"] else None,
+        count=data["count"], online=data["online"], location=data["location"],
+        skip_holidays=data["skip_holidays"],
+        breaks=tuple(Break(date.fromisoformat(a), date.fromisoformat(b), n)
+                     for a, b, n in data["breaks"]),
+        remind=tuple(timedelta(seconds=s) for s in data["remind"]), agenda=data["agenda"],
+    )
+
+
+def invitees(community: Community) -> dict[str, Member]:
+    return {m.email.lower(): m for m in community.members if m.delivery != "none"}
+
+
+def sync_meetings(app: App, store: Store, now: datetime) -> int:
+    queued = 0
+    configured: set[str] = set()
+    for community in app.config.communities:
+        members = invitees(community)
+        for meeting in community.meetings:
+            key = f"{community.id}/{meeting.id}"
+            configured.add(key)
+            queued += _sync_one(app, store, community, meeting, members, key, now)
+    for key, sent in list(store.meta_items("meeting")):
+        if key in configured or sent.get("status") == "cancelled":
+            continue
+        queued += _cancel_removed(app, store, key, sent, now)
+    return queued
+
+
+def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConfig,
+              members: dict[str, Member], key: str, now: datetime) -> int:
+    sent = store.get_meta("meeting", key)
+    print_ = fingerprint(meeting)
+    if sent is None or sent.get("status") == "cancelled":
+        if not _has_future(meeting, community, now):
+            return 0
+        domain = community.address.split("@", 1)[1]
+        uid = sent["uid"] if sent else f"{uuid.uuid4()}@{domain}"
+        sequence = sent["sequence"] + 1 if sent else 0
+        targets, cancel_to = list(members), []
+    elif sent["fingerprint"] != print_:
+        uid, sequence = sent["uid"], sent["sequence"] + 1
+        targets, cancel_to = list(members), [e for e in sent["members"] if e not in members]
+    else:
+        uid, sequence = sent["uid"], sent["sequence"]
+        targets = [e for e in members if e not in sent["members"]]
+        cancel_to = [e for e in sent["members"] if e not in members]
+        if not targets and not cancel_to:
+            return 0
+    series = Series(community, meeting, uid, sequence)
+    queued = 0
+    for email in targets:
+        queued += queue(store, compose_invitation(series, members[email], "REQUEST", now,
+                                                  app.templates), community.address, now)
+    for email in cancel_to:
+        gone = Member(email=email, name=sent["names"].get(email, email) if sent else email,
+                      delivery="each")
+        queued += queue(store, compose_invitation(series, gone, "CANCEL", now, app.templates),
+                        community.address, now)
+    store.put_meta("meeting", key, {
+        "uid": uid, "sequence": sequence, "fingerprint": print_, "status": "active",
+        "community": community.id, "members": sorted(members),
+        "names": {e: m.name for e, m in members.items()}, "snapshot": snapshot(meeting),
+    })
+    if queued:
+        log.info("meeting community=%s meeting=%s sequence=%d requests=%d cancels=%d",
+                 community.id, meeting.id, sequence, len(targets), len(cancel_to))
+    return queued
+
+
+def _has_future(meeting: MeetingConfig, community: Community, now: datetime) -> bool:
+    occurrences, _ = expand(meeting, community.language)
+    return any(o.end > now for o in occurrences)
+
+
+def _cancel_removed(app: App, store: Store, key: str, sent: dict[str, Any],
+                    now: datetime) -> int:
+    community = app.config.community(sent["community"])
+    if community is None:
+        log.warning("meeting %s belongs to a community no longer configured; no cancel sent",
+                    key)
+        return 0
+    meeting = from_snapshot(sent["snapshot"])
+    series = Series(community, meeting, sent["uid"], sent["sequence"] + 1)
+    queued = 0
+    for email in sent["members"]:
+        member = Member(email=email, name=sent["names"].get(email, email), delivery="each")
+        queued += queue(store, compose_invitation(series, member, "CANCEL", now,
+                                                  app.templates), community.address, now)
+    store.put_meta("meeting", key, {**sent, "sequence": series.sequence,
+                                    "status": "cancelled"})
+    log.info("meeting cancelled community=%s meeting=%s sequence=%d cancels=%d",
+             community.id, meeting.id, series.sequence, queued)
+    return queued
+
+
+# --- digests ---------------------------------------------------------------------------
+
+def send_digests(app: App, store: Store, now: datetime) -> int:
+    queued = 0
+    for community in app.config.communities:
+        last = store.get_meta("digest", community.id)
+        last_slot = datetime.fromisoformat(last["slot"]) if last else None
+        if last is None:
+            # first start: begin the schedule here, include everything so far in the next
+            store.put_meta("digest", community.id, {"slot": now.isoformat(), "since": None,
+                                                    "serial": 0})
+            continue
+        slot = due_slot(community.digest, community.timezone, now, last_slot)
+        if slot is None:
+            continue
+        queued += send_digest(app, store, community, now, slot=slot)
+    return queued
+
+
+def send_digest(app: App, store: Store, community: Community, now: datetime,
+                slot: datetime | None = None, force: bool = False) -> int:
+    """Queue one community's digest for its `digest` members; record it as sent."""
+    last = store.get_meta("digest", community.id) or {"since": None, "serial": 0}
+    since = datetime.fromisoformat(last["since"]) if last.get("since") else None
+    serial = int(last.get("serial", 0))
+    digest = build_digest(community, list(store.state.threads.values()), since, now, serial)
+    stamp = (slot or now).isoformat()
+    queued = 0
+    if not digest.empty or community.digest.send_empty or force:
+        message_id = make_message_id(community, "digest", stamp)
+        for member in community.members:
+            if member.delivery != "digest":
+                continue
+            outgoing = compose_digest(digest, member, app.secret, app.templates, message_id,
+                                      now)
+            queued += queue(store, outgoing, community.address, now)
+        store.record({"t": "sent-id", "message_id": message_id,
+                      "thread": f"digest:{community.id}"})
+        log.info("digest community=%s threads=%d recipients=%d", community.id,
+                 len(digest.threads), queued)
+    store.put_meta("digest", community.id, {"slot": stamp, "since": now.isoformat(),
+                                            "serial": serial + (0 if digest.empty else 1)})
+    return queued
+
+
+def preview_digest(app: App, store: Store, community: Community, now: datetime) -> Any:
+    last = store.get_meta("digest", community.id) or {}
+    since = datetime.fromisoformat(last["since"]) if last.get("since") else None
+    return build_digest(community, list(store.state.threads.values()), since, now,
+                        int(last.get("serial", 0)))
+

@@ -1,0 +1,93 @@
+"""Meeting -> occurrences: recurrence, breaks and national holidays. Pure functions.
+
+Recurrence is expanded on wall-clock time in the meeting's zone (a 14:00 meeting stays at
+14:00 across DST changes), exactly as a calendar client expands RRULE with a TZID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from dateutil.rrule import rrulestr
+
+from mailer.config import MeetingConfig
+
+# A meeting series without an end is expanded this far ahead at most.
+HORIZON = timedelta(days=3 * 366)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Skipped:
+    start: datetime
+    reason: str  # the break's or the holiday's name
+
+
+def expand(meeting: MeetingConfig, language: str = "id") -> tuple[list[Occurrence],
+                                                                   list[Skipped]]:
+    """Every occurrence of the series (up to HORIZON), and the dates skipped with why."""
+    occurrences: list[Occurrence] = []
+    skipped: list[Skipped] = []
+    for start in _starts(meeting):
+        reason = skip_reason(meeting, start.date(), language)
+        if reason:
+            skipped.append(Skipped(start, reason))
+        else:
+            occurrences.append(Occurrence(start, start + meeting.duration))
+    return occurrences, skipped
+
+
+def upcoming(meeting: MeetingConfig, now: datetime, limit: int = 3,
+             language: str = "id") -> list[Occurrence]:
+    """The next `limit` occurrences that have not ended at `now`."""
+    occurrences, _ = expand(meeting, language)
+    return [o for o in occurrences if o.end > now][:limit]
+
+
+def skip_reason(meeting: MeetingConfig, day: date, language: str = "id") -> str | None:
+    for pause in meeting.breaks:
+        if pause.start <= day <= pause.end:
+            return pause.name or ("Libur" if language == "id" else "Break")
+    if meeting.skip_holidays:
+        name = national_holidays(meeting.skip_holidays, day.year, language).get(day)
+        if name:
+            return name
+    return None
+
+
+@lru_cache(maxsize=64)
+def national_holidays(country: str, year: int, language: str) -> dict[date, str]:
+    import holidays
+
+    calendar = holidays.country_holidays(country, years=[year])
+    supported = getattr(calendar, "supported_languages", ())
+    wanted = {"id": "id", "en": "en_US"}.get(language, language)
+    if wanted in supported:
+        calendar = holidays.country_holidays(country, years=[year], language=wanted)
+    return dict(calendar.items())
+
+
+def _starts(meeting: MeetingConfig) -> Iterator[datetime]:
+    zone = meeting.timezone
+    if not meeting.rrule:
+        yield meeting.start
+        return
+    local_start = meeting.start.replace(tzinfo=None)
+    rule = rrulestr(f"RRULE:{meeting.rrule}", dtstart=local_start)
+    if meeting.until is not None:
+        rule = rule.replace(until=datetime.combine(meeting.until, time.max))
+    elif meeting.count is not None:
+        rule = rule.replace(count=meeting.count)
+    horizon = local_start + HORIZON
+    for start in rule:
+        if start > horizon:
+            return
+        yield start.replace(tzinfo=zone)

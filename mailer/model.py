@@ -1,0 +1,81 @@
+"""The nouns of CoP Mailer, as plain frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Mail:
+    """An inbound message, parsed: what the routing rules look at."""
+
+    message_id: str
+    from_addr: str  # lower-cased address from the From header only
+    from_name: str
+    to_addrs: tuple[str, ...]  # To + Cc + Delivered-To/X-Original-To, lower-cased
+    subject: str
+    date: datetime | None
+    in_reply_to: tuple[str, ...]  # In-Reply-To then References, newest first
+    headers: dict[str, str]  # lower-cased names of the headers the rules need
+    text: str  # the readable body (text/plain, or HTML converted)
+    attachments: tuple[Attachment, ...] = ()
+    calendar: str | None = None  # a text/calendar part, when there is one
+    size: int = 0
+
+
+@dataclass
+class Post:
+    message_id: str
+    thread: str
+    from_addr: str
+    name: str
+    date: datetime
+    body: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass
+class Thread:
+    id: str
+    community: str
+    subject: str
+    started: datetime
+    last_activity: datetime
+    posts: list[Post] = field(default_factory=list)
+
+
+@dataclass
+class Hold:
+    id: str
+    community: str
+    from_addr: str
+    subject: str
+    reason: str
+    received: datetime
+    message_id: str
+    archive_key: str
+    state: str = "held"  # held | approved | rejected
+
+
+@dataclass
+class OutboxItem:
+    id: str
+    to: str
+    subject: str
+    kind: str  # post | digest | invitation | notice | ...
+    state: str  # queued | sent | deferred | failed
+    attempts: int = 0
+    next_try: datetime | None = None
+    error: str | None = None
+    envelope_from: str = ""
+    message_id: str = ""
+    queued: datetime | None = None
+    updated: datetime | None = None

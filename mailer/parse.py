@@ -1,0 +1,227 @@
+"""Raw bytes -> Mail. Pure. Charsets degrade, never crash; one message's cost is bounded.
+
+A message that breaks the bounds (size, header count, MIME depth or part count) or that the
+`email` package cannot make sense of raises MailError: the daemon quarantines it, raw bytes
+kept, and goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from mailer.errors import MailError
+from mailer.model import Attachment, Mail
+
+MAX_BYTES = 25 * 2**20
+MAX_HEADERS = 500
+MAX_DEPTH = 20
+MAX_PARTS = 500
+MAX_TEXT_CHARS = 200_000
+
+KEPT_HEADERS = (
+    "auto-submitted", "precedence", "x-autoreply", "x-autorespond", "x-auto-response-suppress",
+    "list-id", "list-unsubscribe", "x-loop", "x-cop-loop", "return-path", "content-type",
+    "sender", "reply-to", "x-failed-recipients", "x-mailer", "delivered-to",
+)  # fmt: skip
+ADDRESS_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to",
+                   "x-cop-envelope-to")
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
+    if len(raw) > max_bytes:
+        raise MailError(f"message is {len(raw)} bytes, over the limit of {max_bytes}")
+    _check_header_count(raw)
+    try:
+        msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+    except Exception as exc:  # the email package raises many kinds on hostile input
+        raise MailError(f"unparseable message: {type(exc).__name__}: {exc}") from exc
+    _check_structure(msg)
+    message_id = _first_id(_header(msg, "message-id")) or _synthetic_id(raw)
+    from_name, from_addr = parseaddr(_header(msg, "from"))
+    to_addrs = tuple(
+        addr.lower() for _, addr in getaddresses([_header(msg, h) for h in ADDRESS_HEADERS])
+        if "@" in addr
+    )
+    references = _MSGID.findall(_header(msg, "references"))
+    in_reply_to = _MSGID.findall(_header(msg, "in-reply-to"))
+    ids = tuple(dict.fromkeys([*in_reply_to, *reversed(references)]))
+    text, attachments, calendar = _body(msg)
+    return Mail(
+        message_id=message_id,
+        from_addr=from_addr.strip().lower(),
+        from_name=from_name.strip(),
+        to_addrs=tuple(dict.fromkeys(to_addrs)),
+        subject=_header(msg, "subject").strip(),
+        date=_date(_header(msg, "date")),
+        in_reply_to=ids,
+        headers={h: _header(msg, h) for h in KEPT_HEADERS if msg.get(h) is not None},
+        text=text[:MAX_TEXT_CHARS],
+        attachments=tuple(attachments),
+        calendar=calendar,
+        size=len(raw),
+    )
+
+
+def _check_header_count(raw: bytes) -> None:
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    head = raw if end < 0 else raw[:end]
+    count = sum(1 for line in head.splitlines() if line[:1] not in (b" ", b"\t"))
+    if count > MAX_HEADERS:
+        raise MailError(f"message has {count} header lines, over the limit of {MAX_HEADERS}")
+
+
+def _check_structure(msg: Message) -> None:
+    parts = 0
+    stack = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        parts += 1
+        if depth > MAX_DEPTH:
+            raise MailError(f"MIME nesting deeper than {MAX_DEPTH} levels")
+        if parts > MAX_PARTS:
+            raise MailError(f"more than {MAX_PARTS} MIME parts")
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list):
+            stack.extend((p, depth + 1) for p in payload)
+
+
+def _header(msg: Message, name: str) -> str:
+    """A header decoded to text (RFC 2047, any charset); '' when absent or hopeless."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except Exception:  # unknown charset, broken encoded word: keep what can be read
+        text = _decode_words_leniently(str(value))
+    return text.replace("\r", "").replace("\n", " ").replace("\x00", "")
+
+
+def _decode_words_leniently(value: str) -> str:
+    out = []
+    try:
+        chunks = decode_header(value)
+    except Exception:
+        return value
+    for chunk, charset in chunks:
+        if isinstance(chunk, bytes):
+            out.append(_decode_bytes(chunk, charset))
+        else:
+            out.append(chunk)
+    return "".join(out)
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            codecs.lookup(candidate)
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError, ValueError):
+            continue
+    return data.decode("latin-1")  # never fails; better than dropping the text
+
+
+def _first_id(value: str) -> str:
+    match = _MSGID.search(value)
+    return match.group() if match else ""
+
+
+def _synthetic_id(raw: bytes) -> str:
+    return f"<{hashlib.sha256(raw).hexdigest()[:32]}@no-message-id.cop>"
+
+
+def _date(value: str) -> object:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _body(msg: Message) -> tuple[str, list[Attachment], str | None]:
+    plain: str | None = None
+    html: str | None = None
+    calendar: str | None = None
+    attachments: list[Attachment] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        filename = part.get_filename()
+        disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+        data = _payload_bytes(part)
+        if ctype == "text/calendar" and calendar is None:
+            calendar = _decode_bytes(data, part.get_content_charset())
+            continue
+        if filename or disposition == "attachment" or not ctype.startswith("text/"):
+            if ctype != "message/rfc822" or filename:
+                attachments.append(Attachment(_clean_name(filename or "attachment"), ctype,
+                                              len(data)))
+            continue
+        text = _decode_bytes(data, part.get_content_charset())
+        if ctype == "text/plain" and plain is None:
+            plain = text
+        elif ctype == "text/html" and html is None:
+            html = text
+    if plain is not None and plain.strip():
+        body = plain
+    elif html is not None:
+        body = html_to_text(html)
+    else:
+        body = plain or ""
+    return body.replace("\r\n", "\n").replace("\x00", ""), attachments, calendar
+
+
+def _payload_bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    return payload.encode("utf-8", "replace") if isinstance(payload, str) else b""
+
+
+def _clean_name(name: str) -> str:
+    return re.sub(r"[\x00-\x1f/\\]", "_", name)[:200]
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from HTML mail: paragraphs kept, links kept as 'text (url)'."""
+    import html2text
+
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_images = True
+    converter.inline_links = True
+    converter.protect_links = False
+    converter.unicode_snob = True
+    try:
+        text = converter.handle(html)
+    except Exception:  # html2text on hostile markup: fall back to stripping tags
+        text = re.sub(r"<[^>]+>", " ", html)
+    # html2text writes links as [text](url); members read "text (url)"
+    text = re.sub(r"\[([^\]]*)\]\(([^)\s]+)\)", lambda m: m.group(1) + " (" + m.group(2) + ")"
+                  if m.group(1) and m.group(1) != m.group(2) else m.group(2), text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def as_email_message(raw: bytes) -> EmailMessage:
+    """The raw bytes as a modern EmailMessage (for code that builds replies)."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    return msg

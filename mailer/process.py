@@ -1,0 +1,220 @@
+"""One archived message -> exactly one recorded state, plus the mail it causes.
+
+    parse -> community -> classify -> (post: who may post -> route -> thread + post)
+                                   -> records for the journal, Outgoing messages for the outbox
+
+Records are returned, not written: the daemon appends them, queues the messages, flushes, and
+only then marks the message done (in the archive and on the IMAP server). Running this twice
+for the same message changes nothing: a Message-ID already recorded becomes a `duplicate`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from mailer.classify import Context, Outcome, classify_mail
+from mailer.compose import Outgoing, compose_notice, compose_post, list_id
+from mailer.config import Community, Config, Member
+from mailer.errors import MailError
+from mailer.model import Mail, Post, Thread
+from mailer.parse import parse_mail
+from mailer.replies import new_text
+from mailer.route import RouteInput, clean_subject, posting_hold, route_mail
+from mailer.state import Record, State
+from mailer.tokens import plus_tag
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class App:
+    """What processing needs from the configuration, resolved once per config load."""
+
+    config: Config
+    secret: str
+
+    @property
+    def templates(self) -> Path | None:
+        return self.config.service.templates
+
+
+@dataclass
+class Result:
+    state: str
+    rule: str
+    message_id: str
+    community: str | None = None
+    thread: str | None = None
+    records: list[Record] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    detail: str = ""
+
+
+def process_message(app: App, state: State, key: str, raw: bytes, now: datetime) -> Result:
+    try:
+        mail = parse_mail(raw, app.config.inbound.max_message_bytes)
+    except MailError as exc:
+        result = Result("quarantined", "parse", message_id="", detail=str(exc))
+        result.records.append(_message_record(result, key, None, now))
+        return result
+    if mail.message_id in state.messages:
+        result = Result("duplicate", "message-id", mail.message_id)
+        result.records.append({"t": "duplicate", "id": mail.message_id, "archive": key})
+        return result
+    community = find_community(app.config, mail)
+    result = _process(app, state, mail, community, now)
+    for record in result.records:
+        if record["t"] == "hold":
+            record["archive"] = key  # a moderator's approval re-reads the raw message
+    result.records.append(_message_record(result, key, mail, now))
+    return result
+
+
+def find_community(config: Config, mail: Mail) -> Community | None:
+    for address in mail.to_addrs:
+        for community in config.communities:
+            own = community.address.lower()
+            if address == own or plus_tag(address, own) is not None:
+                return community
+    return config.communities[0] if len(config.communities) == 1 else None
+
+
+def _process(app: App, state: State, mail: Mail, community: Community | None,
+             now: datetime) -> Result:
+    if community is None:
+        return Result("unrouted", "no-community", mail.message_id,
+                      detail="no community address among the recipients")
+    ctx = Context(community_address=community.address, list_id=list_id(community),
+                  invitation_ids=frozenset())
+    outcome = classify_mail(mail, ctx)
+    if outcome.kind in ("loop", "automatic"):
+        return Result("automatic", outcome.rule, mail.message_id, community.id,
+                      detail=outcome.detail)
+    if outcome.kind == "bounce":
+        return _bounce(mail, community, outcome)
+    if outcome.kind == "rsvp":
+        return Result("rsvp", outcome.rule, mail.message_id, community.id,
+                      detail=outcome.detail)
+    if outcome.kind == "command":
+        return _command(app, mail, community, outcome, now)
+    return _post(app, state, mail, community, now)
+
+
+def _bounce(mail: Mail, community: Community, outcome: Outcome) -> Result:
+    result = Result("bounce", outcome.rule, mail.message_id, community.id)
+    for address in mail.to_addrs:
+        tag = plus_tag(address, community.address)
+        if tag and tag.startswith("b-"):
+            result.records.append({"t": "bounce", "community": community.id,
+                                   "outbox": tag[2:], "rule": outcome.rule})
+            result.detail = f"outbox={tag[2:]}"
+    return result
+
+
+def _command(app: App, mail: Mail, community: Community, outcome: Outcome,
+             now: datetime) -> Result:
+    result = Result("command", outcome.rule, mail.message_id, community.id,
+                    detail=outcome.detail)
+    if outcome.detail == "help":
+        result.outgoing.append(compose_notice(
+            community, mail.from_addr, mail.from_name, "help",
+            "Bantuan" if community.language == "id" else "Help", now, app.templates,
+            key=f"help:{mail.message_id}", in_reply_to=mail.message_id))
+    return result
+
+
+def community_members(community: Community) -> Mapping[str, Member]:
+    return {m.email.lower(): m for m in community.members}
+
+
+def _post(app: App, state: State, mail: Mail, community: Community, now: datetime) -> Result:
+    members = community_members(community)
+    sender = mail.from_addr
+    is_moderator = sender in {m.lower() for m in (*community.moderators,
+                                                  *community.organizers)}
+    route = route_mail(RouteInput(
+        mail=mail, community_id=community.id, community_address=community.address,
+        secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
+    hold = posting_hold(community.posting, sender in members, is_moderator) or route.hold
+    if hold:
+        return _hold(app, state, mail, community, route.rule, hold, now)
+    result = Result("posted", route.rule, mail.message_id, community.id)
+    thread = state.threads.get(route.thread) if route.thread else None
+    if thread is None:
+        thread = Thread(id=state.new_thread_id(), community=community.id,
+                        subject=clean_subject(mail.subject) or _no_subject(community),
+                        started=now, last_activity=now)
+        result.records.append({"t": "thread", "id": thread.id, "community": community.id,
+                               "subject": thread.subject, "started": now.isoformat()})
+    result.thread = thread.id
+    member = members.get(sender)
+    name = mail.from_name or (member.name if member else sender.split("@")[0])
+    post = Post(message_id=mail.message_id, thread=thread.id, from_addr=sender, name=name,
+                date=now, body=new_text(mail.text), attachments=mail.attachments)
+    result.records.append({
+        "t": "post", "thread": thread.id, "message_id": post.message_id, "from": sender,
+        "name": name, "date": now.isoformat(), "body": post.body,
+        "attachments": [a.__dict__ for a in post.attachments],
+    })
+    references = _references(thread, mail)
+    for recipient in members.values():
+        if recipient.delivery != "each" or recipient.email.lower() == sender:
+            continue
+        result.outgoing.append(compose_post(community, thread, post, recipient, app.secret,
+                                            app.templates, references, now))
+    return result
+
+
+def _references(thread: Thread, mail: Mail) -> tuple[str, ...]:
+    """In-Reply-To first: what the member answered, else the thread's latest post."""
+    if mail.in_reply_to:
+        return mail.in_reply_to
+    return tuple(p.message_id for p in reversed(thread.posts))[:10]
+
+
+def _no_subject(community: Community) -> str:
+    return "(tanpa judul)" if community.language == "id" else "(no subject)"
+
+
+def _hold(app: App, state: State, mail: Mail, community: Community, rule: str, reason: str,
+          now: datetime) -> Result:
+    result = Result("held", rule, mail.message_id, community.id, detail=reason)
+    hold_id = state.new_hold_id()
+    result.records.append({
+        "t": "hold", "id": hold_id, "community": community.id, "from": mail.from_addr,
+        "subject": mail.subject, "reason": reason, "received": now.isoformat(),
+        "message_id": mail.message_id, "archive": "",
+    })
+    result.outgoing.append(compose_notice(
+        community, mail.from_addr, mail.from_name, "held",
+        "Pesan Anda menunggu moderator" if community.language == "id"
+        else "Your message is waiting for a moderator",
+        now, app.templates, key=f"held:{mail.message_id}", in_reply_to=mail.message_id,
+        subject_of=mail.subject, reason=reason,
+        reason_text=HOLD_REASONS.get(reason, {}).get(community.language, reason)))
+    return result
+
+
+HOLD_REASONS = {
+    "sender is not a member": {"id": "alamat Anda belum terdaftar sebagai anggota",
+                               "en": "your address is not a member yet"},
+    "community is moderated": {"id": "setiap pesan di komunitas ini diperiksa moderator",
+                               "en": "every message in this community is checked first"},
+    "reply address issued to another member than the sender": {
+        "id": "alamat balasan yang dipakai milik anggota lain",
+        "en": "the reply address used belongs to another member"},
+}
+
+
+def _message_record(result: Result, key: str, mail: Mail | None, now: datetime) -> Record:
+    return {
+        "t": "message", "id": result.message_id or f"<quarantined.{key}@cop>",
+        "state": result.state, "rule": result.rule, "community": result.community,
+        "thread": result.thread, "from": mail.from_addr if mail else "",
+        "subject": mail.subject if mail else "", "received": now.isoformat(),
+        "archive": key, "detail": result.detail,
+    }

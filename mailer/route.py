@@ -1,0 +1,118 @@
+"""A post -> its thread, by an ordered table of named rules. Pure.
+
+    rule          what it looks at
+    reply-token   the signed plus-address we issued for a thread to one member
+    in-reply-to   In-Reply-To / References against every Message-ID we sent or received
+    subject       the subject without Re:/Fwd:/Bls:/Balas:/Tr:/AW:/WG:/[tag], recent threads
+                  of the same community only
+    new-thread    none of the above
+
+Who may post is decided here too, from the From address only (never Sender or Reply-To).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mailer.model import Mail, Thread
+from mailer.tokens import member_hash, plus_tag, read_token
+
+SUBJECT_WINDOW = timedelta(days=30)
+_PREFIX = re.compile(
+    r"^\s*((re|fw|fwd|bls|balas|tr|aw|wg|antw|sv|vs|r|rif|res|enc)\s*(\[\d+\])?\s*:\s*"
+    r"|\[[^\]]{1,40}\]\s*)", re.I)
+
+
+@dataclass(frozen=True)
+class Route:
+    thread: str | None  # None: a new thread
+    rule: str
+    hold: str | None = None  # a reason to hold for a moderator, or None
+
+
+@dataclass(frozen=True)
+class RouteInput:
+    mail: Mail
+    community_id: str
+    community_address: str
+    secret: str
+    threads: Mapping[str, Thread]
+    thread_of: Mapping[str, str]  # Message-ID -> thread id
+    now: datetime
+
+
+RouteRule = Callable[[RouteInput], Route | None]
+
+
+def route_mail(r: RouteInput) -> Route:
+    for rule in ROUTE_RULES:
+        route = rule(r)
+        if route is not None:
+            return route
+    return Route(None, "new-thread")
+
+
+def clean_subject(subject: str) -> str:
+    previous = None
+    while previous != subject:
+        previous = subject
+        subject = _PREFIX.sub("", subject, count=1)
+    return " ".join(subject.split())
+
+
+def _reply_token(r: RouteInput) -> Route | None:
+    for address in r.mail.to_addrs:
+        tag = plus_tag(address, r.community_address)
+        if not tag or not tag.startswith("r-"):
+            continue
+        token = read_token(r.secret, tag)
+        if token is None:
+            return Route(None, "reply-token", hold="reply address with a bad signature")
+        thread = r.threads.get(token.thread)
+        if thread is None or thread.community != r.community_id:
+            return Route(None, "reply-token", hold="reply address for an unknown thread")
+        if token.member_hash != member_hash(r.secret, r.mail.from_addr):
+            return Route(thread.id, "reply-token",
+                         hold="reply address issued to another member than the sender")
+        return Route(thread.id, "reply-token")
+    return None
+
+
+def _in_reply_to(r: RouteInput) -> Route | None:
+    for message_id in r.mail.in_reply_to:
+        thread_id = r.thread_of.get(message_id)
+        thread = r.threads.get(thread_id) if thread_id else None
+        if thread is not None and thread.community == r.community_id:
+            return Route(thread.id, "in-reply-to")
+    return None
+
+
+def _subject(r: RouteInput) -> Route | None:
+    if clean_subject(r.mail.subject) == r.mail.subject.strip():
+        return None  # no Re:/Fwd: -> a new topic, even with a familiar subject
+    wanted = clean_subject(r.mail.subject).lower()
+    if not wanted:
+        return None
+    recent = [t for t in r.threads.values()
+              if t.community == r.community_id and r.now - t.last_activity <= SUBJECT_WINDOW
+              and clean_subject(t.subject).lower() == wanted]
+    if recent:
+        return Route(max(recent, key=lambda t: t.last_activity).id, "subject")
+    return None
+
+
+ROUTE_RULES: tuple[RouteRule, ...] = (_reply_token, _in_reply_to, _subject)
+
+
+def posting_hold(posting: str, is_member: bool, is_moderator: bool) -> str | None:
+    """Why a post must wait for a moderator, or None. Decided from the From address."""
+    if is_moderator:
+        return None
+    if posting == "moderated":
+        return "community is moderated"
+    if posting == "members" and not is_member:
+        return "sender is not a member"
+    return None

@@ -1,0 +1,112 @@
+"""The in-memory view of the journal: messages, threads, posts, holds, outbox items.
+
+`State.apply(record)` folds one journal record in. Pure: the store replays the journal through
+it at start, and every new record goes through it as it is appended. Records are plain dicts
+with a type in "t"; times are ISO 8601 strings with offset.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mailer.model import Attachment, Hold, OutboxItem, Post, Thread
+
+Record = dict[str, Any]
+
+# Every state an inbound message can end in; each message gets exactly one.
+MESSAGE_STATES = ("posted", "held", "rejected", "automatic", "bounce", "rsvp", "command",
+                  "quarantined", "unrouted")
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class State:
+    def __init__(self) -> None:
+        self.messages: dict[str, Record] = {}
+        self.threads: dict[str, Thread] = {}
+        self.thread_of: dict[str, str] = {}  # any Message-ID we sent or received -> thread
+        self.holds: dict[str, Hold] = {}
+        self.outbox: dict[str, OutboxItem] = {}
+        self.archive_done: set[str] = set()  # archive keys whose outcome is recorded
+        self._thread_serial = 0
+        self._hold_serial = 0
+
+    def apply(self, rec: Record) -> None:
+        kind = rec["t"]
+        handler = getattr(self, "_apply_" + kind.replace("-", "_"), None)
+        if handler is not None:  # records of a newer version are kept, not understood
+            handler(rec)
+
+    def _apply_message(self, rec: Record) -> None:
+        self.messages.setdefault(rec["id"], rec)
+        if rec.get("archive"):
+            self.archive_done.add(rec["archive"])
+
+    def _apply_duplicate(self, rec: Record) -> None:
+        self.archive_done.add(rec["archive"])
+
+    def _apply_thread(self, rec: Record) -> None:
+        started = datetime.fromisoformat(rec["started"])
+        self.threads[rec["id"]] = Thread(rec["id"], rec["community"], rec["subject"],
+                                         started, started)
+        serial = int(rec["id"].lstrip("t"))
+        self._thread_serial = max(self._thread_serial, serial)
+
+    def _apply_post(self, rec: Record) -> None:
+        thread = self.threads[rec["thread"]]
+        post = Post(
+            message_id=rec["message_id"], thread=rec["thread"], from_addr=rec["from"],
+            name=rec["name"], date=datetime.fromisoformat(rec["date"]), body=rec["body"],
+            attachments=tuple(Attachment(**a) for a in rec.get("attachments", ())),
+        )
+        thread.posts.append(post)
+        thread.last_activity = max(thread.last_activity, post.date)
+        self.thread_of[post.message_id] = thread.id
+
+    def _apply_sent_id(self, rec: Record) -> None:
+        self.thread_of[rec["message_id"]] = rec["thread"]
+
+    def _apply_hold(self, rec: Record) -> None:
+        hold = Hold(
+            id=rec["id"], community=rec["community"], from_addr=rec["from"],
+            subject=rec["subject"], reason=rec["reason"],
+            received=datetime.fromisoformat(rec["received"]), message_id=rec["message_id"],
+            archive_key=rec["archive"],
+        )
+        self.holds[hold.id] = hold
+        self._hold_serial = max(self._hold_serial, int(hold.id.lstrip("h")))
+
+    def _apply_hold_state(self, rec: Record) -> None:
+        self.holds[rec["id"]].state = rec["state"]
+
+    def _apply_outbox(self, rec: Record) -> None:
+        if rec["id"] in self.outbox:  # queued again after a crash: the first one stands
+            return
+        self.outbox[rec["id"]] = OutboxItem(
+            id=rec["id"], to=rec["to"], subject=rec["subject"], kind=rec["kind"],
+            state="queued", envelope_from=rec.get("envelope_from", ""),
+            message_id=rec.get("message_id", ""), queued=_time(rec.get("queued")),
+        )
+
+    def _apply_outbox_state(self, rec: Record) -> None:
+        item = self.outbox[rec["id"]]
+        item.state = rec["state"]
+        item.attempts = rec.get("attempts", item.attempts)
+        item.next_try = _time(rec.get("next_try"))
+        item.error = rec.get("error")
+        item.updated = _time(rec.get("at"))
+
+    def new_thread_id(self) -> str:
+        self._thread_serial += 1
+        return f"t{self._thread_serial}"
+
+    def new_hold_id(self) -> str:
+        self._hold_serial += 1
+        return f"h{self._hold_serial}"
+
+    def threads_newest_first(self, community: str | None = None) -> list[Thread]:
+        chosen = [t for t in self.threads.values() if community in (None, t.community)]
+        return sorted(chosen, key=lambda t: t.last_activity, reverse=True)

@@ -1,0 +1,60 @@
+"""Signed reply addresses: community+r-<thread>-<member>-<mac>@domain. Pure.
+
+The token names the thread and the member it was issued to (a keyed hash of their address,
+so the address itself never appears), and is signed with the service secret so that nobody
+can forge one for another thread or member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"^r-(t\d+)-([0-9a-f]{8})-([0-9a-f]{12})$")
+
+
+@dataclass(frozen=True)
+class ReplyToken:
+    thread: str
+    member_hash: str
+
+
+def member_hash(secret: str, email: str) -> str:
+    return _mac(secret, "member", email.lower())[:8]
+
+
+def reply_address(secret: str, community_address: str, thread: str, member: str) -> str:
+    local, domain = community_address.split("@", 1)
+    m = member_hash(secret, member)
+    return f"{local}+r-{thread}-{m}-{_mac(secret, 'reply', thread, m)[:12]}@{domain}"
+
+
+def command_address(community_address: str, command: str) -> str:
+    local, domain = community_address.split("@", 1)
+    return f"{local}+{command}@{domain}"
+
+
+def plus_tag(address: str, community_address: str) -> str | None:
+    """'kkg+join@x' -> 'join' when it is a plus-address of the community; else None."""
+    local, _, domain = address.lower().partition("@")
+    c_local, _, c_domain = community_address.lower().partition("@")
+    if domain != c_domain or not local.startswith(c_local + "+"):
+        return None
+    return local[len(c_local) + 1 :]
+
+
+def read_token(secret: str, tag: str) -> ReplyToken | None:
+    """A verified token from a plus tag, or None if it is not one or the signature is wrong."""
+    match = _TOKEN.match(tag)
+    if not match:
+        return None
+    thread, m, mac = match.groups()
+    if not hmac.compare_digest(mac, _mac(secret, "reply", thread, m)[:12]):
+        return None
+    return ReplyToken(thread=thread, member_hash=m)
+
+
+def _mac(secret: str, *parts: str) -> str:
+    return hmac.new(secret.encode(), "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
