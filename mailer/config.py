@@ -77,6 +77,7 @@ class InboundConfig:
     idle: bool
     done_folder: str | None
     max_message_bytes: int
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class OutboundConfig:
     per_minute: int | None
     per_day: int | None
     timeout: timedelta
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -355,9 +357,9 @@ def _fix_from(exc: ValueError) -> str:
 
 SERVICE_KEYS = ("timezone", "language", "data_dir", "secret", "templates", "log_level")
 INBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "folder",
-                "poll_interval", "idle", "done_folder", "max_message_size")
+                "poll_interval", "idle", "done_folder", "max_message_size", "ca_file")
 OUTBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "per_minute",
-                 "per_day", "timeout")
+                 "per_day", "timeout", "ca_file")
 COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "language",
                   "timezone", "moderators", "organizers", "posting", "subject_tag",
                   "private_replies", "topics", "whatsapp", "archive_url", "unsubscribe_url",
@@ -374,8 +376,8 @@ TOP_KEYS = ("service", "inbound", "outbound", "community")
 def _read_config(r: _Reader, raw: dict[str, Any], path: Path, text: str) -> Config | None:
     r.table(raw, (), "top level", TOP_KEYS)
     service = _read_service(r, raw.get("service"), path)
-    inbound = _read_inbound(r, raw.get("inbound"))
-    outbound = _read_outbound(r, raw.get("outbound"))
+    inbound = _read_inbound(r, raw.get("inbound"), path.parent)
+    outbound = _read_outbound(r, raw.get("outbound"), path.parent)
     communities_raw = raw.get("community", [])
     if not isinstance(communities_raw, list):
         r.problem(("community",), "community must be written as [[community]]",
@@ -410,7 +412,7 @@ def _read_config(r: _Reader, raw: dict[str, Any], path: Path, text: str) -> Conf
 def _read_service(r: _Reader, raw: Any, config_path: Path) -> ServiceConfig:
     p: tuple[str | int, ...] = ("service",)
     t = r.table(raw, p, "service", SERVICE_KEYS)
-    zone = r.value(t, p, "timezone", str, "Asia/Jakarta", parse_timezone)
+    zone = r.value(t, p, "timezone", str, ZoneInfo("Asia/Jakarta"), parse_timezone)
     data_dir = r.value(t, p, "data_dir", str, "var")
     templates = r.value(t, p, "templates", str, None)
     base = config_path.parent
@@ -424,7 +426,7 @@ def _read_service(r: _Reader, raw: Any, config_path: Path) -> ServiceConfig:
     )
 
 
-def _read_inbound(r: _Reader, raw: Any) -> InboundConfig:
+def _read_inbound(r: _Reader, raw: Any, base: Path) -> InboundConfig:
     p: tuple[str | int, ...] = ("inbound",)
     t = r.table(raw, p, "inbound", INBOUND_KEYS)
     protocol = r.choice(t, p, "protocol", ("imap", "smtp"), "smtp")
@@ -448,10 +450,11 @@ def _read_inbound(r: _Reader, raw: Any) -> InboundConfig:
         idle=bool(r.value(t, p, "idle", bool, True)),
         done_folder=r.value(t, p, "done_folder", str, None),
         max_message_bytes=size or 25 * 2**20,
+        ca_file=_ca_file(r, t, p, base),
     )
 
 
-def _read_outbound(r: _Reader, raw: Any) -> OutboundConfig:
+def _read_outbound(r: _Reader, raw: Any, base: Path) -> OutboundConfig:
     p: tuple[str | int, ...] = ("outbound",)
     t = r.table(raw, p, "outbound", OUTBOUND_KEYS)
     protocol = r.choice(t, p, "protocol", ("smtp", "maildir"), "maildir")
@@ -470,7 +473,21 @@ def _read_outbound(r: _Reader, raw: Any) -> OutboundConfig:
         per_day=_positive(r, t, p, "per_day"),
         timeout=r.value(t, p, "timeout", str, timedelta(seconds=60), parse_duration)
         or timedelta(seconds=60),
+        ca_file=_ca_file(r, t, p, base),
     )
+
+
+def _ca_file(r: _Reader, t: dict[str, Any], p: tuple[str | int, ...], base: Path) -> Path | None:
+    """A CA certificate to trust besides the system's (a self-hosted server's own CA)."""
+    value = r.value(t, p, "ca_file", str, None, hint='"/etc/ssl/certs/my-ca.pem"')
+    if value is None:
+        return None
+    path = (base / value).resolve()
+    if not path.is_file():
+        r.problem((*p, "ca_file"), f"ca_file {value!r} does not exist",
+                  "give the path of a PEM certificate, or remove the key to use the system's")
+        return None
+    return path
 
 
 def _port(r: _Reader, t: dict[str, Any], p: tuple[str | int, ...], default: int) -> int:

@@ -44,10 +44,11 @@ class ImapMailbox:
     def connect(self) -> None:
         c = self.config
         try:
+            context = ssl.create_default_context(cafile=c.ca_file)
             client = IMAPClient(c.host, port=c.port, ssl=c.tls == "ssl", timeout=60,
-                                ssl_context=ssl.create_default_context())
+                                ssl_context=context)
             if c.tls == "starttls":
-                client.starttls(ssl.create_default_context())
+                client.starttls(context)
             client.login(c.username, c.password)
             info = client.select_folder(c.folder)
             self.can_idle = c.idle and client.has_capability("IDLE")

@@ -55,14 +55,15 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         c = self.config
         timeout = c.timeout.total_seconds()
+        context = ssl.create_default_context(cafile=c.ca_file)
         try:
             if c.tls == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=timeout,
-                                                      context=ssl.create_default_context())
+                                                      context=context)
             else:
                 smtp = smtplib.SMTP(c.host, c.port, timeout=timeout)
                 if c.tls == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=context)
             if c.username:
                 smtp.login(c.username, c.password)
         except smtplib.SMTPAuthenticationError as exc:

@@ -60,7 +60,7 @@ class SmtpReceiver:
     def __init__(self, host: str, port: int, handler: ReceiveHandler, max_bytes: int) -> None:
         self.controller = Controller(handler, hostname=host, port=port,
                                      data_size_limit=max_bytes, decode_data=False,
-                                     server_kwargs={"ident": "CoP Mailer"})
+                                     ident="CoP Mailer")
 
     def start(self) -> None:
         self.controller.start()

@@ -1,0 +1,96 @@
+"""Building configs and mail for tests."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailer.config import Config, load_config
+
+COMMUNITY = """
+[[community]]
+id = "kkg"
+name = "KKG Matematika"
+address = "kkg@example.org"
+moderators = ["siti@example.org"]
+posting = "{posting}"
+language = "{language}"
+subject_tag = "[KKG]"
+
+  [community.digest]
+  every = "week"
+  on = "friday"
+  at = "15:00"
+
+  [[community.member]]
+  email = "siti@example.org"
+  name = "Siti Rahayu"
+  delivery = "each"
+
+  [[community.member]]
+  email = "budi@example.org"
+  name = "Budi Santoso"
+  delivery = "digest"
+
+  [[community.member]]
+  email = "dewi@example.org"
+  name = "Dewi Lestari"
+  delivery = "each"
+
+  [[community.member]]
+  email = "agus@example.org"
+  name = "Agus Wibowo"
+  delivery = "each"
+"""
+
+MEETING = """
+  [[community.meeting]]
+  id = "rutin"
+  title = "Pertemuan rutin"
+  start = 2026-12-04T14:00:00
+  duration = "90m"
+  repeat = "weekly"
+  until = 2027-02-26
+  online = "https://meet.jit.si/kkg-test"
+  location = "SDN 1 Sukamaju"
+  skip_holidays = "ID"
+  breaks = [{{ from = 2026-12-21, to = 2027-01-03, name = "Libur semester" }}]
+  remind = ["1d"]
+  agenda = "Pecahan"
+"""
+
+
+def write_config(folder: Path, *, inbound: str = "", outbound: str = "",
+                 posting: str = "members", language: str = "id", meeting: bool = True,
+                 extra: str = "") -> Config:
+    inbound = inbound or 'protocol = "smtp"'
+    outbound = outbound or 'protocol = "maildir"'
+    text = (f'[service]\ntimezone = "Asia/Jakarta"\nlanguage = "{language}"\n'
+            f'data_dir = "data"\nsecret = "test-secret"\n\n'
+            f"[inbound]\n{inbound}\n\n[outbound]\n{outbound}\n"
+            + COMMUNITY.format(posting=posting, language=language)
+            + (MEETING.format() if meeting else "") + extra)
+    path = folder / "cop.toml"
+    path.write_text(text)
+    return load_config(path)
+
+
+def make_mail(*, sender: str = "Siti Rahayu <siti@example.org>", to: str = "kkg@example.org",
+              subject: str = "Pecahan di kelas 3", body: str = "Halo semua,\nbagaimana?\n",
+              message_id: str | None = None, in_reply_to: str | None = None,
+              headers: dict[str, str] | None = None, date: datetime | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    msg["Message-ID"] = message_id or make_msgid(domain="example.org")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    return bytes(msg)

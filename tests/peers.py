@@ -1,0 +1,215 @@
+"""Real mail peers for the tests: a throwaway Dovecot IMAP server and an aiosmtpd recorder.
+
+Notes from Debian's Dovecot 2.3.19 here: it refuses mail access as root, so mail belongs to
+the `mail` user; the passwd-file must be readable by the `dovecot` user (pytest's 0700 temp
+dirs are not); the daemonised master keeps the caller's stderr open, so its output goes to a
+file; IDLE reports new mail about half a second late (a fixed delay in Dovecot).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from imapclient import IMAPClient
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
+
+
+DOVECOT_CONF = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
+ssl_dh =
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{root}/home/%u/Maildir
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = 1
+imap_idle_notify_interval = 2 mins
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=mail gid=mail home={root}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = 0
+  }}
+}}
+"""
+
+
+class Dovecot:
+    """A Dovecot on a free loopback port, config and mail in its own folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.conf = root / "dovecot.conf"
+        self._users = itertools.count(1)
+
+    def setup(self) -> None:
+        binary = shutil.which("dovecot")
+        if binary is None:
+            raise RuntimeError("dovecot is not installed; the README's test command installs "
+                               "it (apt-get install dovecot-imapd)")
+        os.chmod(self.root, 0o755)
+        for sub in ("run", "state", "home"):
+            (self.root / sub).mkdir(exist_ok=True)
+        shutil.chown(self.root / "home", "mail", "mail")
+        (self.root / "passwd").write_text("")
+        os.chmod(self.root / "passwd", 0o644)
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+             "-keyout", str(self.root / "key.pem"), "-out", str(self.root / "cert.pem")],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.chmod(self.root / "key.pem", 0o644)
+        self.conf.write_text(DOVECOT_CONF.format(root=self.root, port=self.port))
+        self.start()
+
+    @property
+    def cafile(self) -> str:
+        return str(self.root / "cert.pem")
+
+    def start(self) -> None:
+        with open(self.root / "start.log", "ab") as log:
+            subprocess.run(["dovecot", "-c", str(self.conf)], check=True,
+                           stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        pid_file = self.root / "run" / "master.pid"
+        if not pid_file.exists():
+            return
+        pid = int(pid_file.read_text().strip())
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        with contextlib.suppress(FileNotFoundError):
+            pid_file.unlink()
+
+    def add_user(self, prefix: str = "user") -> tuple[str, str]:
+        user = f"{prefix}{next(self._users)}"
+        password = f"pw-{user}"
+        with open(self.root / "passwd", "a") as f:
+            f.write(f"{user}:{{PLAIN}}{password}::::::\n")
+        return user, password
+
+    def client(self, user: str, password: str) -> IMAPClient:
+        client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
+        client.login(user, password)
+        return client
+
+    def append(self, user: str, password: str, raw: bytes, folder: str = "INBOX") -> None:
+        with contextlib.closing(self.client(user, password)) as c:
+            c.append(folder, raw)
+            c.logout()
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.cafile)
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+
+@dataclass
+class SmtpRecorder:
+    """Records every message; can be told to answer a code for RCPT or DATA."""
+
+    messages: list[Received] = field(default_factory=list)
+    rcpt_codes: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
+    data_codes: list[str] = field(default_factory=list)  # consumed one per DATA
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.messages.clear()
+            self.rcpt_codes.clear()
+            self.data_codes.clear()
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        code = self.rcpt_codes.get(address.lower())
+        if code:
+            return code
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            if self.data_codes:
+                return self.data_codes.pop(0)
+            data = envelope.original_content or b""
+            self.messages.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos),
+                                          bytes(data)))
+        return "250 OK"
+
+
+class SmtpPeer:
+    def __init__(self) -> None:
+        self.recorder = SmtpRecorder()
+        self.port = free_port()
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
+                                     decode_data=False)
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()

@@ -1,0 +1,259 @@
+"""End to end on the embedded defaults: SMTP receiver in, maildir out, tick with fixed times."""
+
+from __future__ import annotations
+
+import email
+import smtplib
+import threading
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import vobject
+
+from mailer.daemon import Runtime, _start_receiver, tick
+from mailer.edges.store import Store
+from mailer.jobs import send_digest
+from tests.helpers import make_mail, write_config
+from tests.peers import free_port
+
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
+
+
+def outbox_messages(data_dir: Path) -> list[EmailMessage]:
+    folder = data_dir / "outbox" / "new"
+    messages = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        messages.append(msg)
+    return messages
+
+
+def mail_for(data_dir: Path, address: str, kind: str = "") -> list[EmailMessage]:
+    return [m for m in outbox_messages(data_dir)
+            if address in str(m["To"]) and kind in str(m["Subject"])]
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Runtime:
+    config = write_config(tmp_path)
+    return Runtime(config, Store(config.service.data_dir))
+
+
+def deliver_raw(rt: Runtime, raw: bytes) -> None:
+    rt.store.archive.add(raw)
+
+
+def test_post_reply_and_routing_by_reply_address(rt: Runtime) -> None:
+    data = rt.config.service.data_dir
+    deliver_raw(rt, make_mail(subject="Pecahan di kelas 3", body="Ada ide untuk 1/3?\n"))
+    tick(rt, T0)
+    (thread,) = rt.store.state.threads.values()
+    assert thread.subject == "Pecahan di kelas 3"
+    copies = [m for m in outbox_messages(data) if "Pecahan" in str(m["Subject"])]
+    # `each` members except the author; the digest reader gets nothing now
+    assert sorted(str(m["To"]) for m in copies) == [
+        "Agus Wibowo <agus@example.org>", "Dewi Lestari <dewi@example.org>"]
+    for copy in copies:
+        assert copy["From"].addresses[0].addr_spec == "kkg@example.org"
+        assert str(copy["From"].addresses[0].display_name) == "Siti Rahayu via KKG Matematika"
+        assert copy["List-Id"] == "KKG Matematika <kkg.example.org>"
+        assert copy["Precedence"] == "list"
+        assert "kkg+leave@example.org" in copy["List-Unsubscribe"]
+        raw = copy.as_string()
+        others = {"agus@example.org", "dewi@example.org", "budi@example.org"} - {
+            copy["To"].addresses[0].addr_spec}
+        assert not any(o in raw for o in others), "another member's address leaked"
+        assert "siti@example.org" not in raw, "the poster's address leaked"
+
+    dewi_copy = next(m for m in copies if "dewi" in str(m["To"]))
+    reply_to = dewi_copy["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith("kkg+r-t1-")
+    deliver_raw(rt, make_mail(
+        sender="Dewi Lestari <dewi@example.org>", to=reply_to,
+        subject="Re: [KKG] Pecahan di kelas 3",
+        body="Pakai pita, Bu.\n\nPada Sel, 1 Des 2026 pukul 09.00 Siti <kkg@example.org> "
+             "menulis:\n> Ada ide untuk 1/3?\n"))
+    tick(rt, T0 + timedelta(minutes=5))
+    posts = rt.store.state.threads["t1"].posts
+    assert [p.body for p in posts] == ["Ada ide untuk 1/3?", "Pakai pita, Bu."]
+    message = next(m for m in rt.store.state.messages.values() if m["from"] == "dewi@example.org")
+    assert message["rule"] == "reply-token"
+
+
+def test_a_reply_address_used_by_another_sender_is_held(rt: Runtime) -> None:
+    deliver_raw(rt, make_mail(subject="Topik", body="Halo\n"))
+    tick(rt, T0)
+    copy = mail_for(rt.config.service.data_dir, "dewi@example.org", "Topik")[0]
+    reply_to = copy["Reply-To"].addresses[0].addr_spec
+    deliver_raw(rt, make_mail(sender="Agus <agus@example.org>", to=reply_to,
+                              subject="Re: Topik", body="Saya juga\n"))
+    tick(rt, T0 + timedelta(minutes=1))
+    (hold,) = rt.store.state.holds.values()
+    assert hold.reason == "reply address issued to another member than the sender"
+    assert len(rt.store.state.threads["t1"].posts) == 1
+
+
+def test_non_member_is_held_and_told_once(rt: Runtime) -> None:
+    raw = make_mail(sender="Stranger <x@elsewhere.org>", subject="Jual buku", body="Murah\n")
+    deliver_raw(rt, raw)
+    deliver_raw(rt, raw)  # the same message delivered twice
+    tick(rt, T0)
+    assert [h.reason for h in rt.store.state.holds.values()] == ["sender is not a member"]
+    notices = mail_for(rt.config.service.data_dir, "x@elsewhere.org")
+    assert len(notices) == 1
+    assert notices[0]["Auto-Submitted"] == "auto-replied"
+    assert not rt.store.state.threads
+
+
+@pytest.mark.parametrize("headers", [
+    {"Auto-Submitted": "auto-replied"},
+    {"Precedence": "bulk"},
+    {"X-Autoreply": "yes"},
+    {"X-Cop-Loop": "kkg@example.org"},
+    {"List-Id": "KKG Matematika <kkg.example.org>"},
+])
+def test_automatic_mail_is_never_posted_nor_answered(rt: Runtime,
+                                                     headers: dict[str, str]) -> None:
+    deliver_raw(rt, make_mail(sender="Budi <budi@example.org>", subject="Sedang cuti",
+                              headers=headers))
+    tick(rt, T0)
+    (message,) = rt.store.state.messages.values()
+    assert message["state"] == "automatic"
+    assert not rt.store.state.threads
+    assert not mail_for(rt.config.service.data_dir, "budi@example.org", "cuti")
+
+
+def test_vacation_subject_from_a_member_is_not_posted(rt: Runtime) -> None:
+    deliver_raw(rt, make_mail(sender="Budi <budi@example.org>",
+                              subject="Balasan otomatis: Pecahan"))
+    tick(rt, T0)
+    assert next(iter(rt.store.state.messages.values()))["rule"] == "vacation-subject"
+
+
+def test_unparseable_mail_is_quarantined_and_the_next_one_goes_on(rt: Runtime) -> None:
+    nested = b"".join(
+        f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode()
+        for i in range(40))
+    deliver_raw(rt, b"From: a@example.org\r\nTo: kkg@example.org\r\nMessage-ID: <deep@x>\r\n"
+                + b"MIME-Version: 1.0\r\n" + nested)
+    deliver_raw(rt, make_mail(subject="Biasa"))
+    tick(rt, T0)
+    states = sorted(m["state"] for m in rt.store.state.messages.values())
+    assert states == ["posted", "quarantined"]
+    assert rt.store.archive.pending() == []
+    assert rt.store.archive.count() == 2  # raw bytes kept
+
+
+def test_invitations_parse_with_an_independent_parser(rt: Runtime) -> None:
+    tick(rt, T0)
+    invitations = mail_for(rt.config.service.data_dir, "@example.org", "Undangan")
+    assert len(invitations) == 4  # every member, each on their own
+    for msg in invitations:
+        member = msg["To"].addresses[0].addr_spec
+        calendar_parts = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+        assert len(calendar_parts) == 1
+        part = calendar_parts[0]
+        assert part.get_param("method") == "REQUEST"
+        assert part.get("Content-Disposition") is None
+        cal = vobject.readOne(part.get_content())
+        assert cal.method.value == "REQUEST"
+        event = cal.vevent
+        attendees = [a.value for a in event.contents["attendee"]]
+        assert attendees == [f"mailto:{member}"]
+        assert event.organizer.value == "mailto:kkg@example.org"
+        starts = [dt.isoformat() for dt in event.getrruleset(addRDate=True)]
+        assert starts[0] == "2026-12-04T14:00:00+07:00"
+        assert "2026-12-25T14:00:00+07:00" not in starts  # Christmas and the break
+        assert "2027-01-01T14:00:00+07:00" not in starts
+        assert "2026-12-18T14:00:00+07:00" in starts
+        attachment = [p for p in msg.walk() if p.get_filename() == "invite.ics"]
+        assert len(attachment) == 1
+
+
+def test_editing_the_meeting_sends_updates_and_removing_it_cancels(rt: Runtime) -> None:
+    tick(rt, T0)
+    tick(rt, T0 + timedelta(minutes=1))  # unchanged: nothing new
+    data = rt.config.service.data_dir
+    assert len(mail_for(data, "@example.org", "Undangan")) == 4
+    path = rt.config.path
+    path.write_text(path.read_text().replace("start = 2026-12-04T14:00:00",
+                                             "start = 2026-12-04T15:00:00"))
+    _touch_later(path)
+    assert rt.reload_if_changed()
+    tick(rt, T0 + timedelta(minutes=2))
+    updates = mail_for(data, "@example.org", "diperbarui")
+    assert len(updates) == 4
+    cal = vobject.readOne(next(p for p in updates[0].walk()
+                               if p.get_content_type() == "text/calendar").get_content())
+    assert cal.vevent.sequence.value == "1"
+    text = path.read_text()
+    path.write_text(text[: text.index("  [[community.meeting]]")])
+    _touch_later(path)
+    assert rt.reload_if_changed()
+    tick(rt, T0 + timedelta(minutes=3))
+    cancels = mail_for(data, "@example.org", "Dibatalkan")
+    assert len(cancels) == 4
+    part = next(p for p in cancels[0].walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "CANCEL"
+    cal = vobject.readOne(part.get_content())
+    assert cal.vevent.status.value == "CANCELLED" and cal.vevent.sequence.value == "2"
+
+
+def _touch_later(path: Path) -> None:
+    import os
+
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+def test_digest_goes_to_digest_readers_with_reply_links(rt: Runtime) -> None:
+    tick(rt, T0)
+    deliver_raw(rt, make_mail(subject="Soal cerita", body="Soal cerita favorit?\n"))
+    tick(rt, T0 + timedelta(hours=1))
+    community = rt.config.communities[0]
+    send_digest(rt.app, rt.store, community, T0 + timedelta(hours=2), force=True)
+    tick(rt, T0 + timedelta(hours=2))
+    (digest,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Rangkuman")
+    text = digest.get_body(("plain",)).get_content()
+    assert "=== [1] Soal cerita (#t1) ===" in text
+    assert "mailto:kkg+r-t1-" in text
+    assert "Jumat, 4 Desember 2026 pukul 14.00 WIB" in text
+
+
+def test_weekly_digest_after_three_missed_weeks_is_sent_once(rt: Runtime) -> None:
+    tick(rt, T0)  # starts the digest schedule
+    deliver_raw(rt, make_mail(subject="Topik A"))
+    tick(rt, T0 + timedelta(hours=1))
+    # the daemon was down for three Fridays; it comes back on a Monday
+    back = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)
+    tick(rt, back)
+    tick(rt, back + timedelta(minutes=1))
+    assert len(mail_for(rt.config.service.data_dir, "budi@example.org", "Rangkuman")) == 1
+
+
+def test_the_smtp_receiver_accepts_only_community_addresses(tmp_path: Path) -> None:
+    port = free_port()
+    config = write_config(tmp_path, inbound=f'protocol = "smtp"\nport = {port}\n'
+                                            'max_message_size = "100k"')
+    rt = Runtime(config, Store(config.service.data_dir))
+    receiver = _start_receiver(rt, threading.Event())
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.sendmail("siti@example.org", ["kkg@example.org"], make_mail())
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                smtp.sendmail("siti@example.org", ["someone@example.org"], make_mail())
+            with pytest.raises(smtplib.SMTPException):
+                smtp.sendmail("siti@example.org", ["kkg@example.org"],
+                              make_mail(body="x" * 200_000))
+            smtp.sendmail("siti@example.org", ["kkg+help@example.org"],
+                          make_mail(subject="bantuan"))
+    finally:
+        receiver.stop()
+    assert len(rt.store.archive.pending()) == 2
+    tick(rt, T0)
+    states = sorted(m["state"] for m in rt.store.state.messages.values())
+    assert states == ["command", "posted"]
