@@ -85,6 +85,12 @@ class Runtime:
         self.mailbox = mailbox
         self.config_mtime = _mtime(config.path)
 
+    def close(self) -> None:
+        self.transport.close()
+        if self.mailbox is not None:
+            self.mailbox.close()
+        self.store.flush()
+
     def reload_if_changed(self) -> bool:
         mtime = _mtime(self.config.path)
         if mtime == self.config_mtime:
@@ -228,10 +234,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
         if receiver is not None:
             receiver.stop()
         if rt is not None:
-            rt.transport.close()
-            if rt.mailbox is not None:
-                rt.mailbox.close()
-            rt.store.flush()
+            rt.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         lock.release()

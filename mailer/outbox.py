@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+from email import policy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,7 +75,10 @@ def queue(store: Store, outgoing: Outgoing, community_address: str, now: datetim
     item_id = outbox_id(outgoing.key)
     if item_id in store.state.outbox:
         return False
-    write_atomic(store.queue_dir / f"{item_id}.eml", bytes(outgoing.message))
+    # stored as it goes on the wire: CRLF line ends, headers folded (smtplib sends bytes as
+    # they are; bare LF makes a whole message one over-long line to the server)
+    wire = outgoing.message.as_bytes(policy=policy.SMTP)
+    write_atomic(store.queue_dir / f"{item_id}.eml", wire)
     store.record({
         "t": "outbox", "id": item_id, "to": outgoing.to, "kind": outgoing.kind,
         "subject": str(outgoing.message.get("Subject", "")),

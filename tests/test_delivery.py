@@ -1,0 +1,117 @@
+"""The outbox against a real SMTP peer (aiosmtpd) that can answer 4xx and 5xx."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from mailer.daemon import Runtime, tick
+from mailer.edges.store import Store
+from mailer.outbox import backoff
+from tests.helpers import make_mail, write_config
+from tests.peers import SmtpPeer
+
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def rt(tmp_path: Path, smtp_peer: SmtpPeer) -> Iterator[Runtime]:
+    config = write_config(tmp_path, meeting=False, outbound=(
+        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"\n'
+        'timeout = "10s"'))
+    runtime = Runtime(config, Store(config.service.data_dir))
+    yield runtime
+    runtime.close()
+
+
+def post(rt: Runtime, subject: str = "Pecahan") -> None:
+    rt.store.archive.add(make_mail(subject=subject, body="Halo semua\n"))
+
+
+def test_each_member_gets_their_own_copy_with_a_bounce_address(rt: Runtime,
+                                                               smtp_peer: SmtpPeer) -> None:
+    post(rt)
+    tick(rt, T0)
+    got = smtp_peer.recorder.messages
+    assert sorted(m.rcpt_tos[0] for m in got) == ["agus@example.org", "dewi@example.org"]
+    for m in got:
+        assert len(m.rcpt_tos) == 1
+        item = m.mail_from.split("+b-", 1)[1].split("@")[0]
+        assert rt.store.state.outbox[item].to == m.rcpt_tos[0]
+        msg = email.message_from_bytes(m.data, policy=policy.default)
+        assert msg["To"].addresses[0].addr_spec == m.rcpt_tos[0]
+    assert {i.state for i in rt.store.state.outbox.values()} == {"sent"}
+
+
+def test_a_421_for_a_while_then_recovery_delivers_everything_once(
+        rt: Runtime, smtp_peer: SmtpPeer) -> None:
+    smtp_peer.recorder.data_codes.extend(["421 4.3.2 Try again later"] * 3)
+    post(rt)
+    tick(rt, T0)
+    states = sorted(i.state for i in rt.store.state.outbox.values())
+    assert states == ["deferred", "deferred"]
+    item = next(iter(rt.store.state.outbox.values()))
+    assert item.error and item.error.startswith("421")
+    assert item.next_try is not None and item.next_try > T0
+    tick(rt, T0 + timedelta(seconds=10))  # not yet due: nothing is tried
+    assert smtp_peer.recorder.messages == []
+    for minutes in (2, 5, 10, 30):
+        tick(rt, T0 + timedelta(minutes=minutes))
+    assert sorted(m.rcpt_tos[0] for m in smtp_peer.recorder.messages) == [
+        "agus@example.org", "dewi@example.org"]
+    assert {i.state for i in rt.store.state.outbox.values()} == {"sent"}
+
+
+def test_a_550_fails_only_that_recipient_with_the_servers_reason(
+        rt: Runtime, smtp_peer: SmtpPeer) -> None:
+    smtp_peer.recorder.rcpt_codes["dewi@example.org"] = "550 5.1.1 No such user"
+    post(rt)
+    tick(rt, T0)
+    by_to = {i.to: i for i in rt.store.state.outbox.values()}
+    assert by_to["dewi@example.org"].state == "failed"
+    assert by_to["dewi@example.org"].error == "550 5.1.1 No such user"
+    assert by_to["agus@example.org"].state == "sent"
+    tick(rt, T0 + timedelta(hours=1))
+    assert len(smtp_peer.recorder.messages) == 1
+
+
+def test_the_server_being_down_defers_and_loses_nothing(tmp_path: Path) -> None:
+    from tests.peers import free_port
+
+    config = write_config(tmp_path, meeting=False, outbound=(
+        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {free_port()}\ntls = "none"'))
+    rt = Runtime(config, Store(config.service.data_dir))
+    post(rt)
+    tick(rt, T0)
+    items = list(rt.store.state.outbox.values())
+    assert [i.state for i in items] == ["deferred", "deferred"]
+    assert all("cannot reach SMTP server" in (i.error or "") for i in items)
+    reopened = Store(config.service.data_dir, read_only=True)
+    assert {i.state for i in reopened.state.outbox.values()} == {"deferred"}
+    rt.close()
+
+
+def test_backoff_grows_is_capped_and_jittered() -> None:
+    assert backoff(1, lambda: 0.5) == timedelta(minutes=1)
+    assert backoff(3, lambda: 0.5) == timedelta(minutes=4)
+    assert backoff(30, lambda: 0.5) == timedelta(hours=6)
+    assert backoff(1, lambda: 0.0) < backoff(1, lambda: 0.99)
+
+
+def test_rate_limit_per_minute_holds_the_rest_for_later(tmp_path: Path,
+                                                        smtp_peer: SmtpPeer) -> None:
+    config = write_config(tmp_path, meeting=False, outbound=(
+        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"\n'
+        "per_minute = 1"))
+    rt = Runtime(config, Store(config.service.data_dir))
+    post(rt)
+    tick(rt, T0)
+    assert len(smtp_peer.recorder.messages) == 1
+    tick(rt, T0 + timedelta(seconds=61))
+    assert len(smtp_peer.recorder.messages) == 2
+    rt.close()
