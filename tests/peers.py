@@ -41,6 +41,18 @@ def wait_for_port(port: int, seconds: float = 10.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
 
 
+USER_POOL = 200
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
 DOVECOT_CONF = """\
 base_dir = {root}/run
 state_dir = {root}/state
@@ -102,7 +114,10 @@ class Dovecot:
         for sub in ("run", "state", "home"):
             (self.root / sub).mkdir(exist_ok=True)
         shutil.chown(self.root / "home", "mail", "mail")
-        (self.root / "passwd").write_text("")
+        # a pool of users written before start: Dovecot re-reads passwd-file on a new mtime,
+        # which a second user added within the same second would not get
+        (self.root / "passwd").write_text("".join(
+            f"user{i}:{{PLAIN}}pw-user{i}::::::\n" for i in range(1, USER_POOL + 1)))
         os.chmod(self.root / "passwd", 0o644)
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -128,8 +143,14 @@ class Dovecot:
         if not pid_file.exists():
             return
         pid = int(pid_file.read_text().strip())
+        children = _children(pid)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
+        # Debian's master leaves running imap sessions behind on SIGTERM; a restart of a
+        # real server ends them (shutdown_clients), so do that here too
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -140,12 +161,12 @@ class Dovecot:
         with contextlib.suppress(FileNotFoundError):
             pid_file.unlink()
 
-    def add_user(self, prefix: str = "user") -> tuple[str, str]:
-        user = f"{prefix}{next(self._users)}"
-        password = f"pw-{user}"
-        with open(self.root / "passwd", "a") as f:
-            f.write(f"{user}:{{PLAIN}}{password}::::::\n")
-        return user, password
+    def add_user(self) -> tuple[str, str]:
+        """A fresh, empty mailbox for one test."""
+        number = next(self._users)
+        if number > USER_POOL:
+            raise RuntimeError(f"more than {USER_POOL} mailboxes asked for; raise USER_POOL")
+        return f"user{number}", f"pw-user{number}"
 
     def client(self, user: str, password: str) -> IMAPClient:
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
@@ -153,9 +174,8 @@ class Dovecot:
         return client
 
     def append(self, user: str, password: str, raw: bytes, folder: str = "INBOX") -> None:
-        with contextlib.closing(self.client(user, password)) as c:
+        with self.client(user, password) as c:
             c.append(folder, raw)
-            c.logout()
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.cafile)

@@ -9,7 +9,6 @@ processed twice and nothing new is skipped. Messages are flagged, never deleted.
 from __future__ import annotations
 
 import logging
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ class ImapMailbox:
 
     def connect(self) -> None:
         c = self.config
+        client: IMAPClient | None = None
         try:
             context = ssl.create_default_context(cafile=c.ca_file)
             client = IMAPClient(c.host, port=c.port, ssl=c.tls == "ssl", timeout=60,
@@ -52,7 +52,9 @@ class ImapMailbox:
             client.login(c.username, c.password)
             info = client.select_folder(c.folder)
             self.can_idle = c.idle and client.has_capability("IDLE")
-        except (IMAPClientError, OSError, socket.error) as exc:
+        except (IMAPClientError, OSError) as exc:
+            if client is not None:
+                _shutdown(client)
             raise ImapUnavailable(f"IMAP {c.host}:{c.port}: {_clean(exc)}") from exc
         self.client = client
         self.uidvalidity = int(info[b"UIDVALIDITY"])
@@ -67,6 +69,7 @@ class ImapMailbox:
         """(uid, raw) of every message after the cursor that is not $CopDone, oldest first."""
         client = self._ready()
         try:
+            client.noop()  # sync the session: mail appended by others since becomes visible
             start = 1
             if cursor is not None and cursor.uidvalidity == self.uidvalidity:
                 start = cursor.last_uid + 1
@@ -82,7 +85,7 @@ class ImapMailbox:
                 for uid in batch:
                     if uid in data and b"BODY[]" in data[uid]:
                         yield uid, data[uid][b"BODY[]"]
-        except (IMAPClientError, OSError, socket.error) as exc:
+        except (IMAPClientError, OSError) as exc:
             self.drop()
             raise ImapUnavailable(f"IMAP fetch failed: {_clean(exc)}") from exc
 
@@ -94,7 +97,7 @@ class ImapMailbox:
             client.add_flags(uids, [b"\\Seen", DONE_FLAG])
             if self.config.done_folder:
                 client.move(uids, self.config.done_folder)
-        except (IMAPClientError, OSError, socket.error) as exc:
+        except (IMAPClientError, OSError) as exc:
             self.drop()
             raise ImapUnavailable(f"IMAP flagging failed: {_clean(exc)}") from exc
 
@@ -104,20 +107,22 @@ class ImapMailbox:
         if not self.can_idle:
             return False
         try:
+            # Dovecot announces in IDLE only what arrives during it; mail that came between
+            # the last command and now shows up on a NOOP.
+            _, pending = client.noop()
+            if any(_is_new_mail(r) for r in pending):
+                return True
             client.idle()
             responses = client.idle_check(timeout=min(seconds, IDLE_RENEW_SECONDS))
             client.idle_done()
-        except (IMAPClientError, OSError, socket.error) as exc:
+        except (IMAPClientError, OSError) as exc:
             self.drop()
             raise ImapUnavailable(f"IMAP IDLE failed: {_clean(exc)}") from exc
         return any(_is_new_mail(r) for r in responses)
 
     def drop(self) -> None:
         if self.client is not None:
-            try:
-                self.client.shutdown()
-            except Exception:  # noqa: BLE001 - the connection is already broken
-                pass
+            _shutdown(self.client)
         self.client = None
 
     def close(self) -> None:
@@ -127,6 +132,13 @@ class ImapMailbox:
             except (IMAPClientError, OSError):
                 pass
         self.client = None
+
+
+def _shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except (IMAPClientError, OSError):
+        pass  # the connection is already broken
 
 
 def _is_new_mail(response: Any) -> bool:

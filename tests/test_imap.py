@@ -1,0 +1,120 @@
+"""Receiving from a real Dovecot: once per message, flagged not deleted, IDLE, outages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mailer.daemon import Runtime, tick
+from mailer.edges.imap import DONE_FLAG, ImapMailbox
+from mailer.edges.store import Store
+from mailer.errors import ImapUnavailable
+from tests.helpers import make_mail, write_config
+from tests.peers import Dovecot
+
+pytestmark = pytest.mark.dovecot
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+def imap_config(dovecot: Dovecot, user: str, password: str, tls: str = "none") -> str:
+    return (f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "{tls}"\n'
+            f'username = "{user}"\npassword = "{password}"\nca_file = "{dovecot.cafile}"\n'
+            'poll_interval = "5s"')
+
+
+@pytest.fixture
+def account(dovecot: Dovecot) -> tuple[str, str]:
+    return dovecot.add_user()
+
+
+@pytest.fixture
+def rt(tmp_path: Path, dovecot: Dovecot, account: tuple[str, str]) -> Iterator[Runtime]:
+    config = write_config(tmp_path, meeting=False, inbound=imap_config(dovecot, *account))
+    runtime = Runtime(config, Store(config.service.data_dir))
+    yield runtime
+    runtime.close()
+
+
+def test_each_message_is_processed_once_and_flagged_not_deleted(
+        rt: Runtime, dovecot: Dovecot, account: tuple[str, str]) -> None:
+    for i in range(3):
+        dovecot.append(*account, make_mail(subject=f"Topik {i}", body=f"Isi {i}\n"))
+    report = tick(rt, T0)
+    assert report.received == 3
+    assert sorted(t.subject for t in rt.store.state.threads.values()) == [
+        "Topik 0", "Topik 1", "Topik 2"]
+    assert tick(rt, T0 + timedelta(minutes=1)).received == 0
+    client = dovecot.client(*account)
+    client.select_folder("INBOX")
+    flags = client.get_flags(client.search())
+    client.logout()
+    assert len(flags) == 3
+    assert all(DONE_FLAG in f and b"\\Seen" in f for f in flags.values())
+
+
+def test_starttls_with_the_servers_own_ca(tmp_path: Path, dovecot: Dovecot,
+                                          account: tuple[str, str]) -> None:
+    config = write_config(tmp_path, meeting=False,
+                          inbound=imap_config(dovecot, *account, tls="starttls"))
+    dovecot.append(*account, make_mail(subject="Lewat TLS"))
+    rt = Runtime(config, Store(config.service.data_dir))
+    try:
+        assert tick(rt, T0).received == 1
+    finally:
+        rt.close()
+
+
+def test_a_wrong_password_is_a_clear_service_error(tmp_path: Path, dovecot: Dovecot,
+                                                   account: tuple[str, str]) -> None:
+    config = write_config(tmp_path, meeting=False,
+                          inbound=imap_config(dovecot, account[0], "wrong"))
+    mailbox = ImapMailbox(config.inbound)
+    with pytest.raises(ImapUnavailable) as caught:
+        mailbox.connect()
+    assert "127.0.0.1" in str(caught.value) and "wrong" not in str(caught.value)
+
+
+def test_uidvalidity_change_neither_reprocesses_nor_skips(
+        rt: Runtime, dovecot: Dovecot, account: tuple[str, str]) -> None:
+    dovecot.append(*account, make_mail(subject="Lama"))
+    tick(rt, T0)
+    saved = rt.store.get_meta("cursor", "imap")
+    assert saved is not None
+    rt.store.put_meta("cursor", "imap", {"uidvalidity": saved["uidvalidity"] - 1,
+                                         "last_uid": 999})
+    dovecot.append(*account, make_mail(subject="Baru"))
+    report = tick(rt, T0 + timedelta(minutes=1))
+    assert report.received == 1
+    assert sorted(t.subject for t in rt.store.state.threads.values()) == ["Baru", "Lama"]
+
+
+def test_idle_wakes_the_daemon_when_mail_arrives(rt: Runtime, dovecot: Dovecot,
+                                                 account: tuple[str, str]) -> None:
+    tick(rt, T0)
+    assert rt.mailbox is not None and rt.mailbox.can_idle
+    started = time.monotonic()
+    dovecot.append(*account, make_mail(subject="Lewat IDLE"))
+    woke = False
+    while time.monotonic() - started < 10 and not woke:
+        woke = rt.mailbox.wait(5)
+    assert woke
+    assert tick(rt, T0 + timedelta(minutes=1)).received == 1
+
+
+def test_dovecot_restart_mid_run_recovers_on_its_own(rt: Runtime, dovecot: Dovecot,
+                                                     account: tuple[str, str]) -> None:
+    dovecot.append(*account, make_mail(subject="Sebelum"))
+    tick(rt, T0)
+    dovecot.stop()
+    try:
+        with pytest.raises(ImapUnavailable):
+            tick(rt, T0 + timedelta(minutes=1))
+    finally:
+        dovecot.start()
+    dovecot.append(*account, make_mail(subject="Sesudah"))
+    assert tick(rt, T0 + timedelta(minutes=2)).received == 1
+    assert sorted(t.subject for t in rt.store.state.threads.values()) == ["Sebelum", "Sesudah"]
