@@ -1,0 +1,108 @@
+"""SIGKILL `cop run` at random moments while mail arrives; after restart, nothing is lost
+and nothing is there twice."""
+
+from __future__ import annotations
+
+import random
+import signal
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from mailer.edges.store import Store
+from tests.helpers import make_mail, write_config
+from tests.peers import free_port, wait_for_port
+
+pytestmark = pytest.mark.slow
+
+
+def start_daemon(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config_path),
+                                 "run"], stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+
+
+class Sender(threading.Thread):
+    """Sends messages one by one; a message counts as accepted only on the server's 250."""
+
+    def __init__(self, port: int, count: int) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.pending = [f"<crash-{i}@example.org>" for i in range(count)]
+        self.accepted: list[str] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while self.pending and not self.stop.is_set():
+            message_id = self.pending[0]
+            raw = make_mail(subject=f"Topik {message_id}", message_id=message_id,
+                            body=f"Isi {message_id}\n")
+            try:
+                with smtplib.SMTP("127.0.0.1", self.port, timeout=5) as smtp:
+                    smtp.sendmail("siti@example.org", ["kkg@example.org"], raw)
+            except (OSError, smtplib.SMTPException):
+                time.sleep(0.02)  # the daemon is down or died mid-transaction: try again
+                continue
+            self.accepted.append(message_id)
+            self.pending.pop(0)
+            time.sleep(0.03)  # keep mail arriving across all the kills
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
+        tmp_path: Path) -> None:
+    port = free_port()
+    config = write_config(tmp_path, inbound=f'protocol = "smtp"\nport = {port}')
+    log = tmp_path / "daemon.log"
+    rng = random.Random(20261128)
+    sender = Sender(port, count=300)
+    sender.start()
+    kills = 0
+    try:
+        while kills < 20:
+            daemon = start_daemon(config.path, log)
+            time.sleep(rng.uniform(0.05, 1.2))
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait(10)
+            kills += 1
+            Store(config.service.data_dir, read_only=True)  # readable after every kill
+        during_kills = len(sender.accepted)
+        daemon = start_daemon(config.path, log)
+        wait_for_port(port)
+        deadline = time.monotonic() + 120
+        while sender.pending and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not sender.pending, "the sender could not deliver everything"
+        while time.monotonic() < deadline:
+            store = Store(config.service.data_dir, read_only=True)
+            if not store.archive.pending() and len(store.state.messages) >= len(
+                    sender.accepted):
+                break
+            time.sleep(0.2)
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+    finally:
+        sender.stop.set()
+    assert len(sender.accepted) == 300
+    assert during_kills >= 50, "too little mail arrived while the daemon was being killed"
+
+    store = Store(config.service.data_dir, read_only=True)
+    accepted = set(sender.accepted)
+    assert set(store.state.messages) == accepted
+    assert all(m["state"] == "posted" for m in store.state.messages.values())
+    posts = Counter(p.message_id for t in store.state.threads.values() for p in t.posts)
+    assert set(posts) == accepted
+    assert max(posts.values()) == 1, "a message was posted twice"
+    # each post went to the two other `each` members once: one outbox item per copy
+    copies = Counter(i.message_id for i in store.state.outbox.values() if i.kind == "post")
+    assert set(copies.values()) == {2}
+    assert {i.state for i in store.state.outbox.values()} == {"sent"}
+    delivered = list((config.service.data_dir / "outbox" / "new").iterdir())
+    assert len(delivered) == len(store.state.outbox)
+    assert "Traceback" not in log.read_text()
