@@ -72,6 +72,7 @@ def unsubscribe_link(community: Community) -> str:
 def base_message(community: Community, member: Member, subject: str, *, from_name: str,
                  reply_to: str | None, message_id: str, now: datetime) -> EmailMessage:
     msg = EmailMessage()
+    msg["MIME-Version"] = "1.0"  # set_content adds it, but invitations are built part by part
     msg["From"] = Address(safe_header(clean_name(from_name)), addr_spec=community.address)
     msg["To"] = Address(safe_header(clean_name(member.name)), addr_spec=member.email)
     msg["Subject"] = safe_header(subject)
@@ -191,19 +192,10 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     alternative.add_alternative(ics, maintype="text", subtype="calendar",
                                 params={"method": method, "charset": "UTF-8"}, cte="base64")
     msg.make_mixed()
-    msg.attach(alternative)  # the mixed part now holds the bodies in one alternative
+    msg.attach(alternative)
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
-    _unwrap_first_alternative(msg)
     return Outgoing(key=f"inv:{series.uid}:{series.sequence}:{method}:{member.email.lower()}",
                     kind="invitation", to=member.email, message=msg)
-
-
-def _unwrap_first_alternative(msg: EmailMessage) -> None:
-    """make_mixed() on an empty message leaves an empty first part; drop it."""
-    parts = msg.get_payload()
-    assert isinstance(parts, list)
-    if parts and not parts[0].get_payload() and parts[0].get_content_type() == "text/plain":
-        parts.pop(0)
 
 
 INVITATION_SUBJECTS = {

@@ -482,7 +482,7 @@ def _ca_file(r: _Reader, t: dict[str, Any], p: tuple[str | int, ...], base: Path
     value = r.value(t, p, "ca_file", str, None, hint='"/etc/ssl/certs/my-ca.pem"')
     if value is None:
         return None
-    path = (base / value).resolve()
+    path: Path = (base / str(value)).resolve()
     if not path.is_file():
         r.problem((*p, "ca_file"), f"ca_file {value!r} does not exist",
                   "give the path of a PEM certificate, or remove the key to use the system's")
@@ -710,7 +710,7 @@ def _local_datetime(r: _Reader, t: dict[str, Any], p: tuple[str | int, ...], key
         r.problem((*p, key), f"'{key}' is written as text",
                   f"remove the quotes: {key} = {value.isoformat()}")
         return None
-    parsed = r.value(t, p, key, datetime, hint="2026-12-04T14:00:00")
+    parsed: datetime | None = r.value(t, p, key, datetime, hint="2026-12-04T14:00:00")
     if parsed is None:
         return None
     if parsed.tzinfo is None:
@@ -728,7 +728,8 @@ def _read_recurrence(r: _Reader, t: dict[str, Any], p: tuple[str | int, ...],
         if repeat and start is not None and "BYDAY" not in repeat and "WEEKLY" in repeat:
             repeat += f";BYDAY={RRULE_DAYS[start.weekday()]}"
         return repeat or None
-    rule = r.value(t, p, "rrule", str, None, hint='"FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"')
+    rule: str | None = r.value(t, p, "rrule", str, None,
+                               hint='"FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"')
     if rule is None:
         return None
     rule = rule.strip().removeprefix("RRULE:").upper()

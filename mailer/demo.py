@@ -9,14 +9,15 @@ the folder's outbox Maildir, and every `cop` verb works on it afterwards.
 from __future__ import annotations
 
 import email
-from email import policy
 import smtplib
 import socket
 import threading
 from datetime import UTC, date, datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -54,7 +55,8 @@ def demo(folder: str) -> None:
     root.mkdir(parents=True, exist_ok=True)
     config_path = root / "cop.toml"
     port = _free_port()
-    config_path.write_text(demo_config(port, date.today()), encoding="utf-8")
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the demo community is in WIB
+    config_path.write_text(demo_config(port, today), encoding="utf-8")
     config = load_config(config_path)
     say = click.echo
     say(f"CoP Mailer demo in {root}")

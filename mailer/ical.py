@@ -38,7 +38,7 @@ def build_calendar(series: Series, member: Member, method: str, stamp: datetime)
     cal.add("method", method)
     cal.add_component(_event(series, member, method, stamp))
     cal.add_missing_timezones()
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def _event(series: Series, member: Member, method: str, stamp: datetime) -> Event:
@@ -109,7 +109,7 @@ def _rrule(meeting: MeetingConfig) -> dict[str, object]:
 def describe(meeting: MeetingConfig, language: str) -> str:
     lines = []
     if meeting.agenda:
-        lines.append(("Agenda: " if language == "id" else "Agenda: ") + meeting.agenda)
+        lines.append("Agenda: " + meeting.agenda)  # the same word in both languages
     if meeting.online:
         lines.append(("Tautan: " if language == "id" else "Link: ") + meeting.online)
     if meeting.location:

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 import tomlkit
@@ -89,7 +90,7 @@ def _options(command: Any) -> Any:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_options
 @click.pass_context
-def init(ctx: click.Context, language: str, output: str | None, defaults: bool, force: bool,
+def init(ctx: click.Context, /, language: str, output: str | None, defaults: bool, force: bool,
          **answers: str | None) -> None:
     """Interview: write a commented cop.toml for a new community."""
     path = Path(output or ctx.obj["config"])
@@ -159,10 +160,10 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
 
 
-def _first_date(day: int, first: str) -> date:
+def _first_date(day: int, first: str, zone: ZoneInfo) -> date:
     if first:
         return date.fromisoformat(first)
-    today = date.today()
+    today = datetime.now(zone).date()
     ahead = (day - today.weekday()) % 7 or 7
     return today + timedelta(days=ahead)
 
@@ -264,7 +265,7 @@ def build_document(a: dict[str, str], language: str) -> tomlkit.TOMLDocument:
     repeat = a["meet"].lower()
     if repeat not in ("none", "tidak"):
         day = parse_weekday(a["day"])
-        first = _first_date(day, a["first"])
+        first = _first_date(day, a["first"], parse_timezone(a["timezone"]))
         clock = parse_time_of_day(a["time"])
         meeting = tomlkit.table()
         meeting.add("id", "rutin")

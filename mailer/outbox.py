@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from email import policy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
 from typing import Protocol
 
 from mailer.compose import Outgoing
@@ -66,7 +66,7 @@ def bounce_address(community_address: str, item_id: str) -> str:
 
 def backoff(attempts: int, rng: Callable[[], float] = random.random) -> timedelta:
     """1 min, 2, 4, ... capped at 6 h, each +-20% so retries do not arrive in step."""
-    base = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+    base = min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), LAST_RETRY)
     return base * (0.8 + 0.4 * rng())
 
 

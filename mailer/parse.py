@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from datetime import datetime
 from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
@@ -81,7 +82,7 @@ def _check_header_count(raw: bytes) -> None:
 
 def _check_structure(msg: Message) -> None:
     parts = 0
-    stack = [(msg, 0)]
+    stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
         part, depth = stack.pop()
         parts += 1
@@ -91,7 +92,7 @@ def _check_structure(msg: Message) -> None:
             raise MailError(f"more than {MAX_PARTS} MIME parts")
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list):
-            stack.extend((p, depth + 1) for p in payload)
+            stack.extend((p, depth + 1) for p in payload if isinstance(p, Message))
 
 
 def _header(msg: Message, name: str) -> str:
@@ -141,7 +142,7 @@ def _synthetic_id(raw: bytes) -> str:
     return f"<{hashlib.sha256(raw).hexdigest()[:32]}@no-message-id.cop>"
 
 
-def _date(value: str) -> object:
+def _date(value: str) -> datetime | None:
     if not value:
         return None
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import smtplib
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage

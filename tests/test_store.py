@@ -23,7 +23,7 @@ def test_metadata_and_journal_survive_a_reopen(tmp_path: Path) -> None:
     assert again.state.threads["t1"].subject == "Pecahan"
     # the file is an ordinary TinyDB database
     tables = json.loads((tmp_path / "db.json").read_text())
-    assert list(tables["cursor"].values())[0]["last_uid"] == 13
+    assert next(iter(tables["cursor"].values()))["last_uid"] == 13
 
 
 def test_nothing_is_written_before_flush(tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_a_damaged_database_refuses_to_start_and_names_the_way_back(tmp_path: Pa
     assert "damaged" in message and "db.json.prev" in message
     assert "not start on an empty database" in message
     prev = json.loads((tmp_path / "db.json.prev").read_text())
-    assert list(prev["cursor"].values())[0]["last_uid"] == 1
+    assert next(iter(prev["cursor"].values()))["last_uid"] == 1
 
 
 def test_a_second_daemon_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ processed twice and nothing new is skipped. Messages are flagged, never deleted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 from collections.abc import Iterator
@@ -127,18 +128,14 @@ class ImapMailbox:
 
     def close(self) -> None:
         if self.client is not None:
-            try:
+            with contextlib.suppress(IMAPClientError, OSError):
                 self.client.logout()
-            except (IMAPClientError, OSError):
-                pass
         self.client = None
 
 
 def _shutdown(client: IMAPClient) -> None:
-    try:
+    with contextlib.suppress(IMAPClientError, OSError):  # the connection is already broken
         client.shutdown()
-    except (IMAPClientError, OSError):
-        pass  # the connection is already broken
 
 
 def _is_new_mail(response: Any) -> bool:

@@ -99,7 +99,7 @@ class DataDirLock:
             self._fd = None
 
 
-class BufferedAtomicStorage(Storage):  # type: ignore[misc]
+class BufferedAtomicStorage(Storage):
     """TinyDB storage held in memory; `flush()` writes it atomically, once per tick."""
 
     def __init__(self, path: str, read_only: bool = False) -> None:

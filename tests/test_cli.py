@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import main
+from mailer.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cop(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_summarizes_the_shipped_config() -> None:
+    code, out, _ = cop("--config", str(ROOT / "cop.toml"), "check", "--now",
+                       "2026-11-28T10:00:00")
+    assert code == 0
+    assert "community kkg-matematika" in out
+    assert "next: Jumat, 4 Desember 2026 pukul 14.00 WIB" in out
+    assert "skip: Jumat, 25 Desember 2026 pukul 14.00 WIB (Libur semester)" in out
+
+
+def test_check_lists_problems_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    path.write_text('[service]\ntimezone = "Mars/Olympus"\n[[community]]\nid = "a"\n')
+    code, out, err = cop("--config", str(path), "check")
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("cop.toml:2: 'timezone': unknown time zone")
+    assert any(line.startswith("cop.toml:3: missing required key 'name'") for line in lines)
+    assert "problem(s)" in err
+
+
+def test_unknown_ids_are_user_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = str(ROOT / "cop.toml")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cop("--config", config, "members", "--community", "nope")
+    assert code == 1 and "no community 'nope'" in err
+    code, _, err = cop("--config", config, "thread", "t99")
+    assert code == 1 and "no thread 't99'" in err
+
+
+def test_init_from_flags_writes_a_config_that_passes_check(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    code, _out, err = cop(
+        "--config", str(path), "init", "--language", "en", "--defaults",
+        "--name", "MGMP Biologi Kota", "--address", "mgmp-bio@example.org",
+        "--purpose", "Share lab practice", "--meet", "biweekly", "--day", "wednesday",
+        "--time", "13:30", "--first", "2027-01-06", "--until", "2027-06-23",
+        "--breaks", "2027-03-08..2027-03-16 Idul Fitri", "--timezone", "WITA",
+        "--online", "https://meet.jit.si/mgmp-bio", "--moderators", "rina@example.org",
+        "--members", "Rina <rina@example.org>, Tono <tono@example.org>")
+    assert code == 0, err
+    config = load_config(path)
+    community = config.communities[0]
+    assert community.id == "mgmp-biologi-kota" and community.language == "en"
+    assert community.timezone.key == "Asia/Makassar"
+    assert [m.email for m in community.members] == ["rina@example.org", "tono@example.org"]
+    meeting = community.meetings[0]
+    assert meeting.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"
+    assert meeting.breaks[0].name == "Idul Fitri"
+    assert "#" in path.read_text()  # commented
+    code, _, _ = cop("--config", str(path), "check")
+    assert code == 0
+
+
+def test_init_answers_from_stdin_in_indonesian(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    answers = "\n".join([
+        "KKG PJOK Gugus 1", "kkg-pjok@example.org", "Berbagi ide pembelajaran olahraga",
+        "permainan tradisional, penilaian", "ide baru", "WIB", "bulanan", "sabtu", "08:00",
+        "2h", "2027-01-09", "", "", "", "Lapangan SDN 2", "", "ani@example.org",
+        "Ani <ani@example.org>, Joko <joko@example.org>", "bulanan",
+    ]) + "\n"
+    code, out, err = cop("--config", str(path), "init", input=answers)
+    assert code == 0, err
+    assert "Selesai" in out
+    community = load_config(path).communities[0]
+    assert community.digest.every == "month"
+    assert community.meetings[0].location == "Lapangan SDN 2"
+    assert community.meetings[0].rrule == "FREQ=MONTHLY"
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    path.write_text("x")
+    code, _, err = cop("--config", str(path), "init", "--defaults")
+    assert code == 1 and "exists" in err
+
+
+@pytest.mark.slow
+def test_demo_then_listing_verbs_print_json(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    code, out, err = cop("demo", "--dir", str(folder))
+    assert code == 0, err
+    assert "Dewi presses Reply" in out
+    config = str(folder / "cop.toml")
+    code, out, _ = cop("--config", config, "threads", "--json")
+    threads = json.loads(out)
+    assert len(threads) == 1 and len(threads[0]["posts"]) == 2
+    assert set(threads[0]) >= {"id", "community", "subject", "started", "last_activity",
+                               "posts"}
+    assert set(threads[0]["posts"][0]) >= {"message_id", "from", "name", "date", "body"}
+    code, out, _ = cop("--config", config, "outbox", "--json")
+    items = json.loads(out)
+    assert items and {i["state"] for i in items} == {"sent"}
+    assert set(items[0]) >= {"id", "to", "subject", "state", "attempts", "next_try", "error"}
+    code, out, _ = cop("--config", config, "meetings", "--json")
+    (meeting,) = json.loads(out)
+    assert meeting["sequence"] == 0 and meeting["occurrences"]
+    assert set(meeting["rsvp"].values()) == {"NEEDS-ACTION"}
+    code, out, _ = cop("--config", config, "members", "--community", "kkg-matematika",
+                       "--json")
+    assert {m["state"] for m in json.loads(out)} == {"active"}
+    code, out, _ = cop("--config", config, "holds", "--json")
+    assert json.loads(out) == []
+    code, out, _ = cop("--config", config, "digest", "preview", "--community",
+                       "kkg-matematika", "--format", "whatsapp")
+    assert out.startswith("*Rangkuman KKG Matematika Gugus 3*")
