@@ -9,8 +9,10 @@ file; IDLE reports new mail about half a second late (a fixed delay in Dovecot).
 from __future__ import annotations
 
 import contextlib
+import grp
 import itertools
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -113,7 +115,8 @@ class Dovecot:
         os.chmod(self.root, 0o755)
         for sub in ("run", "state", "home"):
             (self.root / sub).mkdir(exist_ok=True)
-        shutil.chown(self.root / "home", "mail", "mail")
+        if os.geteuid() == 0:
+            shutil.chown(self.root / "home", "mail", "mail")  # Dovecot refuses mail as root
         # a pool of users written before start: Dovecot re-reads passwd-file on a new mtime,
         # which a second user added within the same second would not get
         (self.root / "passwd").write_text("".join(
@@ -125,7 +128,14 @@ class Dovecot:
              "-keyout", str(self.root / "key.pem"), "-out", str(self.root / "cert.pem")],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.chmod(self.root / "key.pem", 0o644)
-        self.conf.write_text(DOVECOT_CONF.format(root=self.root, port=self.port))
+        conf = DOVECOT_CONF.format(root=self.root, port=self.port)
+        if os.geteuid() != 0:  # a developer's own account runs every part of it
+            me = pwd.getpwuid(os.geteuid()).pw_name
+            conf = conf.replace("mail_uid = mail\nmail_gid = mail\n", "")
+            conf = conf.replace("uid=mail gid=mail ", "")
+            conf += (f"default_internal_user = {me}\ndefault_login_user = {me}\n"
+                     f"default_internal_group = {grp.getgrgid(os.getegid()).gr_name}\n")
+        self.conf.write_text(conf)
         self.start()
 
     @property

@@ -141,3 +141,10 @@ def test_indonesian_zone_names_and_weekdays() -> None:
     assert parse_timezone("WIT").key == "Asia/Jayapura"
     assert [parse_weekday(d) for d in ("Senin", "jumat", "Jum'at", "minggu", "Friday")] == \
         [0, 4, 4, 6, 4]
+
+
+@pytest.mark.parametrize("path", sorted((SHIPPED.parent / "config").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_every_example_config_is_valid(path: Path) -> None:
+    env = {"COP_IMAP_PASSWORD": "x", "COP_SMTP_PASSWORD": "y", "COP_SECRET": "z"}
+    parse_config(path.read_text(), path, env)

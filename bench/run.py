@@ -1,0 +1,58 @@
+"""Benchmarks against the raw protocols, measured in the same run on the same machine.
+
+    python3 bench/run.py            the full set (several minutes)
+    python3 bench/run.py --quick    smaller counts, under a minute
+    python3 bench/run.py --only storage
+
+Prints a table (each figure beside its goal) and writes bench/results/latest.json.
+Figures are ratios, never absolute times: these machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import storage  # noqa: E402
+
+BENCHMARKS = {"storage": storage.run}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller counts, < 1 minute")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args()
+    results: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for name in args.only or list(BENCHMARKS):
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results.extend(BENCHMARKS[name](args.quick))
+    width = max(len(r["name"]) for r in results)
+    print(f"{'benchmark':<{width}}  {'value':>9}  {'unit':<22} {'goal':<10} ok")
+    for r in results:
+        print(f"{r['name']:<{width}}  {r['value']:>9.2f}  {r['unit']:<22} {r['goal']:<10} "
+              f"{'yes' if r['ok'] else 'NO'}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "when": datetime.now(UTC).isoformat(), "quick": args.quick,
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "seconds": time.perf_counter() - started, "results": results,
+    }, indent=2))
+    print(f"written {args.out}", file=sys.stderr)
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
