@@ -68,11 +68,10 @@ def _now(value: str | None, config: Config | None = None) -> datetime:
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    numeric = getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=numeric, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger().setLevel(numeric)  # basicConfig leaves it alone if handlers exist
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command lines
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,48 @@ def test_demo_then_listing_verbs_print_json(tmp_path: Path) -> None:
     code, out, _ = cop("--config", config, "digest", "preview", "--community",
                        "kkg-matematika", "--format", "whatsapp")
     assert out.startswith("*Rangkuman KKG Matematika Gugus 3*")
+
+
+def test_run_once_now_sends_what_is_due_and_exits(tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    from tests.helpers import write_config
+
+    config = write_config(tmp_path)
+    code, _, err = cop("--config", str(config.path), "run", "--once", "--now",
+                       "2026-12-01T09:00:00")
+    assert code == 0, err
+    sent = list((config.service.data_dir / "outbox" / "new").iterdir())
+    assert len(sent) == 4  # the meeting invitation, one per member
+    assert any("meeting community=kkg meeting=rutin sequence=0 requests=4" in r.getMessage()
+               for r in caplog.records)
+    code, _, _ = cop("--config", str(config.path), "run", "--once", "--now",
+                     "2026-12-01T09:01:00")
+    assert code == 0
+    assert len(list((config.service.data_dir / "outbox" / "new").iterdir())) == 4
+
+
+def test_run_refuses_a_broken_config_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    path.write_text('[service]\nlanguage = "fr"\n[[community]]\nid = "a"\nname = "A"\n'
+                    'address = "a@example.org"\n')
+    code, _, err = cop("--config", str(path), "run", "--once")
+    assert code == 1
+    assert "cop.toml:2: 'language'" in err
+
+
+def test_an_invalid_edit_keeps_the_last_good_config(tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from mailer.daemon import Runtime
+    from mailer.edges.store import Store
+    from tests.helpers import write_config
+
+    config = write_config(tmp_path)
+    rt = Runtime(config, Store(config.service.data_dir))
+    text = config.path.read_text()
+    config.path.write_text(text.replace('duration = "90m"', 'duration = "sembilan puluh"'))
+    stat = config.path.stat()
+    os.utime(config.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert not rt.reload_if_changed()
+    assert rt.config is config
+    assert any("config invalid, keeping the last good one: cop.toml:" in r.getMessage()
+               for r in caplog.records)
