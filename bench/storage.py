@@ -51,6 +51,7 @@ def bench_ours(count: int) -> dict[str, float]:
             store.put_meta("cursor", "imap", {"uidvalidity": 1, "last_uid": i})
             store.flush()
             times.append(time.perf_counter() - start)
+        store.close()
         start = time.perf_counter()
         reopened = Store(Path(folder), read_only=True)
         replay = time.perf_counter() - start

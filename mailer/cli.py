@@ -370,8 +370,13 @@ def digest_preview(ctx: click.Context, community_id: str, fmt: str,
         return
     reader = next((m for m in community.members if m.delivery == "digest"),
                   Member("member@example.org", "Member", "digest"))
-    message = compose_digest(built, reader, app.secret, config.service.templates,
-                             "<preview@cop>", now).message
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    data = compose_digest(built, reader, app.secret, config.service.templates,
+                          "<preview@cop>", now).data
+    message = message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
     part = message.get_body(("plain",) if fmt == "text" else ("html",))
     assert part is not None
     click.echo(part.get_content(), nl=False)
@@ -401,11 +406,9 @@ def digest_send(ctx: click.Context, community_id: str, now_text: str | None) -> 
         rt = Runtime(config, store)
         now = _now(now_text, config)
         queued = send_digest(rt.app, store, community, now, force=True)
-        store.flush()
         counts = deliver(store, rt.transport, now,
                          Limits(config.outbound.per_minute, config.outbound.per_day))
-        store.flush()
-        rt.transport.close()
+        rt.close()
     finally:
         lock.release()
     click.echo(f"digest for {community.id}: {queued} queued, {counts['sent']} sent, "

@@ -1,4 +1,4 @@
-"""Outgoing messages as EmailMessage objects: posts, notices, digests, invitations. Pure.
+"""Outgoing messages as wire bytes: posts, notices, digests, invitations. Pure.
 
 Every message is addressed to one member (no member sees another's address), from the
 community address (DMARC-safe: a poster's name, never their address, in From), with list
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -21,23 +21,13 @@ from mailer.config import Community, Member
 from mailer.digest import Digest
 from mailer.ical import Series, build_calendar
 from mailer.meetings import expand
+from mailer.mime import alternative, check_header, encode_address, encode_text, header_lines
 from mailer.model import Post, Thread
 from mailer.render import render
 from mailer.route import clean_subject
 from mailer.tokens import command_address, reply_address
 
-MAX_HEADER_CHARS = 900
 LOOP_HEADER = "X-Cop-Loop"
-
-
-class HeaderInjection(ValueError):
-    """A header value built from member or template data held a line break."""
-
-
-def safe_header(value: str, limit: int = MAX_HEADER_CHARS) -> str:
-    if "\r" in value or "\n" in value or "\x00" in value:
-        raise HeaderInjection(f"line break in header value {value[:60]!r}")
-    return value[:limit]
 
 
 def clean_name(name: str) -> str:
@@ -57,47 +47,45 @@ def list_id(community: Community) -> str:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for one recipient, with what the outbox needs to know about it."""
+    """One message for one recipient, as it goes on the wire (CRLF, headers encoded)."""
 
     key: str  # stable: the same message for the same member always has the same key
     kind: str
     to: str
-    message: EmailMessage
+    subject: str
+    message_id: str
+    data: bytes
 
 
 def unsubscribe_link(community: Community) -> str:
     return f"mailto:{command_address(community.address, 'leave')}?subject=leave"
 
 
-def base_message(community: Community, member: Member, subject: str, *, from_name: str,
-                 reply_to: str | None, message_id: str, now: datetime) -> EmailMessage:
-    msg = EmailMessage()
-    msg["MIME-Version"] = "1.0"  # set_content adds it, but invitations are built part by part
-    msg["From"] = Address(safe_header(clean_name(from_name)), addr_spec=community.address)
-    msg["To"] = Address(safe_header(clean_name(member.name)), addr_spec=member.email)
-    msg["Subject"] = safe_header(subject)
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id
-    if reply_to:
-        msg["Reply-To"] = reply_to
-    msg["List-Id"] = f"{safe_header(clean_name(community.name))} <{list_id(community)}>"
-    msg["List-Post"] = f"<mailto:{community.address}>"
-    msg["List-Help"] = f"<mailto:{command_address(community.address, 'help')}?subject=help>"
+def list_headers(community: Community, subject: str, *, from_name: str, message_id: str,
+                 now: datetime) -> list[tuple[str, str]]:
+    """The headers every copy of a message shares: From, Subject, list headers, loop marker.
+
+    To and Reply-To are per recipient and added by the caller.
+    """
+    headers = [
+        ("MIME-Version", "1.0"),
+        ("From", encode_address(clean_name(from_name), community.address)),
+        ("Subject", encode_text(subject)),
+        ("Date", format_datetime(now.astimezone(community.timezone))),
+        ("Message-ID", message_id),
+        ("List-Id", f"{encode_text(clean_name(community.name))} <{list_id(community)}>"),
+        ("List-Post", f"<mailto:{community.address}>"),
+        ("List-Help", f"<mailto:{command_address(community.address, 'help')}?subject=help>"),
+    ]
     unsubscribe = [f"<{unsubscribe_link(community)}>"]
     if community.unsubscribe_url:
-        unsubscribe.append(f"<{safe_header(community.unsubscribe_url)}>")
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["List-Unsubscribe"] = ", ".join(unsubscribe)
+        unsubscribe.append(f"<{check_header(community.unsubscribe_url)}>")
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    headers.append(("List-Unsubscribe", ", ".join(unsubscribe)))
     if community.archive_url:
-        msg["List-Archive"] = f"<{safe_header(community.archive_url)}>"
-    msg["Precedence"] = "list"
-    msg[LOOP_HEADER] = community.address
-    return msg
-
-
-def add_bodies(msg: EmailMessage, text: str, html: str) -> None:
-    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+        headers.append(("List-Archive", f"<{check_header(community.archive_url)}>"))
+    headers += [("Precedence", "list"), (LOOP_HEADER, community.address)]
+    return headers
 
 
 def tagged_subject(community: Community, subject: str) -> str:
@@ -107,30 +95,40 @@ def tagged_subject(community: Community, subject: str) -> str:
     return f"{tag} {subject}".strip()
 
 
-def compose_post(community: Community, thread: Thread, post: Post, member: Member,
-                 secret: str, templates: Path | None, references: tuple[str, ...],
-                 now: datetime) -> Outgoing:
-    """One member's copy of a post. Same Message-ID on every copy: it is one post."""
+def compose_posts(community: Community, thread: Thread, post: Post,
+                  members: list[Member], secret: str, templates: Path | None,
+                  references: tuple[str, ...], now: datetime) -> list[Outgoing]:
+    """Every member's copy of a post: rendered once, only To and Reply-To differ.
+
+    The copies share the post's Message-ID: it is one post, and a client that gets it twice
+    (a retry after a crash) shows it once.
+    """
     subject = post_subject(community, thread, post)
-    thread_address = reply_address(secret, community.address, thread.id, member.email)
-    if community.private_replies:
-        reply_to = str(Address(clean_name(post.name), addr_spec=post.from_addr))
-    else:
-        reply_to = str(Address(clean_name(community.name), addr_spec=thread_address))
-    msg = base_message(community, member, subject,
-                       from_name=f"{post.name} via {community.name}",
-                       reply_to=reply_to, message_id=post.message_id, now=now)
-    if references:
-        msg["In-Reply-To"] = references[0]
-        msg["References"] = " ".join(reversed(references))
     data: dict[str, Any] = {
         "title": subject, "post": post, "thread": thread, "community": community,
-        "unsubscribe": unsubscribe_link(community), "reply_address": thread_address,
+        "unsubscribe": unsubscribe_link(community),
     }
-    add_bodies(msg, render("post.txt.j2", community.language, templates, **data),
-               render("post.html.j2", community.language, templates, **data))
-    return Outgoing(key=f"post:{post.message_id}:{member.email.lower()}", kind="post",
-                    to=member.email, message=msg)
+    body = alternative(render("post.txt.j2", community.language, templates, **data),
+                       render("post.html.j2", community.language, templates, **data))
+    headers = list_headers(community, subject, from_name=f"{post.name} via {community.name}",
+                           message_id=post.message_id, now=now)
+    if references:
+        headers += [("In-Reply-To", references[0]),
+                    ("References", " ".join(reversed(references[:20])))]
+    shared = header_lines(headers) + body
+    private = (encode_address(clean_name(post.name), post.from_addr)
+               if community.private_replies else None)
+    copies = []
+    for member in members:
+        reply_to = private or encode_address(
+            clean_name(community.name),
+            reply_address(secret, community.address, thread.id, member.email))
+        own = header_lines([("To", encode_address(clean_name(member.name), member.email)),
+                            ("Reply-To", reply_to)])
+        copies.append(Outgoing(key=f"post:{post.message_id}:{member.email.lower()}",
+                               kind="post", to=member.email, subject=subject,
+                               message_id=post.message_id, data=own + shared))
+    return copies
 
 
 def post_subject(community: Community, thread: Thread, post: Post) -> str:
@@ -140,14 +138,38 @@ def post_subject(community: Community, thread: Thread, post: Post) -> str:
     return tagged_subject(community, subject)
 
 
+def _single(community: Community, to_name: str, to_addr: str, subject: str, *,
+            from_name: str, message_id: str, now: datetime,
+            reply_to: str | None = None) -> EmailMessage:
+    """A message for one recipient, built with EmailMessage (invitations, notices)."""
+    msg = EmailMessage()
+    for name, value in list_headers(community, subject, from_name=from_name,
+                                    message_id=message_id, now=now):
+        msg[name] = value
+    msg["To"] = encode_address(clean_name(to_name), to_addr)
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    return msg
+
+
+def _outgoing(msg: EmailMessage, key: str, kind: str, to: str, subject: str) -> Outgoing:
+    return Outgoing(key=key, kind=kind, to=to, subject=subject,
+                    message_id=str(msg["Message-ID"]), data=msg.as_bytes(policy=policy.SMTP))
+
+
+def add_bodies(msg: EmailMessage, text: str, html: str) -> None:
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+
+
 def compose_notice(community: Community, to_addr: str, to_name: str, template: str,
                    subject: str, now: datetime, templates: Path | None, key: str,
                    in_reply_to: str | None = None, **data: Any) -> Outgoing:
     """A message from the service itself (help, unrouted, held, welcome): auto-generated."""
-    member = Member(email=to_addr, name=to_name or to_addr.split("@")[0], delivery="each")
-    msg = base_message(community, member, tagged_subject(community, subject),
-                       from_name=community.name, reply_to=None,
-                       message_id=make_message_id(community, "notice", key), now=now)
+    subject = tagged_subject(community, subject)
+    msg = _single(community, to_name or to_addr.split("@")[0], to_addr, subject,
+                  from_name=community.name,
+                  message_id=make_message_id(community, "notice", key), now=now)
     msg["Auto-Submitted"] = "auto-replied" if in_reply_to else "auto-generated"
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
@@ -156,8 +178,7 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
     text = render(f"{template}.txt.j2", community.language, templates, **context)
     add_bodies(msg, text, render("notice.html.j2", community.language, templates,
                                  text=text, **context))
-    return Outgoing(key=f"notice:{key}:{to_addr.lower()}", kind="notice", to=to_addr,
-                    message=msg)
+    return _outgoing(msg, f"notice:{key}:{to_addr.lower()}", "notice", to_addr, subject)
 
 
 def compose_invitation(series: Series, member: Member, method: str, now: datetime,
@@ -171,13 +192,12 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     language = community.language
     ics = build_calendar(series, member, method, now)
     kind = "cancel" if method == "CANCEL" else ("update" if series.sequence else "invite")
-    labels = INVITATION_SUBJECTS[language][kind]
-    subject = f"{labels}: {meeting.title}"
-    msg = base_message(community, member, tagged_subject(community, subject),
-                       from_name=community.name, reply_to=None,
-                       message_id=make_message_id(community, "invitation", series.uid,
-                                                  str(series.sequence), method,
-                                                  member.email.lower()), now=now)
+    subject = tagged_subject(community,
+                             f"{INVITATION_SUBJECTS[language][kind]}: {meeting.title}")
+    msg = _single(community, member.name, member.email, subject, from_name=community.name,
+                  message_id=make_message_id(community, "invitation", series.uid,
+                                             str(series.sequence), method,
+                                             member.email.lower()), now=now)
     occurrences, skipped = expand(meeting, language)
     data: dict[str, Any] = {
         "title": subject, "community": community, "meeting": meeting, "member": member,
@@ -194,8 +214,8 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     msg.make_mixed()
     msg.attach(alternative)
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
-    return Outgoing(key=f"inv:{series.uid}:{series.sequence}:{method}:{member.email.lower()}",
-                    kind="invitation", to=member.email, message=msg)
+    return _outgoing(msg, f"inv:{series.uid}:{series.sequence}:{method}:{member.email.lower()}",
+                     "invitation", member.email, subject)
 
 
 INVITATION_SUBJECTS = {
@@ -209,13 +229,11 @@ def compose_digest(digest: Digest, member: Member, secret: str, templates: Path 
     community = digest.community
     language = community.language
     count = len(digest.threads)
-    subject = (f"Rangkuman {community.name}: {count} topik" if language == "id"
-               else f"{community.name} digest: {count} topics")
-    msg = base_message(community, member, tagged_subject(community, subject),
-                       from_name=community.name,
-                       reply_to=str(Address(clean_name(community.name),
-                                            addr_spec=community.address)),
-                       message_id=message_id, now=now)
+    subject = tagged_subject(community, f"Rangkuman {community.name}: {count} topik"
+                             if language == "id" else f"{community.name} digest: {count} topics")
+    msg = _single(community, member.name, member.email, subject, from_name=community.name,
+                  message_id=message_id, now=now,
+                  reply_to=encode_address(clean_name(community.name), community.address))
     links = {
         s.thread.id: reply_link(secret, community, s.thread, member) for s in digest.threads
     }
@@ -224,8 +242,8 @@ def compose_digest(digest: Digest, member: Member, secret: str, templates: Path 
                             "unsubscribe": unsubscribe_link(community)}
     add_bodies(msg, render("digest.txt.j2", language, templates, **data),
                render("digest.html.j2", language, templates, **data))
-    return Outgoing(key=f"digest:{message_id}:{member.email.lower()}", kind="digest",
-                    to=member.email, message=msg)
+    return _outgoing(msg, f"digest:{message_id}:{member.email.lower()}", "digest",
+                     member.email, subject)
 
 
 def reply_link(secret: str, community: Community, thread: Thread, member: Member) -> str:

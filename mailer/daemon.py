@@ -89,7 +89,7 @@ class Runtime:
         self.transport.close()
         if self.mailbox is not None:
             self.mailbox.close()
-        self.store.flush()
+        self.store.close()
 
     def reload_if_changed(self) -> bool:
         mtime = _mtime(self.config.path)
@@ -134,7 +134,7 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
                  result.rule, f" detail={result.detail!r}" if result.detail else "")
         done.append(key)
     report.queued += jobs.run_due(rt.app, store, now)
-    store.flush()
+    store.flush()  # the outcome of every message is durable: now it may be marked done
     store.archive.mark_done(done)
     _mark_imap_done(rt, [uids_by_key[k] for k in done if k in uids_by_key])
     report.delivered = deliver(store, rt.transport, now,

@@ -116,13 +116,11 @@ def demo(folder: str) -> None:
 
         queued = send_digest(rt.app, store, community, now + timedelta(minutes=3), force=True)
         deliver(store, rt.transport, now + timedelta(minutes=3))
-        store.flush()
         say(f"4. The weekly digest goes to the {queued} members who read digests, with a "
             "reply link per thread.\n")
     finally:
         receiver.stop()
-        rt.transport.close()
-        store.flush()
+        rt.close()
         lock.release()
     outbox = sorted((config.service.data_dir / "outbox" / "new").iterdir())
     say(f"Sent mail ({len(outbox)} messages) is in {config.service.data_dir / 'outbox/new'}:")

@@ -79,3 +79,4 @@ class OutboxItem:
     message_id: str = ""
     queued: datetime | None = None
     updated: datetime | None = None
+    spool: tuple[str, int, int] = ("", 0, 0)  # where the message's bytes are

@@ -21,11 +21,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
 from typing import Protocol
 
 from mailer.compose import Outgoing
-from mailer.edges.store import Store, write_atomic
+from mailer.edges.store import Store
 from mailer.model import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -71,20 +70,17 @@ def backoff(attempts: int, rng: Callable[[], float] = random.random) -> timedelt
 
 
 def queue(store: Store, outgoing: Outgoing, community_address: str, now: datetime) -> bool:
-    """Record one message for sending; False when it was queued before."""
+    """Record one message for sending; False when it was queued before. The message is
+    durable at the store's next flush, which comes before any attempt to send it."""
     item_id = outbox_id(outgoing.key)
     if item_id in store.state.outbox:
         return False
-    # stored as it goes on the wire: CRLF line ends, headers folded (smtplib sends bytes as
-    # they are; bare LF makes a whole message one over-long line to the server)
-    wire = outgoing.message.as_bytes(policy=policy.SMTP)
-    write_atomic(store.queue_dir / f"{item_id}.eml", wire)
+    segment, offset, length = store.spool.add(outgoing.data)
     store.record({
         "t": "outbox", "id": item_id, "to": outgoing.to, "kind": outgoing.kind,
-        "subject": str(outgoing.message.get("Subject", "")),
-        "message_id": str(outgoing.message.get("Message-ID", "")),
+        "subject": outgoing.subject, "message_id": outgoing.message_id,
         "envelope_from": bounce_address(community_address, item_id),
-        "queued": now.isoformat(),
+        "queued": now.isoformat(), "spool": [segment, offset, length],
     })
     return True
 
@@ -96,16 +92,17 @@ def due(store: Store, now: datetime) -> list[OutboxItem]:
     return sorted(items, key=lambda i: (i.queued or now, i.id))
 
 
-def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = Limits(),
-            sent_recently: Callable[[timedelta], int] | None = None) -> dict[str, int]:
+def deliver(store: Store, transport: Transport, now: datetime,
+            limits: Limits = Limits()) -> dict[str, int]:
     """Send every due item once; return counts per outcome."""
+    store.flush()  # whatever is about to be sent is on disk, and so is its record
     counts = {"sent": 0, "deferred": 0, "failed": 0, "limited": 0}
     budget = _budget(store, now, limits)
     for item in due(store, now):
         if budget is not None and budget <= 0:
             counts["limited"] += 1
             continue
-        data = (store.queue_dir / f"{item.id}.eml").read_bytes()
+        data = store.spool.read(*item.spool)
         attempts = item.attempts + 1
         try:
             transport.send(item.envelope_from, item.to, data, item.id)
@@ -124,7 +121,9 @@ def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = 
             log.warning("failed outbox=%s error=%s", item.id, _one_line(exc))
             continue
         _record_state(store, item.id, "sent", attempts, now, None, None)
-        store.journal.flush()  # the duplicate window closes here
+        # the duplicate window closes when this fsync is done; it runs while the next
+        # message is sent, and the next record waits for it
+        store.journal.flush(behind=True)
         counts["sent"] += 1
         if budget is not None:
             budget -= 1

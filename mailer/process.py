@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mailer.classify import Context, Outcome, classify_mail
-from mailer.compose import Outgoing, compose_notice, compose_post, list_id
+from mailer.compose import Outgoing, compose_notice, compose_posts, list_id
 from mailer.config import Community, Config, Member
 from mailer.errors import MailError
 from mailer.model import Mail, Post, Thread
@@ -160,12 +160,10 @@ def _post(app: App, state: State, mail: Mail, community: Community, now: datetim
         "name": name, "date": now.isoformat(), "body": post.body,
         "attachments": [a.__dict__ for a in post.attachments],
     })
-    references = _references(thread, mail)
-    for recipient in members.values():
-        if recipient.delivery != "each" or recipient.email.lower() == sender:
-            continue
-        result.outgoing.append(compose_post(community, thread, post, recipient, app.secret,
-                                            app.templates, references, now))
+    recipients = [m for m in members.values()
+                  if m.delivery == "each" and m.email.lower() != sender]
+    result.outgoing += compose_posts(community, thread, post, recipients, app.secret,
+                                     app.templates, _references(thread, mail), now)
     return result
 
 

@@ -89,6 +89,7 @@ class State:
             id=rec["id"], to=rec["to"], subject=rec["subject"], kind=rec["kind"],
             state="queued", envelope_from=rec.get("envelope_from", ""),
             message_id=rec.get("message_id", ""), queued=_time(rec.get("queued")),
+            spool=tuple(rec["spool"]),
         )
 
     def _apply_outbox_state(self, rec: Record) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -93,4 +94,4 @@ def make_mail(*, sender: str = "Siti Rahayu <siti@example.org>", to: str = "kkg@
     for name, value in (headers or {}).items():
         msg[name] = value
     msg.set_content(body)
-    return bytes(msg)
+    return msg.as_bytes(policy=policy.SMTP)  # as it arrives: CRLF, folded

@@ -168,5 +168,6 @@ def test_an_invalid_edit_keeps_the_last_good_config(tmp_path: Path,
     os.utime(config.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert not rt.reload_if_changed()
     assert rt.config is config
+    rt.close()
     assert any("config invalid, keeping the last good one: cop.toml:" in r.getMessage()
                for r in caplog.records)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import smtplib
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -38,9 +39,11 @@ def mail_for(data_dir: Path, address: str, kind: str = "") -> list[EmailMessage]
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Runtime:
+def rt(tmp_path: Path) -> Iterator[Runtime]:
     config = write_config(tmp_path)
-    return Runtime(config, Store(config.service.data_dir))
+    runtime = Runtime(config, Store(config.service.data_dir))
+    yield runtime
+    runtime.close()
 
 
 def deliver_raw(rt: Runtime, raw: bytes) -> None:
@@ -257,3 +260,4 @@ def test_the_smtp_receiver_accepts_only_community_addresses(tmp_path: Path) -> N
     tick(rt, T0)
     states = sorted(m["state"] for m in rt.store.state.messages.values())
     assert states == ["command", "posted"]
+    rt.close()

@@ -17,7 +17,7 @@ def test_metadata_and_journal_survive_a_reopen(tmp_path: Path) -> None:
     store.put_meta("cursor", "imap", {"uidvalidity": 7, "last_uid": 13})
     store.record({"t": "thread", "id": "t1", "community": "kkg", "subject": "Pecahan",
                   "started": "2026-12-01T09:00:00+07:00"})
-    store.flush()
+    store.close()
     again = Store(tmp_path, read_only=True)
     assert again.get_meta("cursor", "imap") == {"uidvalidity": 7, "last_uid": 13}
     assert again.state.threads["t1"].subject == "Pecahan"
@@ -32,12 +32,15 @@ def test_nothing_is_written_before_flush(tmp_path: Path) -> None:
     store.record({"t": "sent-id", "message_id": "<a@x>", "thread": "t1"})
     assert not (tmp_path / "db.json").exists()
     assert Store(tmp_path, read_only=True).state.thread_of == {}
+    store.journal._pending.clear()  # dropped, as a crash before flush would
+    store.close()
 
 
 def test_a_torn_journal_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal")
     journal.append({"t": "sent-id", "message_id": "<a@x>", "thread": "t1"})
     journal.flush()
+    journal.close()
     segment = journal.segments()[-1]
     with open(segment, "ab") as f:
         f.write(b'{"t":"sent-id","message_id":"<b@')  # killed mid-append
@@ -46,6 +49,7 @@ def test_a_torn_journal_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None:
     reopened = Journal(tmp_path / "journal")  # a writer repairs the tail
     reopened.append({"t": "sent-id", "message_id": "<c@x>", "thread": "t1"})
     reopened.flush()
+    reopened.close()
     assert [r["message_id"] for r in reopened.replay()] == ["<a@x>", "<c@x>"]
 
 
@@ -54,7 +58,7 @@ def test_a_damaged_database_refuses_to_start_and_names_the_way_back(tmp_path: Pa
     store.put_meta("cursor", "imap", {"last_uid": 1})
     store.flush()
     store.put_meta("cursor", "imap", {"last_uid": 2})
-    store.flush()
+    store.close()
     (tmp_path / "db.json").write_text('{"cursor": {"1": {"last_ui')
     with pytest.raises(StoreError) as caught:
         Store(tmp_path)
@@ -90,3 +94,4 @@ def test_archive_keeps_raw_bytes_and_moves_done_messages(tmp_path: Path) -> None
     store.archive.mark_done([key])  # twice is harmless
     assert store.archive.pending() == []
     assert store.archive.read(key) == raw
+    store.close()

@@ -9,7 +9,8 @@
                       everything that grows. Replayed into memory at start.
       archive/        Maildir of raw inbound messages exactly as received (new/ = not yet
                       processed, cur/ = processed). Nothing that arrived is ever deleted.
-      queue/          outgoing messages, one .eml per outbox item, written before queueing
+      queue/          outgoing messages in append-only .spool segments, written and fsynced
+                      before the outbox records that point into them
       outbox/         Maildir the `maildir` outbound protocol delivers into
 
 Why not TinyDB for everything: TinyDB's table update rebuilds the whole table dict on every
@@ -27,11 +28,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import json
 import os
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +150,11 @@ class BufferedAtomicStorage(Storage):
         pass
 
 
+@functools.cache
+def _fsync_worker() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="cop-fsync")
+
+
 class Journal:
     """Append-only JSON-lines records in numbered segment files."""
 
@@ -154,6 +162,9 @@ class Journal:
         self.folder = folder
         self.read_only = read_only
         self._pending: list[bytes] = []
+        self._file: Any = None  # the open segment, appended to by flush()
+        self._size = 0
+        self._behind: Future[None] | None = None
         if not read_only:
             folder.mkdir(parents=True, exist_ok=True)
             self._repair_tail()
@@ -192,25 +203,47 @@ class Journal:
     def pending(self) -> int:
         return len(self._pending)
 
-    def flush(self) -> None:
+    def flush(self, behind: bool = False) -> None:
+        """Write what is pending and fsync it. With behind=True the fsync runs in a worker
+        while the caller goes on (the next flush waits for it): the outbox uses this to
+        overlap the record of one sent message with sending the next."""
+        self._wait_behind()
         if not self._pending or self.read_only:
             return
-        segment = self._current_segment()
-        with open(segment, "ab") as f:
-            f.write(b"".join(self._pending))
-            f.flush()
-            os.fsync(f.fileno())
+        if self._file is None or self._size >= JOURNAL_SEGMENT_BYTES:
+            self._open_segment()
+        data = b"".join(self._pending)
+        self._file.write(data)
+        self._file.flush()
+        self._size += len(data)
         self._pending.clear()
+        if behind:
+            self._behind = _fsync_worker().submit(os.fsync, self._file.fileno())
+        else:
+            os.fsync(self._file.fileno())
 
-    def _current_segment(self) -> Path:
+    def _wait_behind(self) -> None:
+        if self._behind is not None:
+            self._behind.result()
+            self._behind = None
+
+    def close(self) -> None:
+        self._wait_behind()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _open_segment(self) -> None:
+        self.close()
         segments = self.segments()
         if segments and segments[-1].stat().st_size < JOURNAL_SEGMENT_BYTES:
-            return segments[-1]
-        number = int(segments[-1].stem) + 1 if segments else 1
-        path = self.folder / f"{number:06d}.jsonl"
-        path.touch()
+            path = segments[-1]
+        else:
+            number = int(segments[-1].stem) + 1 if segments else 1
+            path = self.folder / f"{number:06d}.jsonl"
+        self._file = open(path, "ab")  # noqa: SIM115 - kept open across flushes
+        self._size = self._file.tell()
         fsync_dir(self.folder)
-        return path
 
     def _repair_tail(self) -> None:
         """Cut a torn last line left by a crash mid-append."""
@@ -224,6 +257,72 @@ class Journal:
             with open(last, "r+b") as f:
                 f.truncate(keep)
                 os.fsync(f.fileno())
+
+
+class Spool:
+    """Outgoing messages, appended to segment files; an outbox record names (segment,
+    offset, length). One fsync per batch instead of a file, an fsync and a rename per
+    message. Bytes past the last flush (a crash mid-batch) are never referenced."""
+
+    def __init__(self, folder: Path, read_only: bool = False) -> None:
+        self.folder = folder
+        self.read_only = read_only
+        self._pending: list[bytes] = []
+        self._file: Any = None
+        self._name = ""
+        self._size = 0  # bytes in the current segment, pending included
+        self._readers: dict[str, Any] = {}
+        if not read_only:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, data: bytes) -> tuple[str, int, int]:
+        if self._file is None or self._size >= JOURNAL_SEGMENT_BYTES:
+            self._open_segment()
+        ref = (self._name, self._size, len(data))
+        self._pending.append(data)
+        self._size += len(data)
+        return ref
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        self._file.write(b"".join(self._pending))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._pending.clear()
+
+    def read(self, segment: str, offset: int, length: int) -> bytes:
+        reader = self._readers.get(segment)
+        if reader is None:
+            reader = self._readers[segment] = open(self.folder / segment, "rb")  # noqa: SIM115
+        data: bytes = os.pread(reader.fileno(), length, offset)
+        if len(data) != length:
+            raise StoreError(f"{self.folder / segment} is shorter than its outbox records "
+                             "say; the message at offset {offset} is missing")
+        return data
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _open_segment(self) -> None:
+        self.flush()
+        if self._file is not None:
+            self._file.close()
+        existing = sorted(self.folder.glob("*.spool"))
+        if existing and existing[-1].stat().st_size < JOURNAL_SEGMENT_BYTES:
+            path = existing[-1]
+        else:
+            number = int(existing[-1].stem) + 1 if existing else 1
+            path = self.folder / f"{number:06d}.spool"
+        self._file = open(path, "ab")  # noqa: SIM115 - kept open across flushes
+        self._name = path.name
+        self._size = self._file.tell()
+        fsync_dir(self.folder)
 
 
 class Archive:
@@ -290,9 +389,7 @@ class Store:
         self.db = TinyDB(storage=lambda: self.storage)
         self.journal = Journal(data_dir / "journal", read_only)
         self.archive = Archive(data_dir / "archive", create=not read_only)
-        self.queue_dir = data_dir / "queue"
-        if not read_only:
-            self.queue_dir.mkdir(exist_ok=True)
+        self.spool = Spool(data_dir / "queue", read_only)
         self.state = State()
         for record in self.journal.replay():
             self.state.apply(record)
@@ -303,9 +400,16 @@ class Store:
         self.journal.append(record)
 
     def flush(self) -> None:
-        """Make everything recorded so far durable: journal first, then metadata."""
+        """Make everything recorded so far durable: the outgoing messages the records point
+        to, then the journal, then metadata."""
+        self.spool.flush()
         self.journal.flush()
         self.storage.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self.journal.close()
+        self.spool.close()
 
     def get_meta(self, table: str, key: str) -> dict[str, Any] | None:
         doc = self.db.table(table).get(Query().key == key)
