@@ -406,8 +406,15 @@ def digest_send(ctx: click.Context, community_id: str, now_text: str | None) -> 
         rt = Runtime(config, store)
         now = _now(now_text, config)
         queued = send_digest(rt.app, store, community, now, force=True)
+
+        def bar(items: Any) -> Any:
+            items = list(items)
+            with click.progressbar(items, label="sending", show_pos=True,
+                                   file=sys.stderr) as shown:
+                yield from shown
+
         counts = deliver(store, rt.transport, now,
-                         Limits(config.outbound.per_minute, config.outbound.per_day))
+                         Limits(config.outbound.per_minute, config.outbound.per_day), bar)
         rt.close()
     finally:
         lock.release()

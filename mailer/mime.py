@@ -69,9 +69,11 @@ def text_part(content: str, subtype: str) -> bytes:
     """A text/plain or text/html part, UTF-8, quoted-printable."""
     body = content.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
     encoded = binascii.b2a_qp(body, istext=True)
+    # the CRLF before a boundary belongs to the boundary (RFC 2046 5.1.1): one more keeps
+    # the text's own last line break
     return (f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\n"
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode() + encoded + (
-                b"" if encoded.endswith(b"\r\n") else b"\r\n")
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode() + encoded + \
+        b"\r\n"
 
 
 def alternative(text: str, html: str) -> bytes:

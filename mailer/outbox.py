@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -92,13 +92,18 @@ def due(store: Store, now: datetime) -> list[OutboxItem]:
     return sorted(items, key=lambda i: (i.queued or now, i.id))
 
 
-def deliver(store: Store, transport: Transport, now: datetime,
-            limits: Limits = Limits()) -> dict[str, int]:
-    """Send every due item once; return counts per outcome."""
+def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = Limits(),
+            progress: Callable[[Iterable[OutboxItem]], Iterable[OutboxItem]] | None = None,
+            ) -> dict[str, int]:
+    """Send every due item once; return counts per outcome. `progress` may wrap the items
+    (the CLI shows a progress bar with it)."""
     store.flush()  # whatever is about to be sent is on disk, and so is its record
     counts = {"sent": 0, "deferred": 0, "failed": 0, "limited": 0}
     budget = _budget(store, now, limits)
-    for item in due(store, now):
+    items: Iterable[OutboxItem] = due(store, now)
+    if progress is not None:
+        items = progress(items)
+    for item in items:
         if budget is not None and budget <= 0:
             counts["limited"] += 1
             continue

@@ -8,14 +8,18 @@ missing variable is an error rather than a blank, and the output size is capped.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mailer.dates import format_clock, format_day, format_short, format_when
+
+log = logging.getLogger(__name__)
 
 MAX_OUTPUT_CHARS = 500_000
 
@@ -24,18 +28,35 @@ class TemplateProblem(Exception):
     """A template failed to render; names the template and why."""
 
 
+class LimitedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, plus limits on the two operators that can exhaust memory before any
+    output limit is reached ('x' * 10**10, 10**10**10)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) \
+                        and len(seq) * times > MAX_OUTPUT_CHARS:
+                    raise SecurityError("a repetition that large is not allowed in templates")
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError("an exponent that large is not allowed in templates")
+        return super().call_binop(context, operator, left, right)
+
+
 def builtin_templates() -> Path:
     installed = Path(__file__).parent / "templates"
     return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
 
 
 @lru_cache(maxsize=16)
-def environment(language: str, override: Path | None) -> ImmutableSandboxedEnvironment:
+def environment(language: str, override: Path | None) -> LimitedSandbox:
     folders: list[Path] = []
     if override is not None:
         folders += [override / language, override]
     folders += [builtin_templates() / language, builtin_templates()]
-    env = ImmutableSandboxedEnvironment(
+    env = LimitedSandbox(
         loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
         undefined=StrictUndefined,
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
@@ -52,11 +73,25 @@ def environment(language: str, override: Path | None) -> ImmutableSandboxedEnvir
 
 
 def render(name: str, language: str, override: Path | None, **data: Any) -> str:
-    env = environment(language, override)
+    """Render a template. An organizer's template that fails (a typo, a missing variable,
+    something the sandbox refuses, too much output) is logged and the built-in one is used,
+    so members still get their mail."""
+    if override is not None:
+        try:
+            return _render(environment(language, override), name, language, data)
+        except TemplateProblem as exc:
+            log.error("template override failed, using the built-in one: %s", exc)
+    return _render(environment(language, None), name, language, data)
+
+
+def _render(env: LimitedSandbox, name: str, language: str, data: dict[str, Any]) -> str:
     try:
         text = env.get_template(name).render(**data)
-    except TemplateError as exc:
-        raise TemplateProblem(f"template {name} ({language}): {exc}") from exc
+    except (TemplateError, ArithmeticError, RecursionError, TypeError, ValueError,
+            LookupError, AttributeError) as exc:  # what a template expression can raise
+        lineno = getattr(exc, "lineno", None)  # syntax errors know their line
+        where = f" line {lineno}" if lineno else ""
+        raise TemplateProblem(f"template {name} ({language}){where}: {exc}") from exc
     if len(text) > MAX_OUTPUT_CHARS:
         raise TemplateProblem(f"template {name} produced {len(text)} characters, over the "
                               f"limit of {MAX_OUTPUT_CHARS}")
