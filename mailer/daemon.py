@@ -66,9 +66,10 @@ class TickReport:
     delivered: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
-        states = " ".join(f"{k}={v}" for k, v in sorted(self.processed.items()))
-        sent = " ".join(f"{k}={v}" for k, v in sorted(self.delivered.items()) if v)
-        return f"tick received={self.received} queued={self.queued} {states} {sent}".strip()
+        parts = [f"received={self.received}", f"queued={self.queued}"]
+        parts += [f"{k}={v}" for k, v in sorted(self.processed.items())]
+        parts += [f"{k}={v}" for k, v in sorted(self.delivered.items()) if v]
+        return "tick " + " ".join(parts)
 
 
 class Runtime:

@@ -38,6 +38,10 @@ class TransientFailure(Exception):
     """Try again later (4xx, connection refused or dropped, timeout)."""
 
 
+class ServerUnavailable(TransientFailure):
+    """The server cannot be reached or refuses our login: no message can go now."""
+
+
 class PermanentFailure(Exception):
     """This recipient will not take this message (5xx)."""
 
@@ -103,7 +107,14 @@ def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = 
     items: Iterable[OutboxItem] = due(store, now)
     if progress is not None:
         items = progress(items)
+    unavailable: tuple[str, datetime] | None = None
     for item in items:
+        if unavailable is not None:  # the server is down: the rest wait with the first
+            reason, retry_at = unavailable
+            _record_state(store, item.id, "deferred", item.attempts, now, retry_at,
+                          f"not tried: {reason}")
+            counts["deferred"] += 1
+            continue
         if budget is not None and budget <= 0:
             counts["limited"] += 1
             continue
@@ -119,6 +130,8 @@ def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = 
             counts[state] += 1
             log.warning("deferred outbox=%s attempts=%d error=%s", item.id, attempts,
                         _one_line(exc))
+            if isinstance(exc, ServerUnavailable) and next_try is not None:
+                unavailable = (_one_line(exc), next_try)
             continue
         except PermanentFailure as exc:
             _record_state(store, item.id, "failed", attempts, now, None, str(exc))

@@ -8,6 +8,7 @@ file; IDLE reports new mail about half a second late (a fixed delay in Dovecot).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import grp
 import itertools
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imapclient import IMAPClient
 
 
@@ -205,6 +206,7 @@ class SmtpRecorder:
     messages: list[Received] = field(default_factory=list)
     rcpt_codes: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
     data_codes: list[str] = field(default_factory=list)  # consumed one per DATA
+    delay: float = 0.0  # seconds to wait before answering DATA: a slow server
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -212,6 +214,7 @@ class SmtpRecorder:
             self.messages.clear()
             self.rcpt_codes.clear()
             self.data_codes.clear()
+            self.delay = 0.0
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -222,6 +225,8 @@ class SmtpRecorder:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.data_codes:
                 return self.data_codes.pop(0)
@@ -231,12 +236,51 @@ class SmtpRecorder:
         return "250 OK"
 
 
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 / localhost: (cert, key)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+class PasswordCheck:
+    """aiosmtpd authenticator: one user and password."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+        self.attempts = 0
+
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                 auth_data: object) -> AuthResult:
+        self.attempts += 1
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == self.user \
+            and auth_data.password == self.password
+        return AuthResult(success=ok, handled=False)  # handled=True: "I answered myself"
+
+
 class SmtpPeer:
-    def __init__(self) -> None:
+    def __init__(self, tls_folder: Path | None = None, user: str = "", password: str = ""
+                 ) -> None:
         self.recorder = SmtpRecorder()
         self.port = free_port()
+        options: dict[str, object] = {}
+        self.cafile: Path | None = None
+        if tls_folder is not None:
+            cert, key = make_certificate(tls_folder)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert, key)
+            self.cafile = cert
+            options.update(tls_context=context, require_starttls=True)
+        if user:
+            self.auth = PasswordCheck(user, password)
+            options.update(authenticator=self.auth, auth_required=True,
+                           auth_require_tls=tls_folder is not None)
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
-                                     decode_data=False)
+                                     decode_data=False, **options)  # type: ignore[arg-type]
 
     def start(self) -> None:
         self.controller.start()

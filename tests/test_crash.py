@@ -17,7 +17,7 @@ import pytest
 
 from mailer.edges.store import Store
 from tests.helpers import make_mail, write_config
-from tests.peers import free_port, wait_for_port
+from tests.peers import SmtpPeer, free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 
@@ -105,4 +105,43 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
     assert {i.state for i in store.state.outbox.values()} == {"sent"}
     delivered = list((config.service.data_dir / "outbox" / "new").iterdir())
     assert len(delivered) == len(store.state.outbox)
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
+        tmp_path: Path, smtp_peer: SmtpPeer) -> None:
+    members = "".join(f'\n[[community.member]]\nemail = "guru{i}@example.org"\n'
+                      f'name = "Guru {i}"\ndelivery = "each"\n' for i in range(300))
+    port = free_port()
+    config = write_config(tmp_path, meeting=False, extra=members,
+                          inbound=f'protocol = "smtp"\nport = {port}', outbound=(
+        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"'))
+    smtp_peer.recorder.delay = 0.004
+    Store(config.service.data_dir).archive.add(make_mail(subject="Untuk semua"))
+    log = tmp_path / "daemon.log"
+    rng = random.Random(42)
+    kills = 0
+    for _ in range(8):
+        daemon = start_daemon(config.path, log)
+        time.sleep(rng.uniform(0.6, 1.6))
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait(10)
+        kills += 1
+    daemon = start_daemon(config.path, log)
+    wait_for_port(port)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        store = Store(config.service.data_dir, read_only=True)
+        if store.state.outbox and all(i.state == "sent" for i in store.state.outbox.values()):
+            break
+        time.sleep(0.2)
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(30) == 0
+    got = Counter(m.rcpt_tos[0] for m in smtp_peer.recorder.messages)
+    expected = {f"guru{i}@example.org" for i in range(300)} | {
+        "dewi@example.org", "agus@example.org"}
+    assert set(got) == expected, "somebody was missed"
+    duplicates = sum(n - 1 for n in got.values())
+    assert duplicates <= kills, f"{duplicates} duplicates after {kills} kills"
     assert "Traceback" not in log.read_text()

@@ -115,3 +115,45 @@ def test_rate_limit_per_minute_holds_the_rest_for_later(tmp_path: Path,
     tick(rt, T0 + timedelta(seconds=61))
     assert len(smtp_peer.recorder.messages) == 2
     rt.close()
+
+
+@pytest.fixture(scope="module")
+def secure_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpPeer]:
+    peer = SmtpPeer(tls_folder=tmp_path_factory.mktemp("smtp-tls"), user="kkg@example.org",
+                    password="rahasia")
+    peer.start()
+    yield peer
+    peer.stop()
+
+
+def _secure_config(tmp_path: Path, peer: SmtpPeer, password: str) -> Runtime:
+    config = write_config(tmp_path, meeting=False, outbound=(
+        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {peer.port}\ntls = "starttls"\n'
+        f'username = "kkg@example.org"\npassword = "{password}"\nca_file = "{peer.cafile}"\n'
+        'timeout = "5s"'))
+    return Runtime(config, Store(config.service.data_dir))
+
+
+def test_starttls_and_auth(tmp_path: Path, secure_peer: SmtpPeer) -> None:
+    secure_peer.recorder.reset()
+    rt = _secure_config(tmp_path, secure_peer, "rahasia")
+    post(rt)
+    tick(rt, T0)
+    rt.close()
+    assert len(secure_peer.recorder.messages) == 2
+
+
+def test_a_refused_login_defers_with_a_clear_reason(tmp_path: Path,
+                                                    secure_peer: SmtpPeer) -> None:
+    secure_peer.recorder.reset()
+    secure_peer.auth.attempts = 0
+    rt = _secure_config(tmp_path, secure_peer, "salah")
+    post(rt)
+    tick(rt, T0)
+    rt.close()
+    items = list(rt.store.state.outbox.values())
+    assert {i.state for i in items} == {"deferred"}
+    assert all("login refused" in (i.error or "") for i in items)
+    assert all("salah" not in (i.error or "") for i in items)
+    assert secure_peer.recorder.messages == []
+    assert secure_peer.auth.attempts == 1  # one try per batch, not one per message

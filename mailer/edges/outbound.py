@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mailer.config import OutboundConfig
 from mailer.edges.store import fsync_dir
-from mailer.outbox import PermanentFailure, TransientFailure, Transport
+from mailer.outbox import PermanentFailure, ServerUnavailable, TransientFailure, Transport
 
 
 class MaildirTransport:
@@ -56,21 +56,23 @@ class SmtpTransport:
         c = self.config
         timeout = c.timeout.total_seconds()
         context = ssl.create_default_context(cafile=c.ca_file)
+        smtp: smtplib.SMTP | None = None
         try:
             if c.tls == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=timeout,
-                                                      context=context)
+                smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=timeout, context=context)
             else:
                 smtp = smtplib.SMTP(c.host, c.port, timeout=timeout)
                 if c.tls == "starttls":
                     smtp.starttls(context=context)
             if c.username:
-                smtp.login(c.username, c.password)
+                _login(smtp, c.username, c.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise TransientFailure(f"SMTP login refused for {c.username}: {exc.smtp_code} "
-                                   "(check [outbound] username and password)") from exc
+            _close_quietly(smtp)
+            raise ServerUnavailable(f"SMTP login refused for {c.username}: {exc.smtp_code} "
+                                    "(check [outbound] username and password)") from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransientFailure(f"cannot reach SMTP server {c.host}:{c.port}: {exc}") \
+            _close_quietly(smtp)
+            raise ServerUnavailable(f"cannot reach SMTP server {c.host}:{c.port}: {exc}") \
                 from exc
         return smtp
 
@@ -101,9 +103,7 @@ class SmtpTransport:
             return
 
     def _drop(self) -> None:
-        if self._smtp is not None:
-            with contextlib.suppress(OSError, smtplib.SMTPException):
-                self._smtp.close()
+        _close_quietly(self._smtp)
         self._smtp = None
 
     def close(self) -> None:
@@ -111,6 +111,24 @@ class SmtpTransport:
             with contextlib.suppress(OSError, smtplib.SMTPException, socket.error):
                 self._smtp.quit()
         self._smtp = None
+
+
+def _close_quietly(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.close()
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """One login with one mechanism. smtplib.login() tries the next mechanism after a
+    refusal, so a wrong password counts twice toward a provider's lockout."""
+    smtp.ehlo_or_helo_if_needed()
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in offered:
+        smtp.user, smtp.password = user, password
+        smtp.auth("PLAIN", smtp.auth_plain)
+    else:
+        smtp.login(user, password)
 
 
 def _failure(code: int, reason: bytes | str) -> Exception:
