@@ -208,17 +208,30 @@ def html_to_text(html: str) -> str:
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_images = True
+    converter.ignore_emphasis = True  # no **bold** around Outlook's "From:" and the like
     converter.inline_links = True
     converter.protect_links = False
+    converter.use_automatic_links = False
     converter.unicode_snob = True
     try:
         text = converter.handle(html)
     except Exception:  # html2text on hostile markup: fall back to stripping tags
         text = re.sub(r"<[^>]+>", " ", html)
-    # html2text writes links as [text](url); members read "text (url)"
-    text = re.sub(r"\[([^\]]*)\]\(([^)\s]+)\)", lambda m: m.group(1) + " (" + m.group(2) + ")"
-                  if m.group(1) and m.group(1) != m.group(2) else m.group(2), text)
+    text = _MARKDOWN_LINK.sub(_readable_link, text)
+    text = re.sub(r"^[ \t]*\* \* \*[ \t]*$", "_" * 32, text, flags=re.M)  # <hr>
+    text = "\n".join(line.rstrip() for line in text.replace("\xa0", " ").split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)(?: \"[^\"]*\")?\)")
+
+
+def _readable_link(match: re.Match[str]) -> str:
+    """[text](url) as members read it: 'text (url)', or just the URL or address."""
+    text, url = match.group(1).strip(), match.group(2)
+    if not text or text == url or url == f"mailto:{text}":
+        return text or url
+    return f"{text} ({url})"
 
 
 def as_email_message(raw: bytes) -> EmailMessage:

@@ -153,8 +153,9 @@ def _post(app: App, state: State, mail: Mail, community: Community, now: datetim
     result.thread = thread.id
     member = members.get(sender)
     name = mail.from_name or (member.name if member else sender.split("@")[0])
+    body = new_text(mail.text, new_thread=route.thread is None)
     post = Post(message_id=mail.message_id, thread=thread.id, from_addr=sender, name=name,
-                date=now, body=new_text(mail.text), attachments=mail.attachments)
+                date=now, body=body, attachments=mail.attachments)
     result.records.append({
         "t": "post", "thread": thread.id, "message_id": post.message_id, "from": sender,
         "name": name, "date": now.isoformat(), "body": post.body,

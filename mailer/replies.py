@@ -21,19 +21,23 @@ _QUOTE_HEADERS = [
     re.compile(r"^\s*Am\b.{0,300}\bschrieb.{0,80}:\s*$", re.I | re.S),
     re.compile(r"^\s*\S.{0,200}\b(wrote|menulis)\s*:\s*$", re.I | re.S),  # "Budi <b@x> wrote:"
 ]
+# Yahoo and some webmails put the quote header and the quoted text on one line.
+_INLINE_QUOTE_HEADER = re.compile(
+    r"^\s*(On|Pada)\b.{0,200}\d{1,2}[:.]\d{2}.{0,200}?\b(wrote|menulis)\s*:", re.I)
 # Separators start history whatever follows them.
 _SEPARATORS = [
     re.compile(r"^\s*-{2,}\s*(Original Message|Pesan Asli|Pesan Awal|Forwarded message|"
                r"Pesan yang diteruskan|Pesan terusan)\s*-{2,}\s*$", re.I),
-    re.compile(r"^\s*_{10,}\s*$"),  # Outlook web/mobile separator line
+    re.compile(r"^\s*_{10,}\s*$"),  # Outlook web/mobile separator line, an HTML <hr>
     re.compile(r"^\s*Begin forwarded message:\s*$", re.I),
 ]
 # Outlook's header block: From/Dari followed within a few lines by Sent/Dikirim/Date/Tanggal.
-_OUTLOOK_FROM = re.compile(r"^\s*\*?(From|Dari|Von|De)\s*:\*?\s", re.I)
+_OUTLOOK_FROM = re.compile(r"^\s*\**(From|Dari|Von|De)\s*:\**\s", re.I)
 _OUTLOOK_NEXT = re.compile(
-    r"^\s*\*?(Sent|Dikirim|Date|Tanggal|Gesendet|Envoyé|To|Kepada|Subject|Subjek|Perihal)"
-    r"\s*:\*?", re.I)
+    r"^\s*\**(Sent|Dikirim|Date|Tanggal|Gesendet|Envoyé|To|Ke|Kepada|Subject|Subjek|Perihal)"
+    r"\s*:\**", re.I)
 _SIGNATURE = re.compile(r"^--\s?$")
+_SEPARATOR_LINE = re.compile(r"^\s*([-_*=]\s*){3,}$")
 _MOBILE_FOOTERS = re.compile(
     r"^\s*(Sent from|Dikirim dari|Get Outlook for|Dapatkan Outlook untuk|Sent with|"
     r"Sent via|Dikirim melalui|Kirim dari|Dikirim menggunakan)\b.{0,80}$"
@@ -44,8 +48,12 @@ _MOBILE_FOOTERS = re.compile(
 )
 
 
-def new_text(body: str) -> str:
+def new_text(body: str, new_thread: bool = False) -> str:
+    """The text the writer added. For a new thread a forwarded message is the content
+    (someone shares a circular with the group), so forwarded blocks are kept."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if new_thread and any(_FORWARDED.match(line) for line in lines):
+        return _tidy(_cut_signature_only(lines))
     lines = _cut_history(lines)
     lines = _cut_signature(lines)
     lines = _drop_quotes(lines)
@@ -54,13 +62,17 @@ def new_text(body: str) -> str:
 
 def _cut_history(lines: list[str]) -> list[str]:
     for i in range(len(lines)):
-        if any(p.match(lines[i]) for p in _SEPARATORS):
+        if any(p.match(lines[i]) for p in _SEPARATORS) or _INLINE_QUOTE_HEADER.match(lines[i]):
             return lines[:i]
         for span in (1, 2, 3):
             if not all(s.strip() for s in lines[i : i + span]):
                 break  # a wrapped quote header has no blank line inside
             chunk = " ".join(s.strip() for s in lines[i : i + span])
             if any(p.match(chunk) for p in _QUOTE_HEADERS) and _quote_follows(lines, i + span):
+                if not any(s.strip() for s in lines[:i]) and _answered(lines, i + span):
+                    # nothing above, answers below the quotes: an interleaved reply whose
+                    # quote header is not history. Drop the header, keep the rest.
+                    return lines[:i] + lines[i + span :]
                 return lines[:i]
         if _OUTLOOK_FROM.match(lines[i]):
             following = [s for s in lines[i + 1 : i + 6] if s.strip()]
@@ -69,9 +81,30 @@ def _cut_history(lines: list[str]) -> list[str]:
     return lines
 
 
+def _answered(lines: list[str], start: int) -> bool:
+    """Unquoted text follows the quoted lines after `start`."""
+    seen_quote = False
+    for line in lines[start:]:
+        if line.lstrip().startswith(">"):
+            seen_quote = True
+        elif line.strip() and seen_quote:
+            return True
+    return False
+
+
 def _quote_follows(lines: list[str], start: int) -> bool:
     after = next((s for s in lines[start:] if s.strip()), None)
     return after is None or after.lstrip().startswith(">")
+
+
+_FORWARDED = re.compile(r"^\s*(-{2,}\s*(Forwarded message|Pesan yang diteruskan|Pesan terusan|"
+                        r"Original message|Pesan asli)\s*-{2,}|Begin forwarded message:)\s*$",
+                        re.I)
+
+
+def _cut_signature_only(lines: list[str]) -> list[str]:
+    """Mobile footers out, forwarded blocks kept (a signature above them is kept too)."""
+    return [line for line in lines if not _MOBILE_FOOTERS.match(line)]
 
 
 def _cut_signature(lines: list[str]) -> list[str]:
@@ -93,20 +126,20 @@ def _drop_quotes(lines: list[str]) -> list[str]:
         j = i
         while j < len(lines) and (lines[j].lstrip().startswith(">") or not lines[j].strip()):
             j += 1
-        answered = j < len(lines) and any(s.strip() and not s.lstrip().startswith(">")
-                                          for s in lines[j:])
-        has_text_before = any(s.strip() for s in out)
-        if answered and has_text_before:
-            out.extend(s for s in lines[i:j] if s.strip())
-        elif answered and not has_text_before:
-            # reply below a leading quote: keep the quote's last lines as context
-            quoted = [s for s in lines[i:j] if s.strip()]
-            out.extend(quoted[-3:])
+        answered = any(s.strip() and not s.lstrip().startswith(">") for s in lines[j:])
+        if answered:
+            quoted = [s for s in lines[i:j] if s.strip() and s.strip() != ">"]
+            # a reply under a long leading quote keeps only the lines it answers
+            out.extend(quoted if any(s.strip() for s in out) else quoted[-3:])
+            if not lines[j - 1].strip():
+                out.append("")  # the writer's blank line between quote and answer
         i = j
     return out
 
 
 def _tidy(lines: list[str]) -> str:
+    while lines and (not lines[-1].strip() or _SEPARATOR_LINE.match(lines[-1])):
+        lines = lines[:-1]  # a separator left above cut history
     text = "\n".join(line.rstrip() for line in lines)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
