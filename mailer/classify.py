@@ -16,7 +16,7 @@ The first stage whose rule matches decides.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from mailer.model import Mail
@@ -57,7 +57,7 @@ class Context:
 
     community_address: str
     list_id: str
-    invitation_ids: frozenset[str] = frozenset()  # Message-IDs of invitations we sent
+    invitation_ids: Collection[str] = ()  # Message-IDs of invitations we sent
 
 
 @dataclass(frozen=True)

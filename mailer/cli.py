@@ -249,15 +249,20 @@ def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
         for m in c.meetings:
             sent = store.get_meta("meeting", f"{c.id}/{m.id}") or {}
             occurrences, skipped = expand(m, c.language)
+            key = f"{c.id}/{m.id}"
+            invited = [mem.email for mem in c.members if mem.delivery != "none"]
+            answers = store.state
             docs.append({
                 "id": m.id, "community": c.id, "title": m.title, "uid": sent.get("uid"),
                 "sequence": sent.get("sequence", 0), "status": sent.get("status", "unsent"),
-                "occurrences": [{"start": o.start.isoformat(), "end": o.end.isoformat()}
-                                for o in occurrences],
+                "occurrences": [{
+                    "start": o.start.isoformat(), "end": o.end.isoformat(),
+                    "rsvp": {e: answers.rsvp_of(key, e.lower(), o.start.isoformat())
+                             for e in invited},
+                } for o in occurrences],
                 "skipped": [{"start": s.start.isoformat(), "reason": s.reason}
                             for s in skipped],
-                "rsvp": {mem.email: "NEEDS-ACTION" for mem in c.members
-                         if mem.delivery != "none"},
+                "rsvp": {e: answers.latest_rsvp(key, e.lower()) for e in invited},
             })
     if as_json:
         _emit_json(docs)

@@ -112,10 +112,15 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
         if not targets and not cancel_to:
             return 0
     series = Series(community, meeting, uid, sequence)
+    if uid not in store.state.meeting_of_uid:
+        store.record({"t": "meeting-uid", "uid": uid, "meeting": key})
     queued = 0
     for email in targets:
-        queued += queue(store, compose_invitation(series, members[email], "REQUEST", now,
-                                                  app.templates), community.address, now)
+        invitation = compose_invitation(series, members[email], "REQUEST", now, app.templates)
+        if queue(store, invitation, community.address, now):
+            queued += 1
+            store.record({"t": "sent-id", "message_id": invitation.message_id,
+                          "thread": f"invitation:{key}", "to": email})
     for email in cancel_to:
         gone = Member(email=email, name=sent["names"].get(email, email) if sent else email,
                       delivery="each")

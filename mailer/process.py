@@ -13,17 +13,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer.classify import Context, Outcome, classify_mail
 from mailer.compose import Outgoing, compose_notice, compose_posts, list_id
-from mailer.config import Community, Config, Member
+from mailer.config import Community, Config, MeetingConfig, Member
 from mailer.errors import MailError
+from mailer.meetings import upcoming
 from mailer.model import Mail, Post, Thread
 from mailer.parse import parse_mail
 from mailer.replies import new_text
 from mailer.route import RouteInput, clean_subject, posting_hold, route_mail
+from mailer.rsvp import read_calendar_reply
 from mailer.state import Record, State
 from mailer.tokens import plus_tag
 
@@ -86,10 +88,9 @@ def find_community(config: Config, mail: Mail) -> Community | None:
 def _process(app: App, state: State, mail: Mail, community: Community | None,
              now: datetime) -> Result:
     if community is None:
-        return Result("unrouted", "no-community", mail.message_id,
-                      detail="no community address among the recipients")
+        return _unrouted(app, mail, now)
     ctx = Context(community_address=community.address, list_id=list_id(community),
-                  invitation_ids=frozenset())
+                  invitation_ids=state.invitation_of.keys())
     outcome = classify_mail(mail, ctx)
     if outcome.kind in ("loop", "automatic"):
         return Result("automatic", outcome.rule, mail.message_id, community.id,
@@ -97,11 +98,84 @@ def _process(app: App, state: State, mail: Mail, community: Community | None,
     if outcome.kind == "bounce":
         return _bounce(mail, community, outcome)
     if outcome.kind == "rsvp":
-        return Result("rsvp", outcome.rule, mail.message_id, community.id,
-                      detail=outcome.detail)
+        return _rsvp(app, state, mail, community, outcome, now)
     if outcome.kind == "command":
         return _command(app, mail, community, outcome, now)
     return _post(app, state, mail, community, now)
+
+
+def _unrouted(app: App, mail: Mail, now: datetime) -> Result:
+    """Mail for none of our communities (a BCC, an old address). Automatic mail is only
+    recorded; a person is told, in both languages, where to write."""
+    first = app.config.communities[0]
+    ctx = Context(community_address=first.address, list_id=list_id(first))
+    outcome = classify_mail(mail, ctx)
+    if outcome.kind in ("loop", "automatic", "bounce"):
+        return Result("automatic", outcome.rule, mail.message_id, detail="no community")
+    result = Result("unrouted", "no-community", mail.message_id,
+                    detail="no community address among the recipients")
+    result.outgoing.append(compose_notice(
+        first, mail.from_addr, mail.from_name, "unrouted",
+        "Pesan Anda belum sampai / Your message was not delivered", now, app.templates,
+        key=f"unrouted:{mail.message_id}", in_reply_to=mail.message_id,
+        subject_of=mail.subject, communities=app.config.communities))
+    return result
+
+
+def _rsvp(app: App, state: State, mail: Mail, community: Community, outcome: Outcome,
+          now: datetime) -> Result:
+    result = Result("rsvp", outcome.rule, mail.message_id, community.id)
+    members = community_members(community)
+    if outcome.rule == "calendar-reply":
+        answers = read_calendar_reply(mail.calendar or "")
+        for answer in answers:
+            key = state.meeting_of_uid.get(answer.uid)
+            meeting = _meeting(community, key)
+            if key is None or meeting is None or answer.email not in members:
+                result.detail += f"ignored uid={answer.uid} attendee={answer.email}; "
+                continue
+            occurrence = (answer.occurrence.astimezone(meeting.timezone).isoformat()
+                          if answer.occurrence else "")
+            result.records.append(_rsvp_record(key, answer.email, answer.status, occurrence,
+                                               answer.stamp or now, mail.message_id))
+        if not answers:
+            result.detail = "calendar reply without a readable answer"
+        return result
+    key, invited = next(state.invitation_of[i] for i in mail.in_reply_to
+                        if i in state.invitation_of)
+    meeting = _meeting(community, key)
+    if meeting is None or mail.from_addr != invited:
+        result.detail = f"plain answer from {mail.from_addr} to an invitation for {invited}"
+        return result
+    upcoming_ = upcoming(meeting, now, limit=1, language=community.language)
+    occurrence = upcoming_[0].start.isoformat() if upcoming_ else ""
+    result.records.append(_rsvp_record(key, invited, outcome.detail, occurrence, now,
+                                       mail.message_id))
+    state_after = {e: state.rsvp_of(key, e, occurrence) for e in members}
+    state_after[invited] = outcome.detail
+    coming = sum(1 for s in state_after.values() if s == "ACCEPTED")
+    result.outgoing.append(compose_notice(
+        community, mail.from_addr, mail.from_name, "rsvp",
+        ("Jawaban Anda tercatat: " if community.language == "id" else "Your answer: ")
+        + meeting.title, now, app.templates, key=f"rsvp:{mail.message_id}",
+        in_reply_to=mail.message_id, meeting=meeting, status=outcome.detail,
+        start=upcoming_[0].start if upcoming_ else None, coming=coming))
+    result.detail = outcome.detail
+    return result
+
+
+def _meeting(community: Community, key: str | None) -> MeetingConfig | None:
+    if key is None or not key.startswith(community.id + "/"):
+        return None
+    wanted = key.split("/", 1)[1]
+    return next((m for m in community.meetings if m.id == wanted), None)
+
+
+def _rsvp_record(key: str, email: str, status: str, occurrence: str, stamp: datetime,
+                 message_id: str) -> Record:
+    return {"t": "rsvp", "meeting": key, "email": email, "status": status,
+            "occurrence": occurrence, "stamp": stamp.astimezone(UTC).isoformat(),
+            "message_id": message_id}
 
 
 def _bounce(mail: Mail, community: Community, outcome: Outcome) -> Result:
@@ -143,29 +217,43 @@ def _post(app: App, state: State, mail: Mail, community: Community, now: datetim
     if hold:
         return _hold(app, state, mail, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
-    thread = state.threads.get(route.thread) if route.thread else None
-    if thread is None:
-        thread = Thread(id=state.new_thread_id(), community=community.id,
-                        subject=clean_subject(mail.subject) or _no_subject(community),
-                        started=now, last_activity=now)
-        result.records.append({"t": "thread", "id": thread.id, "community": community.id,
-                               "subject": thread.subject, "started": now.isoformat()})
-    result.thread = thread.id
     member = members.get(sender)
     name = mail.from_name or (member.name if member else sender.split("@")[0])
-    body = new_text(mail.text, new_thread=route.thread is None)
-    post = Post(message_id=mail.message_id, thread=thread.id, from_addr=sender, name=name,
-                date=now, body=body, attachments=mail.attachments)
-    result.records.append({
-        "t": "post", "thread": thread.id, "message_id": post.message_id, "from": sender,
-        "name": name, "date": now.isoformat(), "body": post.body,
-        "attachments": [a.__dict__ for a in post.attachments],
-    })
+    sections = route.sections or (
+        (route.thread, new_text(mail.text, new_thread=route.thread is None)),)
     recipients = [m for m in members.values()
                   if m.delivery == "each" and m.email.lower() != sender]
-    result.outgoing += compose_posts(community, thread, post, recipients, app.secret,
-                                     app.templates, _references(thread, mail), now)
+    threads = []
+    for n, (thread_id, body) in enumerate(sections):
+        thread = state.threads.get(thread_id) if thread_id else None
+        if thread is None:
+            subject = (_first_line(body) if route.sections else clean_subject(mail.subject))
+            thread = Thread(id=state.new_thread_id(), community=community.id,
+                            subject=subject or _no_subject(community), started=now,
+                            last_activity=now)
+            result.records.append({"t": "thread", "id": thread.id,
+                                   "community": community.id, "subject": thread.subject,
+                                   "started": now.isoformat()})
+        message_id = mail.message_id if n == 0 else f"<part{n + 1}.{mail.message_id[1:]}"
+        post = Post(message_id=message_id, thread=thread.id, from_addr=sender, name=name,
+                    date=now, body=body, attachments=mail.attachments if n == 0 else ())
+        result.records.append({
+            "t": "post", "thread": thread.id, "message_id": post.message_id, "from": sender,
+            "name": name, "date": now.isoformat(), "body": post.body,
+            "attachments": [a.__dict__ for a in post.attachments],
+        })
+        references = _references(thread, mail) if not route.sections else tuple(
+            p.message_id for p in reversed(thread.posts))[:10]
+        result.outgoing += compose_posts(community, thread, post, recipients, app.secret,
+                                         app.templates, references, now)
+        threads.append(thread.id)
+    result.thread = ",".join(threads)
     return result
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = next((s.strip() for s in text.splitlines() if s.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _references(thread: Thread, mail: Mail) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
     rule          what it looks at
     reply-token   the signed plus-address we issued for a thread to one member
     in-reply-to   In-Reply-To / References against every Message-ID we sent or received
+    digest-section  a reply to a digest, split by the quoted sections it answers
     subject       the subject without Re:/Fwd:/Bls:/Balas:/Tr:/AW:/WG:/[tag], recent threads
                   of the same community only
     new-thread    none of the above
@@ -31,6 +32,8 @@ class Route:
     thread: str | None  # None: a new thread
     rule: str
     hold: str | None = None  # a reason to hold for a moderator, or None
+    # a reply to a digest: (thread or None for a new one, the text written for it)
+    sections: tuple[tuple[str | None, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,71 @@ def _in_reply_to(r: RouteInput) -> Route | None:
     return None
 
 
+_SECTION = re.compile(r"^\s*(?:>\s*)+=== \[\d+\] .*\(#(t\d+)\) ===\s*$")
+_THREAD_MENTION = re.compile(r"(?:#(t\d+)\b|\[(\d+)\])")
+
+
+def _digest_section(r: RouteInput) -> Route | None:
+    """A reply to a digest: text written under a quoted section goes to that section's
+    thread; text above all quotes goes to the thread it clearly answers (the only section,
+    or one it names as [2] or #t12), else it starts a new thread."""
+    if not any(r.thread_of.get(i, "").startswith("digest:") for i in r.mail.in_reply_to):
+        return None
+    sections = split_digest_reply(r.mail.text)
+    known = {t for t, _ in sections if t and t in r.threads
+             and r.threads[t].community == r.community_id}
+    quoted = [t for t in _quoted_sections(r.mail.text) if t in r.threads]
+    out: list[tuple[str | None, str]] = []
+    for thread, text in sections:
+        if thread is None:
+            thread = _top_posted_target(text, quoted, known)
+        elif thread not in known:
+            thread = None
+        out.append((thread, text))
+    if not out:
+        return None
+    return Route(out[0][0], "digest-section", sections=tuple(out))
+
+
+def _top_posted_target(text: str, quoted: list[str], answered: set[str]) -> str | None:
+    if answered:
+        return sorted(answered)[0] if len(answered) == 1 else None
+    if len(quoted) == 1:
+        return quoted[0]
+    for match in _THREAD_MENTION.finditer(text):
+        if match.group(1) in quoted:
+            return match.group(1)
+        if match.group(2) and 0 < int(match.group(2)) <= len(quoted):
+            return quoted[int(match.group(2)) - 1]
+    return None
+
+
+def _quoted_sections(text: str) -> list[str]:
+    return [m.group(1) for line in text.splitlines() if (m := _SECTION.match(line))]
+
+
+def split_digest_reply(text: str) -> list[tuple[str | None, str]]:
+    """[(thread or None for text above all quotes, new text)], in the order written."""
+    from mailer.replies import new_text
+
+    lines = text.replace("\r\n", "\n").split("\n")
+    first_quote = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">")),
+                       len(lines))
+    buckets: list[tuple[str | None, list[str]]] = [(None, lines[:first_quote])]
+    for line in lines[first_quote:]:
+        marker = _SECTION.match(line)
+        if marker:
+            buckets.append((marker.group(1), []))
+        elif not line.lstrip().startswith(">"):
+            buckets[-1][1].append(line)
+    out: list[tuple[str | None, str]] = []
+    for thread, body in buckets:
+        written = new_text("\n".join(body))
+        if written:
+            out.append((thread, written))
+    return out
+
+
 def _subject(r: RouteInput) -> Route | None:
     if clean_subject(r.mail.subject) == r.mail.subject.strip():
         return None  # no Re:/Fwd: -> a new topic, even with a familiar subject
@@ -104,7 +172,7 @@ def _subject(r: RouteInput) -> Route | None:
     return None
 
 
-ROUTE_RULES: tuple[RouteRule, ...] = (_reply_token, _in_reply_to, _subject)
+ROUTE_RULES: tuple[RouteRule, ...] = (_reply_token, _in_reply_to, _digest_section, _subject)
 
 
 def posting_hold(posting: str, is_member: bool, is_moderator: bool) -> str | None:

@@ -31,6 +31,11 @@ class State:
         self.holds: dict[str, Hold] = {}
         self.outbox: dict[str, OutboxItem] = {}
         self.archive_done: set[str] = set()  # archive keys whose outcome is recorded
+        # invitation Message-ID -> (meeting key, the member it was sent to)
+        self.invitation_of: dict[str, tuple[str, str]] = {}
+        self.meeting_of_uid: dict[str, str] = {}  # calendar UID -> meeting key
+        # (meeting key, occurrence start ISO or "" for the series) -> email -> (status, stamp)
+        self.rsvps: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
         self._thread_serial = 0
         self._hold_serial = 0
 
@@ -68,6 +73,37 @@ class State:
 
     def _apply_sent_id(self, rec: Record) -> None:
         self.thread_of[rec["message_id"]] = rec["thread"]
+        if rec["thread"].startswith("invitation:"):
+            self.invitation_of[rec["message_id"]] = (rec["thread"].removeprefix("invitation:"),
+                                                     rec.get("to", ""))
+
+    def _apply_meeting_uid(self, rec: Record) -> None:
+        self.meeting_of_uid[rec["uid"]] = rec["meeting"]
+
+    def _apply_rsvp(self, rec: Record) -> None:
+        answers = self.rsvps.setdefault((rec["meeting"], rec.get("occurrence") or ""), {})
+        previous = answers.get(rec["email"])
+        if previous is None or previous[1] <= rec["stamp"]:  # ordered by DTSTAMP
+            answers[rec["email"]] = (rec["status"], rec["stamp"])
+
+    def rsvp_of(self, meeting: str, email: str, occurrence: str = "") -> str:
+        """The answer that holds for one occurrence: its own, else the series'."""
+        for key in ((meeting, occurrence), (meeting, "")):
+            if email in self.rsvps.get(key, {}):
+                return self.rsvps[key][email][0]
+        return "NEEDS-ACTION"
+
+    def latest_rsvp(self, meeting: str, email: str) -> str:
+        """The series' answer, else the member's latest answer for any occurrence."""
+        series = self.rsvps.get((meeting, ""), {}).get(email)
+        if series is not None:
+            return series[0]
+        answers = [a[email] for (m, occ), a in self.rsvps.items()
+                   if m == meeting and occ and email in a]
+        return max(answers, key=lambda s: s[1])[0] if answers else "NEEDS-ACTION"
+
+    def head_count(self, meeting: str, occurrence: str, emails: list[str]) -> int:
+        return sum(1 for e in emails if self.rsvp_of(meeting, e, occurrence) == "ACCEPTED")
 
     def _apply_hold(self, rec: Record) -> None:
         hold = Hold(

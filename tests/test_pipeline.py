@@ -261,3 +261,92 @@ def test_the_smtp_receiver_accepts_only_community_addresses(tmp_path: Path) -> N
     states = sorted(m["state"] for m in rt.store.state.messages.values())
     assert states == ["command", "posted"]
     rt.close()
+
+
+def _digest_for(rt: Runtime, address: str) -> EmailMessage:
+    (digest,) = mail_for(rt.config.service.data_dir, address, "Rangkuman")
+    return digest
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.splitlines())
+
+
+def _three_threads_and_a_digest(rt: Runtime) -> EmailMessage:
+    tick(rt, T0)
+    for subject in ("Pecahan", "Soal cerita", "Asesmen"):
+        deliver_raw(rt, make_mail(subject=subject, body=f"Tentang {subject.lower()}?\n"))
+    tick(rt, T0 + timedelta(hours=1))
+    send_digest(rt.app, rt.store, rt.config.communities[0], T0 + timedelta(hours=2),
+                force=True)
+    tick(rt, T0 + timedelta(hours=2))
+    return _digest_for(rt, "budi@example.org")
+
+
+def test_a_reply_written_under_three_digest_sections_becomes_three_posts(rt: Runtime) -> None:
+    digest = _three_threads_and_a_digest(rt)
+    text = digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    sections = text.split("\n=== ")
+    head, parts = sections[0], ["=== " + p for p in sections[1:]]
+    answers = ["Saya pakai kertas lipat.", "Soal tentang pasar paling disukai.",
+               "Asesmen formatif tiap minggu."]
+    body = ("Pada Jum, 4 Des 2026 pukul 15.00 KKG Matematika <kkg@example.org> menulis:\n"
+            + _quote(head) + "\n")
+    for part, answer in zip(parts, answers, strict=False):
+        body += _quote(part) + "\n\n" + answer + "\n\n"
+    deliver_raw(rt, make_mail(sender="Budi Santoso <budi@example.org>",
+                              to=str(digest["Reply-To"].addresses[0].addr_spec),
+                              subject="Re: " + str(digest["Subject"]), body=body,
+                              in_reply_to=str(digest["Message-ID"])))
+    tick(rt, T0 + timedelta(hours=3))
+    by_subject = {t.subject: [p.body for p in t.posts] for t in rt.store.state.threads.values()}
+    assert by_subject == {
+        "Pecahan": ["Tentang pecahan?", "Saya pakai kertas lipat."],
+        "Soal cerita": ["Tentang soal cerita?", "Soal tentang pasar paling disukai."],
+        "Asesmen": ["Tentang asesmen?", "Asesmen formatif tiap minggu."],
+    }
+
+
+def test_a_top_posted_digest_reply_naming_no_section_starts_a_clean_thread(
+        rt: Runtime) -> None:
+    digest = _three_threads_and_a_digest(rt)
+    text = digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    deliver_raw(rt, make_mail(
+        sender="Budi Santoso <budi@example.org>", subject="Re: " + str(digest["Subject"]),
+        body="Usul: pertemuan berikutnya di SDN 3 saja.\n\nPada Jum, 4 Des 2026 "
+             "KKG <kkg@example.org> menulis:\n" + _quote(text) + "\n",
+        in_reply_to=str(digest["Message-ID"])))
+    tick(rt, T0 + timedelta(hours=3))
+    newest = rt.store.state.threads_newest_first()[0]
+    assert newest.subject == "Usul: pertemuan berikutnya di SDN 3 saja."
+    assert [p.body for p in newest.posts] == ["Usul: pertemuan berikutnya di SDN 3 saja."]
+
+
+def test_a_top_posted_digest_reply_naming_a_section_goes_there(rt: Runtime) -> None:
+    digest = _three_threads_and_a_digest(rt)
+    text = digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    deliver_raw(rt, make_mail(
+        sender="Budi Santoso <budi@example.org>", subject="Re: " + str(digest["Subject"]),
+        body="Untuk [2]: soal tentang pasar.\n\n" + _quote(text) + "\n",
+        in_reply_to=str(digest["Message-ID"])))
+    tick(rt, T0 + timedelta(hours=3))
+    second = next(t for t in rt.store.state.threads.values() if t.subject == "Soal cerita")
+    assert second.posts[-1].body == "Untuk [2]: soal tentang pasar."
+
+
+def test_mail_for_no_community_gets_a_bilingual_answer(tmp_path: Path) -> None:
+    two = write_config(tmp_path, meeting=False, extra=(
+        '\n[[community]]\nid = "mgmp"\nname = "MGMP IPA"\naddress = "mgmp@example.org"\n'))
+    rt = Runtime(two, Store(two.service.data_dir))
+    deliver_raw(rt, make_mail(to="lama@example.org", subject="Alamat lama"))
+    deliver_raw(rt, make_mail(to="lama@example.org", subject="Out of office",
+                              headers={"Auto-Submitted": "auto-replied"}))
+    tick(rt, T0)
+    rt.close()
+    states = sorted(m["state"] for m in rt.store.state.messages.values())
+    assert states == ["automatic", "unrouted"]
+    (answer,) = mail_for(two.service.data_dir, "siti@example.org")
+    text = answer.get_body(("plain",)).get_content()
+    assert "Pesan Anda \"Alamat lama\"" in text and "Your message \"Alamat lama\"" in text
+    assert "kkg@example.org" in text and "mgmp@example.org" in text
+    assert answer["Auto-Submitted"] == "auto-replied"
