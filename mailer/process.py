@@ -11,6 +11,7 @@ for the same message changes nothing: a Message-ID already recorded becomes a `d
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,7 +69,7 @@ def process_message(app: App, state: State, key: str, raw: bytes, now: datetime)
         result.records.append({"t": "duplicate", "id": mail.message_id, "archive": key})
         return result
     community = find_community(app.config, mail)
-    result = _process(app, state, mail, community, now)
+    result = _process(app, state, mail, raw, community, now)
     for record in result.records:
         if record["t"] == "hold":
             record["archive"] = key  # a moderator's approval re-reads the raw message
@@ -85,7 +86,7 @@ def find_community(config: Config, mail: Mail) -> Community | None:
     return config.communities[0] if len(config.communities) == 1 else None
 
 
-def _process(app: App, state: State, mail: Mail, community: Community | None,
+def _process(app: App, state: State, mail: Mail, raw: bytes, community: Community | None,
              now: datetime) -> Result:
     if community is None:
         return _unrouted(app, mail, now)
@@ -96,7 +97,7 @@ def _process(app: App, state: State, mail: Mail, community: Community | None,
         return Result("automatic", outcome.rule, mail.message_id, community.id,
                       detail=outcome.detail)
     if outcome.kind == "bounce":
-        return _bounce(mail, community, outcome)
+        return _bounce(state, mail, raw, community, outcome)
     if outcome.kind == "rsvp":
         return _rsvp(app, state, mail, community, outcome, now)
     if outcome.kind == "command":
@@ -178,15 +179,61 @@ def _rsvp_record(key: str, email: str, status: str, occurrence: str, stamp: date
             "message_id": message_id}
 
 
-def _bounce(mail: Mail, community: Community, outcome: Outcome) -> Result:
+def _bounce(state: State, mail: Mail, raw: bytes, community: Community,
+            outcome: Outcome) -> Result:
+    """A delivery failure report: whose address failed, and how (dead, DMARC, temporary).
+
+    Our envelope sender names the outbox item (VERP), which names the member; without it,
+    Mailman's detectors read the report (RFC 3464 and the common non-standard formats)."""
     result = Result("bounce", outcome.rule, mail.message_id, community.id)
+    kind = bounce_kind(mail.text)
+    failed: dict[str, str] = {}
     for address in mail.to_addrs:
         tag = plus_tag(address, community.address)
-        if tag and tag.startswith("b-"):
-            result.records.append({"t": "bounce", "community": community.id,
-                                   "outbox": tag[2:], "rule": outcome.rule})
-            result.detail = f"outbox={tag[2:]}"
+        if tag and tag.startswith("b-") and tag[2:] in state.outbox:
+            failed[state.outbox[tag[2:]].to.lower()] = kind
+    if not failed:
+        temporary, permanent = _detect_failures(raw)
+        failed = {a: "temporary" for a in temporary} | {a: kind for a in permanent}
+    members = community_members(community)
+    for email, how in sorted(failed.items()):
+        result.records.append({"t": "bounce", "community": community.id, "email": email,
+                               "kind": how, "member": email in members,
+                               "message_id": mail.message_id})
+    result.detail = " ".join(f"{e}={k}" for e, k in sorted(failed.items())) or "unattributed"
     return result
+
+
+_DMARC = re.compile(r"dmarc|5\.7\.26|policy reasons|authentication.{0,40}(fail|requir)"
+                    r"|unauthenticated", re.I)
+_TEMPORARY = re.compile(r"\b4\.\d{1,3}\.\d{1,3}\b|mailbox (is )?full|over quota|"
+                        r"try again later|temporar", re.I)
+
+
+def bounce_kind(report: str) -> str:
+    """dmarc (our mail was refused for its authentication: not the member's fault),
+    temporary (full mailbox, greylisting), or dead (the address does not work)."""
+    if _DMARC.search(report):
+        return "dmarc"
+    if _TEMPORARY.search(report):
+        return "temporary"
+    return "dead"
+
+
+def _detect_failures(raw: bytes) -> tuple[set[str], set[str]]:
+    from email import message_from_bytes
+
+    from flufl.bounce import all_failures
+
+    try:
+        temporary, permanent = all_failures(message_from_bytes(raw))
+    except Exception:  # a detector on a malformed report: attribute nothing, keep the mail
+        return set(), set()
+    return _addresses(temporary), _addresses(permanent)
+
+
+def _addresses(found: frozenset[bytes]) -> set[str]:
+    return {a.decode(errors="replace").lower() for a in found}
 
 
 def _command(app: App, mail: Mail, community: Community, outcome: Outcome,
