@@ -103,6 +103,8 @@ def compose_posts(community: Community, thread: Thread, post: Post,
     The copies share the post's Message-ID: it is one post, and a client that gets it twice
     (a retry after a crash) shows it once.
     """
+    if not members:
+        return []
     subject = post_subject(community, thread, post)
     data: dict[str, Any] = {
         "title": subject, "post": post, "thread": thread, "community": community,

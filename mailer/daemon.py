@@ -151,7 +151,7 @@ def _receive(rt: Runtime, report: TickReport) -> dict[str, int]:
     cursor = Cursor(saved["uidvalidity"], saved["last_uid"]) if saved else None
     uids_by_key: dict[str, int] = {}
     for uid, raw in rt.mailbox.fetch_new(cursor):
-        uids_by_key[rt.store.archive.add(raw)] = uid
+        uids_by_key[rt.store.archive.add(raw, sync=False)] = uid  # synced by the flush
         report.received += 1
     return uids_by_key
 

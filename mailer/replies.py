@@ -19,8 +19,9 @@ _QUOTE_HEADERS = [
     re.compile(r"^\s*Pada\b.{0,300}\bmenulis:\s*$", re.I | re.S),  # Gmail/Apple Indonesian
     re.compile(r"^\s*Le\b.{0,300}\ba écrit\s*:\s*$", re.I | re.S),
     re.compile(r"^\s*Am\b.{0,300}\bschrieb.{0,80}:\s*$", re.I | re.S),
-    re.compile(r"^\s*\S.{0,200}\b(wrote|menulis)\s*:\s*$", re.I | re.S),  # "Budi <b@x> wrote:"
 ]
+# "Budi <budi@x> wrote:" (Thunderbird, many webmails): one line, or the tail of a wrapped one
+_GENERIC_QUOTE_HEADER = re.compile(r"^\s*\S.{0,200}\b(wrote|menulis)\s*:\s*$", re.I)
 # Yahoo and some webmails put the quote header and the quoted text on one line.
 _INLINE_QUOTE_HEADER = re.compile(
     r"^\s*(On|Pada)\b.{0,200}\d{1,2}[:.]\d{2}.{0,200}?\b(wrote|menulis)\s*:", re.I)
@@ -62,23 +63,40 @@ def new_text(body: str, new_thread: bool = False) -> str:
 
 def _cut_history(lines: list[str]) -> list[str]:
     for i in range(len(lines)):
-        if any(p.match(lines[i]) for p in _SEPARATORS) or _INLINE_QUOTE_HEADER.match(lines[i]):
+        line = lines[i]
+        if any(p.match(line) for p in _SEPARATORS) or (
+                ":" in line and _INLINE_QUOTE_HEADER.match(line)):
             return lines[:i]
-        for span in (1, 2, 3):
-            if not all(s.strip() for s in lines[i : i + span]):
-                break  # a wrapped quote header has no blank line inside
-            chunk = " ".join(s.strip() for s in lines[i : i + span])
-            if any(p.match(chunk) for p in _QUOTE_HEADERS) and _quote_follows(lines, i + span):
-                if not any(s.strip() for s in lines[:i]) and _answered(lines, i + span):
+        if line.rstrip().endswith(":"):  # the last line of a quote header ends with ':'
+            start = _quote_header_start(lines, i)
+            if start is not None and _quote_follows(lines, i + 1):
+                if not any(s.strip() for s in lines[:start]) and _answered(lines, i + 1):
                     # nothing above, answers below the quotes: an interleaved reply whose
                     # quote header is not history. Drop the header, keep the rest.
-                    return lines[:i] + lines[i + span :]
-                return lines[:i]
-        if _OUTLOOK_FROM.match(lines[i]):
+                    return lines[:start] + lines[i + 1 :]
+                return lines[:start]
+        if _OUTLOOK_FROM.match(line):
             following = [s for s in lines[i + 1 : i + 6] if s.strip()]
             if sum(1 for s in following if _OUTLOOK_NEXT.match(s)) >= 2:
                 return lines[:i]
     return lines
+
+
+def _quote_header_start(lines: list[str], end: int) -> int | None:
+    """Where a quote header ending on line `end` starts, or None. The anchored forms
+    ("On ...", "Pada ...") may be wrapped over up to three lines, longest first; the generic
+    "... wrote:" is one line, plus the line before when the address was wrapped."""
+    for span in (3, 2, 1):
+        start = end - span + 1
+        if start < 0 or not all(s.strip() for s in lines[start : end + 1]):
+            continue  # a wrapped quote header has no blank line inside
+        chunk = " ".join(s.strip() for s in lines[start : end + 1])
+        if any(p.match(chunk) for p in _QUOTE_HEADERS):
+            return start
+    if _GENERIC_QUOTE_HEADER.match(lines[end]):
+        before = lines[end - 1].rstrip() if end > 0 else ""
+        return end - 1 if before.endswith(("<", ",")) else end
+    return None
 
 
 def _answered(lines: list[str], start: int) -> bool:

@@ -17,9 +17,19 @@ import pytest
 
 from mailer.edges.store import Store
 from tests.helpers import make_mail, write_config
-from tests.peers import SmtpPeer, free_port, wait_for_port
+from tests.peers import Dovecot, SmtpPeer, free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
+
+
+def wait_started(log: Path, times: int, seconds: float = 30) -> None:
+    """Until the daemon has logged its start `times` times in all."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text().count("mailer.daemon started") >= times:
+            return
+        time.sleep(0.05)
+    raise TimeoutError("the daemon did not start")
 
 
 def start_daemon(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -144,4 +154,52 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
     assert set(got) == expected, "somebody was missed"
     duplicates = sum(n - 1 for n in got.values())
     assert duplicates <= kills, f"{duplicates} duplicates after {kills} kills"
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.dovecot
+@pytest.mark.timeout(400)
+def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dovecot) -> None:
+    user, password = dovecot.add_user()
+    config = write_config(tmp_path, meeting=False, inbound=(
+        f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
+        f'username = "{user}"\npassword = "{password}"\npoll_interval = "2s"'))
+    ids = [f"<imap-{i}@example.org>" for i in range(1000)]
+
+    def append_all() -> None:
+        with dovecot.client(user, password) as client:
+            for i, message_id in enumerate(ids):
+                client.append("INBOX", make_mail(subject=f"Topik {i}", message_id=message_id,
+                                                 body=f"Isi {i}\n"))
+                time.sleep(0.008)
+
+    appender = threading.Thread(target=append_all, daemon=True)
+    appender.start()
+    log = tmp_path / "daemon.log"
+    rng = random.Random(7)
+    kills = 0
+    while appender.is_alive() or kills < 12:
+        daemon = start_daemon(config.path, log)
+        time.sleep(rng.uniform(0.3, 1.5))
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait(10)
+        kills += 1
+    daemon = start_daemon(config.path, log)
+    wait_started(log, kills + 1)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if len(Store(config.service.data_dir, read_only=True).state.messages) >= len(ids):
+            break
+        time.sleep(0.3)
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(30) == 0
+    store = Store(config.service.data_dir, read_only=True)
+    assert set(store.state.messages) == set(ids)
+    assert {m["state"] for m in store.state.messages.values()} == {"posted"}
+    posts = Counter(p.message_id for t in store.state.threads.values() for p in t.posts)
+    assert set(posts) == set(ids) and max(posts.values()) == 1
+    with dovecot.client(user, password) as client:
+        client.select_folder("INBOX")
+        assert len(client.search(["KEYWORD", "$CopDone"])) == len(ids)
+        assert client.search(["UNKEYWORD", "$CopDone"]) == []
     assert "Traceback" not in log.read_text()

@@ -334,19 +334,39 @@ class Archive:
             for sub in ("tmp", "new", "cur"):
                 (folder / sub).mkdir(parents=True, exist_ok=True)
         self._counter = 0
+        self._unsynced: list[str] = []
 
-    def add(self, raw: bytes) -> str:
-        """Store `raw` durably; return its key. Safe against a crash at any point."""
+    def add(self, raw: bytes, sync: bool = True) -> str:
+        """Store `raw`; return its key. With sync (the SMTP receiver, before it answers 250)
+        it is on disk when this returns; without (IMAP, where the server keeps the message
+        until we flag it), sync() makes a batch durable with one directory fsync."""
         self._counter += 1
         key = f"{time.time_ns()}.P{os.getpid()}Q{self._counter}.{socket.gethostname()}"
         tmp = self.folder / "tmp" / key
         with open(tmp, "wb") as f:
             f.write(raw)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.rename(tmp, self.folder / "new" / key)
-        fsync_dir(self.folder / "new")
+        if sync:
+            fsync_dir(self.folder / "new")
+        else:
+            self._unsynced.append(key)
         return key
+
+    def sync(self) -> None:
+        """Make every message added without sync durable."""
+        for key in self._unsynced:
+            with contextlib.suppress(FileNotFoundError):  # already processed and moved
+                fd = os.open(self.folder / "new" / key, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        if self._unsynced:
+            fsync_dir(self.folder / "new")
+            self._unsynced.clear()
 
     def pending(self) -> list[str]:
         """Keys received but not yet processed, oldest first."""
@@ -401,7 +421,9 @@ class Store:
 
     def flush(self) -> None:
         """Make everything recorded so far durable: the outgoing messages the records point
-        to, then the journal, then metadata."""
+        to, then the journal, then metadata. Raw mail fetched from IMAP first: its outcome
+        must not be durable before the mail itself."""
+        self.archive.sync()
         self.spool.flush()
         self.journal.flush()
         self.storage.flush()
