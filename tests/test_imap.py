@@ -13,6 +13,7 @@ from mailer.daemon import Runtime, tick
 from mailer.edges.imap import DONE_FLAG, ImapMailbox
 from mailer.edges.store import Store
 from mailer.errors import ImapUnavailable
+from mailer.parse import parse_mail
 from tests.helpers import make_mail, write_config
 from tests.peers import Dovecot
 
@@ -118,3 +119,51 @@ def test_dovecot_restart_mid_run_recovers_on_its_own(rt: Runtime, dovecot: Dovec
     dovecot.append(*account, make_mail(subject="Sesudah"))
     assert tick(rt, T0 + timedelta(minutes=2)).received == 1
     assert sorted(t.subject for t in rt.store.state.threads.values()) == ["Sebelum", "Sesudah"]
+
+
+def test_processed_mail_can_be_moved_to_a_folder(tmp_path: Path, dovecot: Dovecot) -> None:
+    account = dovecot.add_user()
+    with dovecot.client(*account) as client:
+        client.create_folder("Processed")
+    config = write_config(tmp_path, meeting=False, inbound=imap_config(dovecot, *account)
+                          + '\ndone_folder = "Processed"')
+    dovecot.append(*account, make_mail(subject="Pindah"))
+    rt = Runtime(config, Store(config.service.data_dir))
+    try:
+        assert tick(rt, T0).received == 1
+        assert tick(rt, T0 + timedelta(minutes=1)).received == 0
+    finally:
+        rt.close()
+    with dovecot.client(*account) as client:
+        assert client.select_folder("INBOX")[b"EXISTS"] == 0
+        client.select_folder("Processed")
+        assert len(client.search(["KEYWORD", "$CopDone"])) == 1
+
+
+def test_replies_from_every_client_land_in_their_thread_with_their_new_text(
+        tmp_path: Path, dovecot: Dovecot) -> None:
+    data = Path(__file__).parent / "data" / "mail"
+    account = dovecot.add_user()
+    config = write_config(tmp_path, meeting=False, inbound=imap_config(dovecot, *account))
+    dovecot.append(*account, make_mail(subject="Pecahan di kelas 3",
+                                       message_id="<post-1@example.org>",
+                                       body="Ada yang punya ide untuk mengenalkan 1/3?\n"))
+    cases = sorted(p.stem for p in data.glob("*.eml"))
+    for name in cases:
+        dovecot.append(*account, (data / f"{name}.eml").read_bytes())
+    rt = Runtime(config, Store(config.service.data_dir))
+    try:
+        tick(rt, T0)
+    finally:
+        rt.close()
+    state = rt.store.state
+    for name in cases:
+        expected = (data / f"{name}.expected.txt").read_text().strip()
+        message = state.messages[f"<{name}@mail.example.org>"]
+        assert message["state"] == "posted", name
+        thread = state.threads[message["thread"]]
+        (post,) = [p for p in thread.posts if p.message_id == message["id"]]
+        assert post.body == expected, name
+        answers_the_post = "<post-1@example.org>" in parse_mail(
+            (data / f"{name}.eml").read_bytes()).in_reply_to
+        assert (thread.id == "t1") == answers_the_post, name
