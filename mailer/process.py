@@ -69,10 +69,7 @@ def process_message(app: App, state: State, key: str, raw: bytes, now: datetime)
         result.records.append({"t": "duplicate", "id": mail.message_id, "archive": key})
         return result
     community = find_community(app.config, mail)
-    result = _process(app, state, mail, raw, community, now)
-    for record in result.records:
-        if record["t"] == "hold":
-            record["archive"] = key  # a moderator's approval re-reads the raw message
+    result = _process(app, state, mail, raw, key, community, now)
     result.records.append(_message_record(result, key, mail, now))
     return result
 
@@ -86,8 +83,8 @@ def find_community(config: Config, mail: Mail) -> Community | None:
     return config.communities[0] if len(config.communities) == 1 else None
 
 
-def _process(app: App, state: State, mail: Mail, raw: bytes, community: Community | None,
-             now: datetime) -> Result:
+def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
+             community: Community | None, now: datetime) -> Result:
     if community is None:
         return _unrouted(app, mail, now)
     ctx = Context(community_address=community.address, list_id=list_id(community),
@@ -102,7 +99,7 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, community: Communit
         return _rsvp(app, state, mail, community, outcome, now)
     if outcome.kind == "command":
         return _command(app, mail, community, outcome, now)
-    return _post(app, state, mail, community, now)
+    return _post(app, state, mail, key, community, now)
 
 
 def _unrouted(app: App, mail: Mail, now: datetime) -> Result:
@@ -252,7 +249,8 @@ def community_members(community: Community) -> Mapping[str, Member]:
     return {m.email.lower(): m for m in community.members}
 
 
-def _post(app: App, state: State, mail: Mail, community: Community, now: datetime) -> Result:
+def _post(app: App, state: State, mail: Mail, key: str, community: Community,
+          now: datetime) -> Result:
     members = community_members(community)
     sender = mail.from_addr
     is_moderator = sender in {m.lower() for m in (*community.moderators,
@@ -262,7 +260,7 @@ def _post(app: App, state: State, mail: Mail, community: Community, now: datetim
         secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
     hold = posting_hold(community.posting, sender in members, is_moderator) or route.hold
     if hold:
-        return _hold(app, state, mail, community, route.rule, hold, now)
+        return _hold(app, state, mail, key, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
     member = members.get(sender)
     name = mail.from_name or (member.name if member else sender.split("@")[0])
@@ -314,14 +312,14 @@ def _no_subject(community: Community) -> str:
     return "(tanpa judul)" if community.language == "id" else "(no subject)"
 
 
-def _hold(app: App, state: State, mail: Mail, community: Community, rule: str, reason: str,
-          now: datetime) -> Result:
+def _hold(app: App, state: State, mail: Mail, key: str, community: Community, rule: str,
+          reason: str, now: datetime) -> Result:
     result = Result("held", rule, mail.message_id, community.id, detail=reason)
     hold_id = state.new_hold_id()
     result.records.append({
         "t": "hold", "id": hold_id, "community": community.id, "from": mail.from_addr,
         "subject": mail.subject, "reason": reason, "received": now.isoformat(),
-        "message_id": mail.message_id, "archive": "",
+        "message_id": mail.message_id, "archive": key,  # approval re-reads the raw mail
     })
     result.outgoing.append(compose_notice(
         community, mail.from_addr, mail.from_name, "held",

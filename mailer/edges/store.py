@@ -44,7 +44,7 @@ from tinydb.storages import Storage
 from mailer.errors import StoreError
 from mailer.state import Record, State
 
-JOURNAL_SEGMENT_BYTES = 16 * 2**20
+SEGMENT_BYTES = 16 * 2**20
 
 
 def fsync_dir(path: Path) -> None:
@@ -150,6 +150,19 @@ class BufferedAtomicStorage(Storage):
         pass
 
 
+def open_segment(folder: Path, suffix: str) -> tuple[Any, Path]:
+    """The newest segment file with room left, else the next number, open for appending."""
+    existing = sorted(folder.glob(f"*{suffix}"))
+    if existing and existing[-1].stat().st_size < SEGMENT_BYTES:
+        path = existing[-1]
+    else:
+        number = int(existing[-1].stem) + 1 if existing else 1
+        path = folder / f"{number:06d}{suffix}"
+    file = open(path, "ab")  # noqa: SIM115 - kept open across flushes by the caller
+    fsync_dir(folder)
+    return file, path
+
+
 @functools.cache
 def _fsync_worker() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="cop-fsync")
@@ -210,7 +223,7 @@ class Journal:
         self._wait_behind()
         if not self._pending or self.read_only:
             return
-        if self._file is None or self._size >= JOURNAL_SEGMENT_BYTES:
+        if self._file is None or self._size >= SEGMENT_BYTES:
             self._open_segment()
         data = b"".join(self._pending)
         self._file.write(data)
@@ -235,15 +248,8 @@ class Journal:
 
     def _open_segment(self) -> None:
         self.close()
-        segments = self.segments()
-        if segments and segments[-1].stat().st_size < JOURNAL_SEGMENT_BYTES:
-            path = segments[-1]
-        else:
-            number = int(segments[-1].stem) + 1 if segments else 1
-            path = self.folder / f"{number:06d}.jsonl"
-        self._file = open(path, "ab")  # noqa: SIM115 - kept open across flushes
+        self._file, _ = open_segment(self.folder, ".jsonl")
         self._size = self._file.tell()
-        fsync_dir(self.folder)
 
     def _repair_tail(self) -> None:
         """Cut a torn last line left by a crash mid-append."""
@@ -276,7 +282,7 @@ class Spool:
             folder.mkdir(parents=True, exist_ok=True)
 
     def add(self, data: bytes) -> tuple[str, int, int]:
-        if self._file is None or self._size >= JOURNAL_SEGMENT_BYTES:
+        if self._file is None or self._size >= SEGMENT_BYTES:
             self._open_segment()
         ref = (self._name, self._size, len(data))
         self._pending.append(data)
@@ -298,7 +304,7 @@ class Spool:
         data: bytes = os.pread(reader.fileno(), length, offset)
         if len(data) != length:
             raise StoreError(f"{self.folder / segment} is shorter than its outbox records "
-                             "say; the message at offset {offset} is missing")
+                             f"say; the message at offset {offset} is missing")
         return data
 
     def close(self) -> None:
@@ -313,16 +319,9 @@ class Spool:
         self.flush()
         if self._file is not None:
             self._file.close()
-        existing = sorted(self.folder.glob("*.spool"))
-        if existing and existing[-1].stat().st_size < JOURNAL_SEGMENT_BYTES:
-            path = existing[-1]
-        else:
-            number = int(existing[-1].stem) + 1 if existing else 1
-            path = self.folder / f"{number:06d}.spool"
-        self._file = open(path, "ab")  # noqa: SIM115 - kept open across flushes
+        self._file, path = open_segment(self.folder, ".spool")
         self._name = path.name
         self._size = self._file.tell()
-        fsync_dir(self.folder)
 
 
 class Archive:
