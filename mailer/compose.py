@@ -7,7 +7,9 @@ headers (RFC 2369, RFC 2919, RFC 8058), our loop marker, and text + HTML parts.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -25,7 +27,7 @@ from mailer.mime import alternative, check_header, encode_address, encode_text, 
 from mailer.model import Post, Thread
 from mailer.render import render
 from mailer.route import clean_subject
-from mailer.tokens import command_address, reply_address
+from mailer.tokens import command_address, reply_address, reply_addresses
 
 LOOP_HEADER = "X-Cop-Loop"
 
@@ -226,29 +228,91 @@ INVITATION_SUBJECTS = {
 }
 
 
-def compose_digest(digest: Digest, member: Member, secret: str, templates: Path | None,
-                   message_id: str, now: datetime) -> Outgoing:
+LINK = "\x00link:{}\x00"  # where a member's own reply link goes in a rendered digest
+_LINK_RE = re.compile("\x00link:(t\\d+)\x00")
+
+
+def compose_digests(digest: Digest, members: list[Member], secret: str,
+                    templates: Path | None, message_id: str, now: datetime) -> list[Outgoing]:
+    """Each member's copy of one digest. Rendered and encoded once; per member only the
+    lines that carry their reply links are encoded (quoted-printable works line by line,
+    so the result is the same bytes as encoding the whole text) and To is added."""
+    if not members:
+        return []
     community = digest.community
     language = community.language
     count = len(digest.threads)
     subject = tagged_subject(community, f"Rangkuman {community.name}: {count} topik"
                              if language == "id" else f"{community.name} digest: {count} topics")
-    msg = _single(community, member.name, member.email, subject, from_name=community.name,
-                  message_id=message_id, now=now,
-                  reply_to=encode_address(clean_name(community.name), community.address))
-    links = {
-        s.thread.id: reply_link(secret, community, s.thread, member) for s in digest.threads
+    data: dict[str, Any] = {
+        "title": subject, "digest": digest, "community": community,
+        "links": {s.thread.id: LINK.format(s.thread.id) for s in digest.threads},
+        "unsubscribe": unsubscribe_link(community),
     }
-    data: dict[str, Any] = {"title": subject, "digest": digest, "community": community,
-                            "member": member, "links": links,
-                            "unsubscribe": unsubscribe_link(community)}
-    add_bodies(msg, render("digest.txt.j2", language, templates, **data),
-               render("digest.html.j2", language, templates, **data))
-    return _outgoing(msg, f"digest:{message_id}:{member.email.lower()}", "digest",
-                     member.email, subject)
+    text = _Prepared(render("digest.txt.j2", language, templates, **data), "plain")
+    html = _Prepared(render("digest.html.j2", language, templates, **data), "html")
+    boundary = "=_cop_" + hashlib.sha256(text.fingerprint + html.fingerprint).hexdigest()[:24]
+    headers = list_headers(community, subject, from_name=community.name,
+                           message_id=message_id, now=now)
+    headers.append(("Reply-To", encode_address(clean_name(community.name),
+                                               community.address)))
+    head = header_lines(headers) + (
+        f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
+        f"--{boundary}\r\n").encode()
+    middle, tail = f"--{boundary}\r\n".encode(), f"--{boundary}--\r\n".encode()
+    threads = [s.thread.id for s in digest.threads]
+    subjects = {s.thread.id: "?subject=" + quote(f"Re: {clean_subject(s.thread.subject)}")
+                for s in digest.threads}  # the same for every member
+    copies = []
+    for member in members:
+        addresses = reply_addresses(secret, community.address, threads, member.email)
+        links = {t: f"mailto:{a}{subjects[t]}" for t, a in addresses.items()}
+        to = header_lines([("To", encode_address(clean_name(member.name), member.email))])
+        data_ = b"".join((to, head, text.fill(links), middle, html.fill(links), tail))
+        copies.append(Outgoing(key=f"digest:{message_id}:{member.email.lower()}",
+                               kind="digest", to=member.email, subject=subject,
+                               message_id=message_id, data=data_))
+    return copies
 
 
-def reply_link(secret: str, community: Community, thread: Thread, member: Member) -> str:
-    address = reply_address(secret, community.address, thread.id, member.email)
-    subject = quote(f"Re: {clean_subject(thread.subject)}")
-    return f"mailto:{address}?subject={subject}"
+class _Prepared:
+    """A rendered text part split into encoded static runs and lines holding links."""
+
+    def __init__(self, content: str, subtype: str) -> None:
+        self.head = (f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+                     "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode()
+        self.chunks: list[bytes | str] = []
+        static: list[str] = []
+        for line in content.replace("\r\n", "\n").split("\n"):
+            if "\x00link:" in line:
+                if static:
+                    self.chunks.append(_qp_lines(static))
+                    static = []
+                self.chunks.append(line)
+            else:
+                static.append(line)
+        if static:
+            self.chunks.append(_qp_lines(static))
+        self.fingerprint = b"".join(c for c in self.chunks if isinstance(c, bytes))
+
+    def fill(self, links: dict[str, str]) -> bytes:
+        out = [self.head]
+        for chunk in self.chunks:
+            if isinstance(chunk, bytes):
+                out.append(chunk)
+            else:
+                line = _LINK_RE.sub(lambda m: links.get(m.group(1), ""), chunk)
+                out.append(_qp_lines([line]))
+        out.append(b"\r\n")  # the CRLF before a boundary belongs to the boundary
+        return b"".join(out)
+
+
+def _qp_lines(lines: list[str]) -> bytes:
+    return binascii.b2a_qp(("\r\n".join(lines) + "\r\n").encode("utf-8"), istext=True)
+
+
+def compose_digest(digest: Digest, member: Member, secret: str, templates: Path | None,
+                   message_id: str, now: datetime) -> Outgoing:
+    """One member's copy (previews, tests)."""
+    return compose_digests(digest, [member], secret, templates, message_id, now)[0]
+

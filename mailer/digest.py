@@ -1,19 +1,21 @@
-"""Threads since the last digest -> Digest. Pure.
+"""Threads since a member's last digest -> Digest. Pure.
 
-The shared parts (threads, excerpts, meetings) are built once per community; per member only
-the reply links differ (compose.py adds them).
+A Digest is built once for all members who share the same "since" (and role); compose.py
+then only adds each member's own reply links.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from mailer.config import Community
+from mailer.config import Community, MeetingConfig
 from mailer.meetings import Occurrence, upcoming
 from mailer.model import Post, Thread
 
 EXCERPT_CHARS = 280
+WAITING_WINDOW = timedelta(days=30)  # older unanswered threads are no longer listed
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,20 @@ class DigestMeeting:
     end: datetime
     online: str | None
     location: str | None
+    coming: int  # members who said yes
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What waits for organizers and moderators; shown only to them."""
+
+    holds: int = 0
+    bouncing: tuple[str, ...] = ()
+    unrouted: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.holds or self.bouncing or self.unrouted)
 
 
 @dataclass(frozen=True)
@@ -50,14 +66,22 @@ class Digest:
     threads: tuple[DigestThread, ...]
     meetings: tuple[DigestMeeting, ...]
     prompt: str | None
+    waiting: tuple[Thread, ...] = ()  # earlier threads nobody has answered yet
+    new_members: tuple[str, ...] = ()  # names, never addresses
+    attention: Attention = field(default_factory=Attention)
 
     @property
     def empty(self) -> bool:
         return not self.threads
 
 
+HeadCount = Callable[[MeetingConfig, Occurrence], int]
+
+
 def build_digest(community: Community, threads: list[Thread], since: datetime | None,
-                 now: datetime, serial: int = 0) -> Digest:
+                 now: datetime, serial: int = 0, head_count: HeadCount | None = None,
+                 new_members: tuple[str, ...] = (),
+                 attention: Attention = Attention()) -> Digest:
     sections: list[DigestThread] = []
     for thread in sorted(threads, key=lambda t: t.last_activity):
         if thread.community != community.id:
@@ -69,19 +93,20 @@ def build_digest(community: Community, threads: list[Thread], since: datetime | 
         sections.append(DigestThread(
             number=len(sections) + 1, thread=thread, new_posts=new,
             is_new=since is None or thread.started > since, waiting=len(thread.posts) == 1))
+    listed = {s.thread.id for s in sections}
+    waiting = sorted((t for t in threads if t.community == community.id
+                      and t.id not in listed and len(t.posts) == 1
+                      and now - t.started <= WAITING_WINDOW), key=lambda t: t.started)
     meetings: list[DigestMeeting] = []
     for meeting in community.meetings:
         for occ in upcoming(meeting, now, limit=1, language=community.language):
-            meetings.append(_digest_meeting(meeting.title, occ, meeting.online,
-                                            meeting.location))
+            coming = head_count(meeting, occ) if head_count else 0
+            meetings.append(DigestMeeting(meeting.title, occ.start, occ.end, meeting.online,
+                                          meeting.location, coming))
     meetings.sort(key=lambda m: m.start)
     prompt = community.topics[serial % len(community.topics)] if community.topics else None
-    return Digest(community, since, now, tuple(sections), tuple(meetings[:5]), prompt)
-
-
-def _digest_meeting(title: str, occ: Occurrence, online: str | None,
-                    location: str | None) -> DigestMeeting:
-    return DigestMeeting(title, occ.start, occ.end, online, location)
+    return Digest(community, since, now, tuple(sections), tuple(meetings[:5]), prompt,
+                  tuple(waiting[:5]), new_members, attention)
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

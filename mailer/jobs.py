@@ -20,12 +20,12 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mailer.compose import compose_digest, compose_invitation, make_message_id
+from mailer.compose import compose_digests, compose_invitation, make_message_id
 from mailer.config import Break, Community, MeetingConfig, Member
-from mailer.digest import build_digest
+from mailer.digest import Attention, Digest, HeadCount, build_digest
 from mailer.edges.store import Store
 from mailer.ical import Series
-from mailer.meetings import expand
+from mailer.meetings import Occurrence, expand
 from mailer.outbox import queue
 from mailer.process import App
 from mailer.schedule import due_slot
@@ -184,33 +184,81 @@ def send_digests(app: App, store: Store, now: datetime) -> int:
 
 def send_digest(app: App, store: Store, community: Community, now: datetime,
                 slot: datetime | None = None, force: bool = False) -> int:
-    """Queue one community's digest for its `digest` members; record it as sent."""
+    """Queue one community's digest for its `digest` members; record it as sent.
+
+    Each member gets what is new since their own last digest; members who share that moment
+    (and role) share one rendering."""
     last = store.get_meta("digest", community.id) or {"since": None, "serial": 0}
-    since = datetime.fromisoformat(last["since"]) if last.get("since") else None
     serial = int(last.get("serial", 0))
-    digest = build_digest(community, list(store.state.threads.values()), since, now, serial)
+    seen: dict[str, str] = (store.get_meta("digest-seen", community.id) or {}).get(
+        "members", {})
+    readers = [m for m in effective_members(community) if m.delivery == "digest"]
+    known = set(last.get("members", []))
+    new_members = tuple(m.name for m in effective_members(community)
+                        if known and m.email.lower() not in known)
+    staff = {e.lower() for e in (*community.organizers, *community.moderators)}
+    groups: dict[tuple[str | None, bool], list[Member]] = {}
+    for member in readers:
+        since = seen.get(member.email.lower(), last.get("since"))
+        groups.setdefault((since, member.email.lower() in staff), []).append(member)
     stamp = (slot or now).isoformat()
-    queued = 0
-    if not digest.empty or community.digest.send_empty or force:
-        message_id = make_message_id(community, "digest", stamp)
-        for member in community.members:
-            if member.delivery != "digest":
-                continue
-            outgoing = compose_digest(digest, member, app.secret, app.templates, message_id,
-                                      now)
+    message_id = make_message_id(community, "digest", stamp)
+    queued, sent_any, threads = 0, False, list(store.state.threads.values())
+    for (since, is_staff), members in sorted(groups.items(), key=lambda g: str(g[0])):
+        digest = build_digest(
+            community, threads, datetime.fromisoformat(since) if since else None, now, serial,
+            head_count=_head_counter(store, community), new_members=new_members,
+            attention=_attention(store, community) if is_staff else Attention())
+        if digest.empty and not community.digest.send_empty and not force \
+                and not digest.attention.any:
+            continue
+        for outgoing in compose_digests(digest, members, app.secret, app.templates,
+                                        message_id, now):
             queued += queue(store, outgoing, community.address, now)
+        sent_any = sent_any or not digest.empty
+        for member in members:
+            seen[member.email.lower()] = now.isoformat()
+    if queued:
         store.record({"t": "sent-id", "message_id": message_id,
                       "thread": f"digest:{community.id}"})
-        log.info("digest community=%s threads=%d recipients=%d", community.id,
-                 len(digest.threads), queued)
-    store.put_meta("digest", community.id, {"slot": stamp, "since": now.isoformat(),
-                                            "serial": serial + (0 if digest.empty else 1)})
+        log.info("digest community=%s recipients=%d groups=%d", community.id, queued,
+                 len(groups))
+    store.put_meta("digest-seen", community.id, {"members": seen})
+    store.put_meta("digest", community.id, {
+        "slot": stamp, "since": now.isoformat(), "serial": serial + (1 if sent_any else 0),
+        "members": sorted(m.email.lower() for m in effective_members(community))})
     return queued
 
 
-def preview_digest(app: App, store: Store, community: Community, now: datetime) -> Any:
+def _head_counter(store: Store, community: Community) -> HeadCount:
+    invited = sorted(invitees(community))
+
+    def count(meeting: MeetingConfig, occurrence: Occurrence) -> int:
+        return store.state.head_count(f"{community.id}/{meeting.id}",
+                                      occurrence.start.isoformat(), invited)
+    return count
+
+
+def _attention(store: Store, community: Community) -> Attention:
+    holds = sum(1 for h in store.state.holds.values()
+                if h.community == community.id and h.state == "held")
+    bouncing = tuple(sorted({i.to for i in store.state.outbox.values()
+                             if i.state == "failed" and i.to}))[:10]
+    unrouted = sum(1 for m in store.state.messages.values() if m["state"] == "unrouted")
+    return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted)
+
+
+def effective_members(community: Community) -> list[Member]:
+    """The community's members (cop.toml today; members who join by email come later)."""
+    return list(community.members)
+
+
+def preview_digest(app: App, store: Store, community: Community, now: datetime,
+                   as_staff: bool = False) -> Digest:
+    """The next digest as a member who had the last one would get it."""
     last = store.get_meta("digest", community.id) or {}
     since = datetime.fromisoformat(last["since"]) if last.get("since") else None
     return build_digest(community, list(store.state.threads.values()), since, now,
-                        int(last.get("serial", 0)))
+                        int(last.get("serial", 0)), head_count=_head_counter(store, community),
+                        attention=_attention(store, community) if as_staff else Attention())
 

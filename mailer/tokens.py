@@ -31,6 +31,19 @@ def reply_address(secret: str, community_address: str, thread: str, member: str)
     return f"{local}+r-{thread}-{m}-{_mac(secret, 'reply', thread, m)[:12]}@{domain}"
 
 
+def reply_addresses(secret: str, community_address: str, threads: list[str],
+                    member: str) -> dict[str, str]:
+    """reply_address for many threads of one member (a digest), the member hashed once."""
+    local, domain = community_address.split("@", 1)
+    m = member_hash(secret, member)
+    key = secret.encode()
+    out = {}
+    for thread in threads:
+        mac = hmac.digest(key, f"reply{SEP}{thread}{SEP}{m}".encode(), "sha256").hex()[:12]
+        out[thread] = f"{local}+r-{thread}-{m}-{mac}@{domain}"
+    return out
+
+
 def command_address(community_address: str, command: str) -> str:
     local, domain = community_address.split("@", 1)
     return f"{local}+{command}@{domain}"
@@ -56,5 +69,8 @@ def read_token(secret: str, tag: str) -> ReplyToken | None:
     return ReplyToken(thread=thread, member_hash=m)
 
 
+SEP = "\x00"
+
+
 def _mac(secret: str, *parts: str) -> str:
-    return hmac.new(secret.encode(), "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), SEP.join(parts).encode(), hashlib.sha256).hexdigest()

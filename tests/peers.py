@@ -207,6 +207,8 @@ class SmtpRecorder:
     rcpt_codes: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
     data_codes: list[str] = field(default_factory=list)  # consumed one per DATA
     delay: float = 0.0  # seconds to wait before answering DATA: a slow server
+    keep: bool = True  # False: count messages, do not keep them (benchmarks)
+    count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -230,9 +232,11 @@ class SmtpRecorder:
         with self.lock:
             if self.data_codes:
                 return self.data_codes.pop(0)
-            data = envelope.original_content or b""
-            self.messages.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos),
-                                          bytes(data)))
+            self.count += 1
+            if self.keep:
+                data = envelope.original_content or b""
+                self.messages.append(Received(str(envelope.mail_from),
+                                              list(envelope.rcpt_tos), bytes(data)))
         return "250 OK"
 
 
