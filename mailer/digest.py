@@ -52,10 +52,11 @@ class Attention:
     holds: int = 0
     bouncing: tuple[str, ...] = ()
     unrouted: int = 0
+    requests: tuple[str, ...] = ()  # "join: a@x", "leave: b@y" asked for by email
 
     @property
     def any(self) -> bool:
-        return bool(self.holds or self.bouncing or self.unrouted)
+        return bool(self.holds or self.bouncing or self.unrouted or self.requests)
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,10 @@ def _attention(store: Store, community: Community) -> Attention:
     bouncing = tuple(sorted({i.to for i in store.state.outbox.values()
                              if i.state == "failed" and i.to}))[:10]
     unrouted = sum(1 for m in store.state.messages.values() if m["state"] == "unrouted")
-    return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted)
+    requests = tuple(f"{m['detail']}: {m['from']}" for m in store.state.messages.values()
+                     if m["state"] == "command" and m["community"] == community.id
+                     and m["detail"] in ("join", "leave"))[-20:]
+    return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests)
 
 
 def effective_members(community: Community) -> list[Member]:

@@ -242,6 +242,15 @@ def _command(app: App, mail: Mail, community: Community, outcome: Outcome,
             community, mail.from_addr, mail.from_name, "help",
             "Bantuan" if community.language == "id" else "Help", now, app.templates,
             key=f"help:{mail.message_id}", in_reply_to=mail.message_id))
+    elif outcome.detail in ("join", "leave"):
+        # joining and leaving by email (double opt-in) is not built yet: the request is
+        # recorded, the organizers see it in their digest, and the sender is told so
+        result.outgoing.append(compose_notice(
+            community, mail.from_addr, mail.from_name, "request",
+            "Permintaan Anda diterima" if community.language == "id"
+            else "Your request was received", now, app.templates,
+            key=f"request:{mail.message_id}", in_reply_to=mail.message_id,
+            request=outcome.detail))
     return result
 
 
