@@ -186,7 +186,7 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
 
 
 def compose_invitation(series: Series, member: Member, method: str, now: datetime,
-                       templates: Path | None) -> Outgoing:
+                       templates: Path | None, first_for_member: bool = False) -> Outgoing:
     """An iMIP message: text, HTML and text/calendar in multipart/alternative, plus invite.ics.
 
     Layout (interop checklist MIME-5): multipart/mixed { multipart/alternative { text/plain,
@@ -195,7 +195,8 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     community, meeting = series.community, series.meeting
     language = community.language
     ics = build_calendar(series, member, method, now)
-    kind = "cancel" if method == "CANCEL" else ("update" if series.sequence else "invite")
+    kind = "cancel" if method == "CANCEL" else (
+        "update" if series.sequence and not first_for_member else "invite")
     subject = tagged_subject(community,
                              f"{INVITATION_SUBJECTS[language][kind]}: {meeting.title}")
     msg = _single(community, member.name, member.email, subject, from_name=community.name,

@@ -109,6 +109,14 @@ class Break:
 
 
 @dataclass(frozen=True)
+class Move:
+    """One occurrence held at another time: `date` is its usual day."""
+
+    date: date
+    start: datetime  # aware, in the meeting's zone
+
+
+@dataclass(frozen=True)
 class MeetingConfig:
     id: str
     title: str
@@ -124,6 +132,7 @@ class MeetingConfig:
     breaks: tuple[Break, ...]
     remind: tuple[timedelta, ...]
     agenda: str | None
+    moved: tuple[Move, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,7 +377,8 @@ DIGEST_KEYS = ("every", "on", "at", "send_empty")
 MEMBER_KEYS = ("email", "name", "delivery")
 MEETING_KEYS = ("id", "title", "start", "duration", "end", "timezone", "repeat", "rrule",
                 "until", "count", "online", "location", "skip_holidays", "breaks", "remind",
-                "agenda")
+                "agenda", "moved")
+MOVE_KEYS = ("date", "to")
 BREAK_KEYS = ("from", "to", "name")
 TOP_KEYS = ("service", "inbound", "outbound", "community")
 
@@ -685,16 +695,44 @@ def _read_meeting(r: _Reader, raw: Any, p: tuple[str | int, ...],
             reminders.append(parse_duration(text))
         except ValueError as exc:
             r.problem((*p, "remind", i), f"'remind': {exc}", _fix_from(exc))
+    moves = _read_moves(r, t.get("moved", []), (*p, "moved"), zone)
     if mid is None or title is None or start is None or duration is None:
         return None
-    return MeetingConfig(
+    meeting = MeetingConfig(
         id=mid, title=title, start=start, duration=duration, timezone=zone,
         rrule=rule, until=until, count=count,
         online=r.value(t, p, "online", str, None),
         location=r.value(t, p, "location", str, None),
         skip_holidays=holidays_country, breaks=breaks, remind=tuple(reminders),
-        agenda=r.value(t, p, "agenda", str, None),
+        agenda=r.value(t, p, "agenda", str, None), moved=moves,
     )
+    if moves:
+        from mailer.meetings import series_dates  # meetings builds on this module
+
+        dates = series_dates(meeting)
+        for i, move in enumerate(moves):
+            if move.date not in dates:
+                r.problem((*p, "moved", i, "date"),
+                          f"{move.date} is not a day '{mid}' meets on",
+                          "give the usual date of the meeting that moves")
+    return meeting
+
+
+def _read_moves(r: _Reader, raw: Any, p: tuple[str | int, ...],
+                zone: ZoneInfo) -> tuple[Move, ...]:
+    if not isinstance(raw, list):
+        r.problem(p, "'moved' must be a list", "write moved = [{ date = 2026-12-11, "
+                  "to = 2026-12-12T14:00:00 }]")
+        return ()
+    moves = []
+    for i, m_raw in enumerate(raw):
+        mp = (*p, i)
+        m = r.table(m_raw, mp, "moved", MOVE_KEYS)
+        day = r.value(m, mp, "date", date, hint="2026-12-11")
+        to = _local_datetime(r, m, mp, "to", zone)
+        if day is not None and to is not None:
+            moves.append(Move(day, to))
+    return tuple(moves)
 
 
 def _local_datetime(r: _Reader, t: dict[str, Any], p: tuple[str | int, ...], key: str,

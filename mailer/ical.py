@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText, vUri
 
 from mailer.config import Community, MeetingConfig, Member
-from mailer.meetings import expand
+from mailer.meetings import expand, series_starts
 
 PRODID = "-//CoP Mailer//cop-mailer 0.1//EN"
 
@@ -28,28 +28,60 @@ class Series:
     meeting: MeetingConfig
     uid: str
     sequence: int
+    first: datetime | None = None  # a member who joined later: their copy starts here
 
 
 def build_calendar(series: Series, member: Member, method: str, stamp: datetime) -> bytes:
-    """A VCALENDAR for one member: REQUEST (invite or update) or CANCEL."""
+    """A VCALENDAR for one member: REQUEST (invite or update) or CANCEL. A moved
+    occurrence travels as a RECURRENCE-ID override in the same object [RR-7]."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("method", method)
-    cal.add_component(_event(series, member, method, stamp))
+    cal.add_component(_master(series, member, method, stamp))
+    if method == "REQUEST" and series.meeting.rrule:
+        occurrences, _ = expand(series.meeting, series.community.language)
+        for occ in occurrences:
+            if occ.usual is not None and (series.first is None or occ.usual >= series.first):
+                override = _event(series, member, method, stamp)
+                override.add("recurrence-id", occ.usual)
+                override.add("dtstart", occ.start)
+                override.add("dtend", occ.end)
+                cal.add_component(override)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
 
 
+def _master(series: Series, member: Member, method: str, stamp: datetime) -> Event:
+    meeting = series.meeting
+    event = _event(series, member, method, stamp)
+    start = series.first or meeting.start
+    event.add("dtstart", start)
+    event.add("dtend", start + meeting.duration)
+    if meeting.rrule:
+        event.add("rrule", _rrule(meeting, series.first))
+        _, skipped = expand(meeting, series.community.language)
+        for skip in skipped:
+            if series.first is None or skip.start >= series.first:
+                event.add("exdate", skip.start)  # same TZID and wall-clock time as DTSTART
+    if method == "REQUEST":
+        for before in meeting.remind:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", meeting.title)
+            alarm.add("trigger", -before)
+            event.add_component(alarm)
+    return event
+
+
 def _event(series: Series, member: Member, method: str, stamp: datetime) -> Event:
+    """The properties every VEVENT of the object carries (master and overrides)."""
     community, meeting = series.community, series.meeting
     language = community.language
     event = Event()
     event.add("uid", series.uid)
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("sequence", series.sequence)
-    event.add("dtstart", meeting.start)
-    event.add("dtend", meeting.start + meeting.duration)
     event.add("summary", meeting.title)
     event.add("description", describe(meeting, language))
     where = [p for p in (meeting.location, meeting.online) if p]
@@ -77,22 +109,10 @@ def _event(series: Series, member: Member, method: str, stamp: datetime) -> Even
     else:
         event.add("status", "CONFIRMED")
         event.add("transp", "OPAQUE")
-    if meeting.rrule:
-        event.add("rrule", _rrule(meeting))
-        _, skipped = expand(meeting, language)
-        for skip in skipped:
-            event.add("exdate", skip.start)  # same TZID and wall-clock time as DTSTART
-    if method == "REQUEST":
-        for before in meeting.remind:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", meeting.title)
-            alarm.add("trigger", -before)
-            event.add_component(alarm)
     return event
 
 
-def _rrule(meeting: MeetingConfig) -> dict[str, object]:
+def _rrule(meeting: MeetingConfig, first: datetime | None) -> dict[str, object]:
     assert meeting.rrule
     rule: dict[str, object] = {}
     for part in meeting.rrule.split(";"):
@@ -102,7 +122,8 @@ def _rrule(meeting: MeetingConfig) -> dict[str, object]:
         local_end = datetime.combine(meeting.until, time(23, 59, 59), meeting.timezone)
         rule["until"] = local_end.astimezone(UTC)
     elif meeting.count is not None:
-        rule["count"] = meeting.count
+        before = sum(1 for start in series_starts(meeting) if first and start < first)
+        rule["count"] = meeting.count - before
     return rule
 
 

@@ -17,11 +17,13 @@ import hashlib
 import json
 import logging
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mailer.compose import compose_digests, compose_invitation, make_message_id
-from mailer.config import Break, Community, MeetingConfig, Member
+from mailer.config import Break, Community, MeetingConfig, Member, Move
 from mailer.digest import Attention, Digest, HeadCount, build_digest
 from mailer.edges.store import Store
 from mailer.ical import Series
@@ -54,13 +56,14 @@ def snapshot(meeting: MeetingConfig) -> dict[str, Any]:
         "skip_holidays": meeting.skip_holidays, "agenda": meeting.agenda,
         "breaks": [[b.start.isoformat(), b.end.isoformat(), b.name] for b in meeting.breaks],
         "remind": [r.total_seconds() for r in meeting.remind],
+        "moved": [[m.date.isoformat(), m.start.isoformat()] for m in meeting.moved],
     }
 
 
 def from_snapshot(data: dict[str, Any]) -> MeetingConfig:
     zone = parse_timezone(data["timezone"])
     return MeetingConfig(
-        id=data["id"], title=data["title"], start=datetime.fromisoformat(data["start"]),
+        id=data["id"], title=data["title"], start=in_zone(data["start"], zone),
         duration=timedelta(seconds=data["duration"]), timezone=zone, rrule=data["rrule"],
         until=date.fromisoformat(data["until"]) if data["until"] else None,
         count=data["count"], online=data["online"], location=data["location"],
@@ -68,7 +71,15 @@ def from_snapshot(data: dict[str, Any]) -> MeetingConfig:
         breaks=tuple(Break(date.fromisoformat(a), date.fromisoformat(b), n)
                      for a, b, n in data["breaks"]),
         remind=tuple(timedelta(seconds=s) for s in data["remind"]), agenda=data["agenda"],
+        moved=tuple(Move(date.fromisoformat(d), in_zone(s, zone))
+                    for d, s in data.get("moved", [])),
     )
+
+
+def in_zone(text: str, zone: ZoneInfo) -> datetime:
+    """A date-time read back from JSON, in its meeting's zone again: JSON keeps only the
+    offset, and a calendar needs the zone's name (TZID) to match DTSTART and EXDATE."""
+    return datetime.fromisoformat(text).astimezone(zone)
 
 
 def invitees(community: Community) -> dict[str, Member]:
@@ -114,9 +125,18 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
     series = Series(community, meeting, uid, sequence)
     if uid not in store.state.meeting_of_uid:
         store.record({"t": "meeting-uid", "uid": uid, "meeting": key})
+    # members who join a running series get it from the next meeting on, and keep that start
+    firsts: dict[str, str] = dict(sent.get("firsts", {})) if sent else {}
     queued = 0
     for email in targets:
-        invitation = compose_invitation(series, members[email], "REQUEST", now, app.templates)
+        joining = sent is not None and email not in sent["members"]
+        if sent and sent.get("status") != "cancelled" and joining:
+            upcoming_start = _next_usual_start(meeting, community, now)
+            if upcoming_start is not None and upcoming_start > meeting.start:
+                firsts[email] = upcoming_start.isoformat()
+        first = in_zone(firsts[email], meeting.timezone) if email in firsts else None
+        invitation = compose_invitation(replace(series, first=first), members[email],
+                                        "REQUEST", now, app.templates, first_for_member=joining)
         if queue(store, invitation, community.address, now):
             queued += 1
             store.record({"t": "sent-id", "message_id": invitation.message_id,
@@ -130,11 +150,22 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
         "uid": uid, "sequence": sequence, "fingerprint": print_, "status": "active",
         "community": community.id, "members": sorted(members),
         "names": {e: m.name for e, m in members.items()}, "snapshot": snapshot(meeting),
+        "firsts": {e: f for e, f in firsts.items() if e in members},
     })
     if queued:
         log.info("meeting community=%s meeting=%s sequence=%d requests=%d cancels=%d",
                  community.id, meeting.id, sequence, len(targets), len(cancel_to))
     return queued
+
+
+def _next_usual_start(meeting: MeetingConfig, community: Community,
+                      now: datetime) -> datetime | None:
+    """Where the series' next meeting falls in the RRULE (its usual start, if moved)."""
+    if not meeting.rrule:
+        return None
+    occurrences, _ = expand(meeting, community.language)
+    coming = [o.usual or o.start for o in occurrences if o.end > now]
+    return min(coming) if coming else None
 
 
 def _has_future(meeting: MeetingConfig, community: Community, now: datetime) -> bool:

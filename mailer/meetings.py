@@ -23,6 +23,7 @@ HORIZON = timedelta(days=3 * 366)
 class Occurrence:
     start: datetime
     end: datetime
+    usual: datetime | None = None  # the usual start when this one was moved (RECURRENCE-ID)
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,28 @@ def expand(meeting: MeetingConfig, language: str = "id") -> tuple[list[Occurrenc
     """Every occurrence of the series (up to HORIZON), and the dates skipped with why."""
     occurrences: list[Occurrence] = []
     skipped: list[Skipped] = []
+    moves = {m.date: m.start for m in meeting.moved}
     for start in _starts(meeting):
         reason = skip_reason(meeting, start.date(), language)
-        if reason:
+        moved = moves.get(start.date())
+        if reason and moved is None:
             skipped.append(Skipped(start, reason))
+        elif moved is not None:
+            occurrences.append(Occurrence(moved, moved + meeting.duration, usual=start))
         else:
             occurrences.append(Occurrence(start, start + meeting.duration))
+    occurrences.sort(key=lambda o: o.start)
     return occurrences, skipped
+
+
+def series_dates(meeting: MeetingConfig) -> set[date]:
+    """Every day the series itself falls on, skipped ones included."""
+    return {start.date() for start in _starts(meeting)}
+
+
+def series_starts(meeting: MeetingConfig) -> list[datetime]:
+    """Every start the RRULE generates, skipped ones included (what COUNT counts)."""
+    return list(_starts(meeting))
 
 
 def upcoming(meeting: MeetingConfig, now: datetime, limit: int = 3,

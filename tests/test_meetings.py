@@ -1,0 +1,146 @@
+"""Meetings in members' calendars, read back with vobject (not the library that wrote them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import vobject
+
+from mailer.config import load_config
+from mailer.daemon import Runtime, tick
+from mailer.edges.store import Store
+from mailer.errors import ConfigError
+from mailer.meetings import expand
+from tests.helpers import write_config
+from tests.test_pipeline import mail_for
+
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+MOVED = '  moved = [{ date = 2026-12-11, to = 2026-12-12T09:00:00 }]\n'
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Iterator[Runtime]:
+    config = write_config(tmp_path)
+    runtime = Runtime(config, Store(config.service.data_dir))
+    yield runtime
+    runtime.close()
+
+
+def calendar_of(msg: EmailMessage) -> vobject.base.Component:
+    part = next(p for p in msg.walk() if p.get_content_type() == "text/calendar")
+    return vobject.readOne(part.get_content())
+
+
+def edit(rt: Runtime, old: str, new: str) -> None:
+    path = rt.config.path
+    path.write_text(path.read_text().replace(old, new))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert rt.reload_if_changed()
+
+
+def starts(cal: vobject.base.Component) -> list[str]:
+    master = next(e for e in cal.vevent_list if not hasattr(e, "recurrence_id"))
+    moved = {e.recurrence_id.value: e.dtstart.value for e in cal.vevent_list
+             if hasattr(e, "recurrence_id")}
+    return sorted(moved.get(s, s).isoformat() for s in master.getrruleset(addRDate=True))
+
+
+def test_an_independent_parser_expands_the_same_occurrences(rt: Runtime) -> None:
+    tick(rt, T0)
+    (invitation,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Undangan")
+    ours, skipped = expand(rt.config.communities[0].meetings[0])
+    assert starts(calendar_of(invitation)) == [o.start.isoformat() for o in ours]
+    assert {s.reason for s in skipped} == {"Libur semester"}  # Christmas, New Year's Day
+
+
+def test_a_moved_meeting_is_an_override_and_sends_an_update(rt: Runtime) -> None:
+    tick(rt, T0)
+    edit(rt, '  agenda = "Pecahan"\n', '  agenda = "Pecahan"\n' + MOVED)
+    tick(rt, T0 + timedelta(minutes=1))
+    (update,) = mail_for(rt.config.service.data_dir, "budi@example.org", "diperbarui")
+    cal = calendar_of(update)
+    assert len(cal.vevent_list) == 2
+    override = next(e for e in cal.vevent_list if hasattr(e, "recurrence_id"))
+    assert override.recurrence_id.value.isoformat() == "2026-12-11T14:00:00+07:00"
+    assert override.dtstart.value.isoformat() == "2026-12-12T09:00:00+07:00"
+    assert override.sequence.value == "1"
+    occurrences = starts(cal)
+    assert "2026-12-12T09:00:00+07:00" in occurrences
+    assert "2026-12-11T14:00:00+07:00" not in occurrences
+
+
+def test_moving_a_day_the_meeting_does_not_meet_is_a_config_problem(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    config.path.write_text(config.path.read_text().replace(
+        '  agenda = "Pecahan"\n', '  agenda = "Pecahan"\n'
+        '  moved = [{ date = 2026-12-10, to = 2026-12-12T09:00:00 }]\n'))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config.path)
+    assert "2026-12-10 is not a day 'rutin' meets on" in str(caught.value)
+
+
+def test_a_member_added_later_gets_only_the_meetings_to_come(rt: Runtime) -> None:
+    tick(rt, T0)
+    edit(rt, '  [[community.member]]\n  email = "agus@example.org"',
+         '  [[community.member]]\n  email = "rina@example.org"\n  name = "Rina"\n\n'
+         '  [[community.member]]\n  email = "agus@example.org"')
+    later = datetime(2026, 12, 15, 2, 0, tzinfo=UTC)
+    tick(rt, later)
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "rina@example.org", "Undangan")
+    assert "diperbarui" not in str(invitation["Subject"])  # for her it is the first one
+    cal = calendar_of(invitation)
+    assert starts(cal)[0] == "2026-12-18T14:00:00+07:00"
+    assert cal.vevent.sequence.value == "0"
+    assert len(mail_for(data, "budi@example.org", "Undangan")) == 1  # nobody else is sent
+
+
+def test_a_member_removed_gets_a_cancellation(rt: Runtime) -> None:
+    tick(rt, T0)
+    text = rt.config.path.read_text()
+    start = text.index('  [[community.member]]\n  email = "agus@example.org"')
+    end = text.index('  [[community.meeting]]')
+    edit(rt, text[start:end], "")
+    tick(rt, T0 + timedelta(minutes=1))
+    (cancel,) = mail_for(rt.config.service.data_dir, "agus@example.org", "Dibatalkan")
+    cal = calendar_of(cancel)
+    assert cal.method.value == "CANCEL" and cal.vevent.status.value == "CANCELLED"
+    assert mail_for(rt.config.service.data_dir, "budi@example.org", "Dibatalkan") == []
+
+
+def test_count_based_series_for_a_late_joiner_keeps_its_last_meeting(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    config.path.write_text(config.path.read_text().replace("until = 2027-02-26", "count = 6"))
+    rt = Runtime(load_config(config.path), Store(config.service.data_dir))
+    tick(rt, T0)
+    rt.config.path.write_text(rt.config.path.read_text().replace(
+        '  [[community.member]]\n  email = "agus@example.org"',
+        '  [[community.member]]\n  email = "rina@example.org"\n\n'
+        '  [[community.member]]\n  email = "agus@example.org"'))
+    stat = rt.config.path.stat()
+    os.utime(rt.config.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    rt.reload_if_changed()
+    tick(rt, datetime(2026, 12, 15, 2, 0, tzinfo=UTC))
+    rt.close()
+    everyone = starts(calendar_of(mail_for(config.service.data_dir, "budi@example.org",
+                                           "Undangan")[0]))
+    late = starts(calendar_of(mail_for(config.service.data_dir, "rina@example.org",
+                                       "Undangan")[0]))
+    assert late == [s for s in everyone if s >= "2026-12-18"]
+    assert late[-1] == everyone[-1]
+
+
+def test_a_removed_meetings_cancel_keeps_its_zone_name(rt: Runtime) -> None:
+    tick(rt, T0)
+    text = rt.config.path.read_text()
+    edit(rt, text[text.index("  [[community.meeting]]"):], "")
+    tick(rt, T0 + timedelta(minutes=1))
+    (cancel,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Dibatalkan")
+    part = next(p for p in cancel.walk() if p.get_content_type() == "text/calendar")
+    assert "DTSTART;TZID=Asia/Jakarta:20261204T140000" in part.get_content()
