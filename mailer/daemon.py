@@ -116,6 +116,11 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
+    applied = []
+    for path, records in store.requests.pending():  # asked for by `cop` while we run
+        for record in records:
+            store.record(record)
+        applied.append(path)
     uids_by_key = _receive(rt, report)
     done: list[str] = []
     for key in store.archive.pending():
@@ -136,6 +141,8 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
         done.append(key)
     report.queued += jobs.run_due(rt.app, store, now)
     store.flush()  # the outcome of every message is durable: now it may be marked done
+    for path in applied:
+        path.unlink()
     store.archive.mark_done(done)
     _mark_imap_done(rt, [uids_by_key[k] for k in done if k in uids_by_key])
     report.delivered = deliver(store, rt.transport, now,

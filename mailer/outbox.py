@@ -89,6 +89,11 @@ def queue(store: Store, outgoing: Outgoing, community_address: str, now: datetim
     return True
 
 
+def queued_before(store: Store, key: str) -> bool:
+    """Whether the message with this key was queued already (checked before composing)."""
+    return outbox_id(key) in store.state.outbox
+
+
 def due(store: Store, now: datetime) -> list[OutboxItem]:
     items = [i for i in store.state.outbox.values()
              if i.state == "queued" or (i.state == "deferred" and i.next_try is not None

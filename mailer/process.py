@@ -95,6 +95,10 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
                       detail=outcome.detail)
     if outcome.kind == "bounce":
         return _bounce(state, mail, raw, community, outcome)
+    roll_call = next((state.thread_of[i] for i in mail.in_reply_to
+                      if state.thread_of.get(i, "").startswith("rollcall:")), None)
+    if roll_call is not None:
+        return _roll_call(mail, community, roll_call.removeprefix("rollcall:"))
     if outcome.kind == "rsvp":
         return _rsvp(app, state, mail, community, outcome, now)
     if outcome.kind == "command":
@@ -159,6 +163,32 @@ def _rsvp(app: App, state: State, mail: Mail, community: Community, outcome: Out
         in_reply_to=mail.message_id, meeting=meeting, status=outcome.detail,
         start=upcoming_[0].start if upcoming_ else None, coming=coming))
     result.detail = outcome.detail
+    return result
+
+
+_MARK = re.compile(r"^[\s>]*\[\s*([xXvV✓✔*]?)\s*\][^<\n]*<([^<>\s]+@[^<>\s]+)>")
+
+
+def _roll_call(mail: Mail, community: Community, target: str) -> Result:
+    """An organizer's answer to a roll-call: [x] present, [ ] absent, one member a line.
+    Only organizers may take the roll; marks are read from the reply, quoted or not."""
+    result = Result("attendance", "roll-call", mail.message_id, community.id)
+    staff = {e.lower() for e in (*community.organizers, *community.moderators)}
+    if mail.from_addr not in staff:
+        result.detail = f"roll-call answered by {mail.from_addr}, who is not an organizer"
+        return result
+    key, _, occurrence = target.partition(":")
+    members = community_members(community)
+    marks: dict[str, bool] = {}
+    for line in mail.text.splitlines():
+        match = _MARK.match(line)
+        if match and match.group(2).lower() in members:
+            marks[match.group(2).lower()] = bool(match.group(1))
+    for email, present in marks.items():
+        result.records.append({"t": "attendance", "meeting": key, "occurrence": occurrence,
+                               "email": email, "present": present, "source": "roll-call",
+                               "by": mail.from_addr, "message_id": mail.message_id})
+    result.detail = f"present={sum(marks.values())} absent={len(marks) - sum(marks.values())}"
     return result
 
 

@@ -16,7 +16,7 @@ Record = dict[str, Any]
 
 # Every state an inbound message can end in; each message gets exactly one.
 MESSAGE_STATES = ("posted", "held", "rejected", "automatic", "bounce", "rsvp", "command",
-                  "quarantined", "unrouted")
+                  "attendance", "quarantined", "unrouted")
 
 
 def _time(value: str | None) -> datetime | None:
@@ -36,6 +36,8 @@ class State:
         self.meeting_of_uid: dict[str, str] = {}  # calendar UID -> meeting key
         # (meeting key, occurrence start ISO or "" for the series) -> email -> (status, stamp)
         self.rsvps: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
+        # (meeting key, occurrence start ISO) -> email -> present (roll-call, by mail or CLI)
+        self.attendance: dict[tuple[str, str], dict[str, bool]] = {}
         self._thread_serial = 0
         self._hold_serial = 0
 
@@ -85,6 +87,14 @@ class State:
         previous = answers.get(rec["email"])
         if previous is None or previous[1] <= rec["stamp"]:  # ordered by DTSTAMP
             answers[rec["email"]] = (rec["status"], rec["stamp"])
+
+    def _apply_attendance(self, rec: Record) -> None:
+        marks = self.attendance.setdefault((rec["meeting"], rec["occurrence"]), {})
+        marks[rec["email"]] = bool(rec["present"])
+
+    def attended(self, meeting: str, occurrence: str, email: str) -> bool | None:
+        """True/False once an organizer took the roll; None before."""
+        return self.attendance.get((meeting, occurrence), {}).get(email)
 
     def rsvp_of(self, meeting: str, email: str, occurrence: str = "") -> str:
         """The answer that holds for one occurrence: its own, else the series'."""

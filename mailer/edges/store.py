@@ -393,6 +393,35 @@ class Archive:
         return sum(1 for sub in ("new", "cur") for _ in (self.folder / sub).iterdir())
 
 
+class Requests:
+    """Changes asked for from the command line while the daemon holds data_dir: one JSON
+    file each in data_dir/requests, applied by the daemon at its next tick."""
+
+    ALLOWED = frozenset({"attendance"})
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def submit(self, records: list[dict[str, Any]]) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{time.time_ns()}-{os.getpid()}.json"
+        write_atomic(path, json.dumps(records, ensure_ascii=False).encode())
+        return path
+
+    def pending(self) -> list[tuple[Path, list[dict[str, Any]]]]:
+        if not self.folder.exists():
+            return []
+        found = []
+        for path in sorted(self.folder.glob("*.json")):
+            try:
+                records = json.loads(path.read_bytes())
+            except ValueError:
+                path.rename(path.with_suffix(".bad"))  # kept for a person to look at
+                continue
+            found.append((path, [r for r in records if r.get("t") in self.ALLOWED]))
+        return found
+
+
 class Store:
     """The data_dir: TinyDB metadata, the journal and the archive, flushed together."""
 
@@ -409,6 +438,7 @@ class Store:
         self.journal = Journal(data_dir / "journal", read_only)
         self.archive = Archive(data_dir / "archive", create=not read_only)
         self.spool = Spool(data_dir / "queue", read_only)
+        self.requests = Requests(data_dir / "requests")
         self.state = State()
         for record in self.journal.replay():
             self.state.apply(record)
