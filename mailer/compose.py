@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mailer.config import Community, Member
+from mailer.dates import format_day
 from mailer.digest import Digest
 from mailer.ical import Series, build_calendar
 from mailer.meetings import expand
@@ -197,8 +198,10 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     ics = build_calendar(series, member, method, now)
     kind = "cancel" if method == "CANCEL" else (
         "update" if series.sequence and not first_for_member else "invite")
-    subject = tagged_subject(community,
-                             f"{INVITATION_SUBJECTS[language][kind]}: {meeting.title}")
+    title = meeting.title
+    if series.cancelled:
+        title += ", " + ", ".join(format_day(d, language) for d in series.cancelled)
+    subject = tagged_subject(community, f"{INVITATION_SUBJECTS[language][kind]}: {title}")
     msg = _single(community, member.name, member.email, subject, from_name=community.name,
                   message_id=make_message_id(community, "invitation", series.uid,
                                              str(series.sequence), method,
@@ -206,7 +209,8 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     occurrences, skipped = expand(meeting, language)
     data: dict[str, Any] = {
         "title": subject, "community": community, "meeting": meeting, "member": member,
-        "kind": kind, "next": [o for o in occurrences if o.end > now][:4],
+        "kind": kind, "cancelled": series.cancelled,
+        "next": [o for o in occurrences if o.end > now][:4],
         "skipped": [s for s in skipped if s.start > now][:6],
     }
     text = render("invitation.txt.j2", language, templates, **data)

@@ -29,6 +29,7 @@ class Series:
     uid: str
     sequence: int
     first: datetime | None = None  # a member who joined later: their copy starts here
+    cancelled: tuple[datetime, ...] = ()  # CANCEL of these occurrences only [RR-8]
 
 
 def build_calendar(series: Series, member: Member, method: str, stamp: datetime) -> bytes:
@@ -38,6 +39,15 @@ def build_calendar(series: Series, member: Member, method: str, stamp: datetime)
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("method", method)
+    if method == "CANCEL" and series.cancelled:
+        for start in series.cancelled:  # one occurrence each, the series stays
+            event = _event(series, member, method, stamp)
+            event.add("recurrence-id", start)
+            event.add("dtstart", start)
+            event.add("dtend", start + series.meeting.duration)
+            cal.add_component(event)
+        cal.add_missing_timezones()
+        return bytes(cal.to_ical())
     cal.add_component(_master(series, member, method, stamp))
     if method == "REQUEST" and series.meeting.rrule:
         occurrences, _ = expand(series.meeting, series.community.language)

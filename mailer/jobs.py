@@ -224,6 +224,11 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
               members: dict[str, Member], key: str, now: datetime) -> int:
     sent = store.get_meta("meeting", key)
     print_ = fingerprint(meeting)
+    cancelled = 0
+    if sent is not None and sent.get("status") != "cancelled" \
+            and sent["fingerprint"] != print_ and _only_more_skipped(sent, meeting, community):
+        cancelled = _cancel_dates(app, store, community, meeting, members, key, sent, now)
+        sent = store.get_meta("meeting", key)  # what is left to do: joiners and leavers
     if sent is None or sent.get("status") == "cancelled":
         if not _has_future(meeting, community, now):
             return 0
@@ -239,7 +244,7 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
         targets = [e for e in members if e not in sent["members"]]
         cancel_to = [e for e in sent["members"] if e not in members]
         if not targets and not cancel_to:
-            return 0
+            return cancelled
     series = Series(community, meeting, uid, sequence)
     if uid not in store.state.meeting_of_uid:
         store.record({"t": "meeting-uid", "uid": uid, "meeting": key})
@@ -273,7 +278,57 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
     if queued:
         log.info("meeting community=%s meeting=%s sequence=%d requests=%d cancels=%d",
                  community.id, meeting.id, sequence, len(targets), len(cancel_to))
+    return cancelled + queued
+
+
+def _cancel_dates(app: App, store: Store, community: Community, meeting: MeetingConfig,
+                  members: dict[str, Member], key: str, sent: dict[str, Any],
+                  now: datetime) -> int:
+    """Dates newly skipped (a break or a cancelled day): a CANCEL of just those occurrences,
+    RECURRENCE-ID each, SEQUENCE+1; later REQUESTs carry them as EXDATEs."""
+    sequence = sent["sequence"] + 1
+    newly = tuple(_newly_skipped(sent, meeting, community))
+    series = Series(community, meeting, sent["uid"], sequence, cancelled=newly)
+    queued = 0
+    for email in sent["members"]:
+        if email in members:
+            queued += queue(store, compose_invitation(
+                replace(series, first=_first_of(sent, email, meeting)), members[email],
+                "CANCEL", now, app.templates), community.address, now)
+    store.put_meta("meeting", key, {**sent, "sequence": sequence,
+                                    "fingerprint": fingerprint(meeting),
+                                    "snapshot": snapshot(meeting)})
+    log.info("meeting dates cancelled community=%s meeting=%s sequence=%d dates=%s",
+             community.id, meeting.id, sequence, ",".join(d.date().isoformat() for d in newly))
     return queued
+
+
+def _skipped_starts(meeting: MeetingConfig, community: Community) -> set[datetime]:
+    _, skipped = expand(meeting, community.language)
+    return {s.start for s in skipped}
+
+
+def _only_more_skipped(sent: dict[str, Any], meeting: MeetingConfig,
+                       community: Community) -> bool:
+    """The edit only cancels dates: same meeting otherwise, more of it skipped."""
+    before = sent["snapshot"]
+    after = snapshot(meeting)
+    same = {k: v for k, v in before.items() if k not in ("breaks", "skip_holidays")} == {
+        k: v for k, v in after.items() if k not in ("breaks", "skip_holidays")}
+    old = _skipped_starts(from_snapshot(before), community)
+    new = _skipped_starts(meeting, community)
+    return same and old < new
+
+
+def _newly_skipped(sent: dict[str, Any], meeting: MeetingConfig,
+                   community: Community) -> list[datetime]:
+    old = _skipped_starts(from_snapshot(sent["snapshot"]), community)
+    return sorted(_skipped_starts(meeting, community) - old)
+
+
+def _first_of(sent: dict[str, Any], email: str, meeting: MeetingConfig) -> datetime | None:
+    first = sent.get("firsts", {}).get(email)
+    return in_zone(first, meeting.timezone) if first else None
 
 
 def _next_usual_start(meeting: MeetingConfig, community: Community,

@@ -144,3 +144,27 @@ def test_a_removed_meetings_cancel_keeps_its_zone_name(rt: Runtime) -> None:
     (cancel,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Dibatalkan")
     part = next(p for p in cancel.walk() if p.get_content_type() == "text/calendar")
     assert "DTSTART;TZID=Asia/Jakarta:20261204T140000" in part.get_content()
+
+
+def test_cancelling_one_date_cancels_that_occurrence_only(rt: Runtime) -> None:
+    tick(rt, T0)
+    edit(rt, 'breaks = [{ from = 2026-12-21, to = 2027-01-03, name = "Libur semester" }]',
+         'breaks = [{ from = 2026-12-21, to = 2027-01-03, name = "Libur semester" },\n'
+         '            { from = 2026-12-11, to = 2026-12-11, name = "Rapat dinas" }]')
+    tick(rt, T0 + timedelta(minutes=1))
+    data = rt.config.service.data_dir
+    (cancel,) = mail_for(data, "budi@example.org", "Dibatalkan")
+    assert "11 Desember 2026" in str(cancel["Subject"])
+    cal = calendar_of(cancel)
+    assert cal.method.value == "CANCEL"
+    (event,) = cal.vevent_list
+    assert event.recurrence_id.value.isoformat() == "2026-12-11T14:00:00+07:00"
+    assert event.status.value == "CANCELLED" and event.sequence.value == "1"
+    assert mail_for(data, "budi@example.org", "diperbarui") == []  # no full update
+    # a later change sends the series again, with that date as an EXDATE
+    edit(rt, 'agenda = "Pecahan"', 'agenda = "Desimal"')
+    tick(rt, T0 + timedelta(minutes=2))
+    (update,) = mail_for(data, "budi@example.org", "diperbarui")
+    update_cal = calendar_of(update)
+    assert update_cal.vevent.sequence.value == "2"
+    assert "2026-12-11T14:00:00+07:00" not in starts(update_cal)
