@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -131,6 +131,11 @@ def check(ctx: click.Context, now_text: str | None) -> None:
                 click.echo(f"    skip: {format_when(s.start, c.language)} ({s.reason})")
             if not future:
                 click.echo("    (no future occurrences)")
+        year = sum(1 for m in c.meetings for o in expand(m, c.language)[0]
+                   if now <= o.start < now + timedelta(days=365))
+        if c.meetings and year < 12:
+            click.echo(f"  note: {year} meeting(s) in the next 12 months; KKG and MGMP groups "
+                       "report at least 12 a year")
 
 
 def _describe_inbound(config: Config) -> str:

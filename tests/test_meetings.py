@@ -168,3 +168,59 @@ def test_cancelling_one_date_cancels_that_occurrence_only(rt: Runtime) -> None:
     update_cal = calendar_of(update)
     assert update_cal.vevent.sequence.value == "2"
     assert "2026-12-11T14:00:00+07:00" not in starts(update_cal)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_with_the_daemon_running_edits_follow_and_unchanged_saves_send_nothing(
+        tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.peers import free_port
+
+    port = free_port()
+    config = write_config(tmp_path, inbound=f'protocol = "smtp"\nport = {port}\n'
+                                            'poll_interval = "1s"')
+    outbox = config.service.data_dir / "outbox" / "new"
+    log = tmp_path / "daemon.log"
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if outbox.exists() and len(list(outbox.iterdir())) >= count:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"expected {count} messages, {log.read_text()[-2000:]}")
+
+    def save(text: str) -> None:
+        config.path.write_text(text)
+        stat = config.path.stat()
+        os.utime(config.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+    with open(log, "wb") as out:
+        daemon = subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config.path),
+                                   "run", "--now", "2026-12-01T09:00:00"], stdout=out,
+                                  stderr=out)
+    try:
+        wait_for(4)  # the invitations
+        original = config.path.read_text()
+        save(original.replace("start = 2026-12-04T14:00:00", "start = 2026-12-04T15:00:00"))
+        wait_for(8)
+        save(config.path.read_text())  # saved, not changed
+        time.sleep(3)
+        assert len(list(outbox.iterdir())) == 8
+        text = config.path.read_text()
+        save(text[: text.index("  [[community.meeting]]")])
+        wait_for(12)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+    subjects = [next(line for line in path.read_bytes().split(b"\r\n")
+                     if line.startswith(b"Subject:")).decode() for path in outbox.iterdir()]
+    assert sum("Undangan: " in s for s in subjects) == 4
+    assert sum("Undangan diperbarui: " in s for s in subjects) == 4
+    assert sum("Dibatalkan: " in s for s in subjects) == 4
+    assert "config reloaded" in log.read_text()

@@ -250,3 +250,31 @@ def test_plain_answers_to_the_invitation(rt: Runtime, words: str, expected: str)
     text = confirmation.get_body(("plain",)).get_content()
     coming = 1 if expected == "ACCEPTED" else 0
     assert f"Sejauh ini {coming} anggota akan hadir." in text
+
+
+def test_cop_meetings_json_shows_each_members_answer(rt: Runtime) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    rt.store.archive.add(calendar_mail("Dewi <dewi@example.org>", "Accepted",
+                                       gmail(uid(rt), "dewi@example.org", "ACCEPTED")))
+    rt.store.archive.add(calendar_mail("Agus <agus@example.org>", "Declined",
+                                       outlook_occurrence(uid(rt), "agus@example.org",
+                                                          "DECLINED", "20261211",
+                                                          "20261202T010000Z")))
+    tick(rt, T0 + timedelta(hours=1))
+    rt.store.flush()
+    result = CliRunner().invoke(main, ["--config", str(rt.config.path), "meetings", "--json"])
+    (meeting,) = json.loads(result.stdout)
+    assert meeting["rsvp"] == {"siti@example.org": "NEEDS-ACTION",
+                               "budi@example.org": "NEEDS-ACTION",
+                               "dewi@example.org": "ACCEPTED",
+                               "agus@example.org": "DECLINED"}
+    assert meeting["sequence"] == 0 and meeting["status"] == "active"
+    by_start = {o["start"]: o["rsvp"] for o in meeting["occurrences"]}
+    assert by_start["2026-12-11T14:00:00+07:00"]["agus@example.org"] == "DECLINED"
+    assert by_start["2026-12-04T14:00:00+07:00"]["agus@example.org"] == "NEEDS-ACTION"
+    assert by_start["2026-12-04T14:00:00+07:00"]["dewi@example.org"] == "ACCEPTED"
