@@ -150,6 +150,8 @@ def _command(mail: Mail, ctx: Context) -> Outcome | None:
         tag = plus_tag(address, ctx.community_address)
         if tag in COMMANDS:
             return Outcome("command", "plus-command", COMMANDS[tag])
+        if tag and tag.startswith("m-"):
+            return Outcome("command", "moderation", tag)
     subject = re.sub(r"^\s*((re|bls|balas|aw|fwd?|tr)\s*:\s*)*", "", mail.subject, flags=re.I)
     word = subject.strip().lower()
     if word in COMMANDS:

@@ -282,11 +282,13 @@ def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
             click.echo(f"  {answer:<12} {email}")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def holds(ctx: click.Context, as_json: bool) -> None:
-    """The moderation queue."""
+    """The moderation queue; `holds approve ID`, `holds reject ID` decide."""
+    if ctx.invoked_subcommand is not None:
+        return
     config = _load(ctx)
     store = _open_store(config)
     waiting = [h for h in store.state.holds.values() if h.state == "held"]
@@ -300,6 +302,57 @@ def holds(ctx: click.Context, as_json: bool) -> None:
     for h in waiting:
         click.echo(f"{h.id:>5}  {h.received:%Y-%m-%d %H:%M}  [{h.community}] {h.from_addr}: "
                    f"{h.subject}  ({h.reason})")
+
+
+@holds.command("approve")
+@click.argument("hold_id")
+@click.pass_context
+def holds_approve(ctx: click.Context, hold_id: str) -> None:
+    """Pass a held message on to the members."""
+    _decide(ctx, hold_id, "approve", "")
+
+
+@holds.command("reject")
+@click.argument("hold_id")
+@click.option("--reason", default="", help="Sent to the sender.")
+@click.pass_context
+def holds_reject(ctx: click.Context, hold_id: str, reason: str) -> None:
+    """Do not pass a held message on; the sender is told (with the reason)."""
+    _decide(ctx, hold_id, "reject", reason)
+
+
+def _decide(ctx: click.Context, hold_id: str, decision: str, reason: str) -> None:
+    from mailer.daemon import Runtime, _apply, decide_hold
+    from mailer.edges.store import DataDirLock, Store
+    from mailer.outbox import Limits, deliver
+
+    config = _load(ctx)
+    hold = _open_store(config).state.holds.get(hold_id)
+    if hold is None:
+        _fail(f"no held message '{hold_id}'; `cop holds` lists them")
+    if hold.state != "held":
+        _fail(f"{hold_id} is already {hold.state}")
+    by = os.environ.get("USER", "cop")
+    lock = DataDirLock(config.service.data_dir)
+    try:
+        lock.acquire()
+    except StoreError:  # the daemon runs: it carries the decision out at its next tick
+        Store(config.service.data_dir, read_only=True).requests.submit([{
+            "t": "hold-decision", "id": hold_id, "decision": decision, "reason": reason,
+            "by": by}])
+        click.echo(f"{hold_id}: {decision} recorded; the running daemon carries it out")
+        return
+    try:
+        _setup_logging(config.service.log_level)
+        rt = Runtime(config, Store(config.service.data_dir))
+        now = _now(None, config)
+        _apply(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
+        deliver(rt.store, rt.transport, now,
+                Limits(config.outbound.per_minute, config.outbound.per_day))
+        rt.close()
+    finally:
+        lock.release()
+    click.echo(f"{hold_id}: {'approved' if decision == 'approve' else 'rejected'}")
 
 
 @main.command()

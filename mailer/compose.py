@@ -169,12 +169,14 @@ def add_bodies(msg: EmailMessage, text: str, html: str) -> None:
 
 def compose_notice(community: Community, to_addr: str, to_name: str, template: str,
                    subject: str, now: datetime, templates: Path | None, key: str,
-                   in_reply_to: str | None = None, **data: Any) -> Outgoing:
+                   in_reply_to: str | None = None, reply_to: str | None = None,
+                   **data: Any) -> Outgoing:
     """A message from the service itself (help, unrouted, held, welcome): auto-generated."""
     subject = tagged_subject(community, subject)
     msg = _single(community, to_name or to_addr.split("@")[0], to_addr, subject,
                   from_name=community.name,
-                  message_id=make_message_id(community, "notice", key), now=now)
+                  message_id=make_message_id(community, "notice", key), now=now,
+                  reply_to=reply_to)
     msg["Auto-Submitted"] = "auto-replied" if in_reply_to else "auto-generated"
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to

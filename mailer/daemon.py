@@ -35,7 +35,7 @@ from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
 from mailer.edges.store import DataDirLock, Store, write_atomic
 from mailer.errors import ConfigError, ServiceError
 from mailer.outbox import Limits, Transport, deliver, queue
-from mailer.process import App, process_message
+from mailer.process import App, Result, process_message, release_hold
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +116,14 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
-    applied = []
+    applied, decisions = [], []
     for path, records in store.requests.pending():  # asked for by `cop` while we run
         for record in records:
-            store.record(record)
+            if record["t"] == "hold-decision":
+                decisions.append((record["id"], record["decision"], record.get("reason", ""),
+                                  record.get("by", "cop")))
+            else:
+                store.record(record)
         applied.append(path)
     uids_by_key = _receive(rt, report)
     done: list[str] = []
@@ -128,17 +132,12 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
         result = process_message(rt.app, store.state, key, store.archive.read(key), now)
-        for record in result.records:
-            store.record(record)
-        for outgoing in result.outgoing:
-            community = rt.config.community(result.community or "")
-            sender = community.address if community else rt.config.communities[0].address
-            report.queued += queue(store, outgoing, sender, now)
+        report.queued += _apply(rt, result, now)
         report.processed[result.state] = report.processed.get(result.state, 0) + 1
-        log.info("%s message_id=%s community=%s thread=%s rule=%s%s", result.state,
-                 result.message_id or "-", result.community or "-", result.thread or "-",
-                 result.rule, f" detail={result.detail!r}" if result.detail else "")
+        decisions += result.decisions
         done.append(key)
+    for hold_id, decision, reason, by in decisions:
+        report.queued += _apply(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
     report.queued += jobs.run_due(rt.app, store, now)
     store.flush()  # the outcome of every message is durable: now it may be marked done
     for path in applied:
@@ -149,6 +148,31 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
                                Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
     store.flush()
     return report
+
+
+def _apply(rt: Runtime, result: Result, now: datetime) -> int:
+    """Record a result, queue its mail, and say so in one log line."""
+    for record in result.records:
+        rt.store.record(record)
+    queued = 0
+    community = rt.config.community(result.community or "")
+    sender = community.address if community else rt.config.communities[0].address
+    for outgoing in result.outgoing:
+        queued += queue(rt.store, outgoing, sender, now)
+    log.info("%s message_id=%s community=%s thread=%s rule=%s%s", result.state,
+             result.message_id or "-", result.community or "-", result.thread or "-",
+             result.rule, f" detail={result.detail!r}" if result.detail else "")
+    return queued
+
+
+def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,
+                now: datetime) -> Result:
+    """A moderator's decision about one held message, from a reply or from `cop holds`."""
+    hold = rt.store.state.holds.get(hold_id)
+    if hold is None:
+        return Result("held", "moderation", "", detail=f"no hold {hold_id}")
+    raw = rt.store.archive.read(hold.archive_key)
+    return release_hold(rt.app, rt.store.state, hold, raw, decision, reason, by, now)
 
 
 def _receive(rt: Runtime, report: TickReport) -> dict[str, int]:

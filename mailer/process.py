@@ -22,13 +22,13 @@ from mailer.compose import Outgoing, compose_notice, compose_posts, list_id
 from mailer.config import Community, Config, MeetingConfig, Member
 from mailer.errors import MailError
 from mailer.meetings import upcoming
-from mailer.model import Mail, Post, Thread
+from mailer.model import Hold, Mail, Post, Thread
 from mailer.parse import parse_mail
 from mailer.replies import new_text
 from mailer.route import RouteInput, clean_subject, posting_hold, route_mail
 from mailer.rsvp import read_calendar_reply
 from mailer.state import Record, State
-from mailer.tokens import plus_tag
+from mailer.tokens import moderation_address, plus_tag, read_moderation
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ class Result:
     records: list[Record] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
     detail: str = ""
+    # a moderator's decision: (hold id, approve | reject, reason, by); the daemon reads the
+    # held message from the archive and calls release_hold
+    decisions: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def process_message(app: App, state: State, key: str, raw: bytes, now: datetime) -> Result:
@@ -267,6 +270,8 @@ def _command(app: App, mail: Mail, community: Community, outcome: Outcome,
              now: datetime) -> Result:
     result = Result("command", outcome.rule, mail.message_id, community.id,
                     detail=outcome.detail)
+    if outcome.rule == "moderation":
+        return _moderation(app, mail, community, outcome.detail, result)
     if outcome.detail == "help":
         result.outgoing.append(compose_notice(
             community, mail.from_addr, mail.from_name, "help",
@@ -284,12 +289,66 @@ def _command(app: App, mail: Mail, community: Community, outcome: Outcome,
     return result
 
 
+APPROVE_WORDS = ("approve", "approved", "setuju", "disetujui", "terima", "ok", "oke", "ya",
+                 "yes", "boleh")
+REJECT_WORDS = ("reject", "rejected", "tolak", "ditolak", "tidak", "no", "jangan")
+
+
+def _moderation(app: App, mail: Mail, community: Community, tag: str,
+                result: Result) -> Result:
+    """A moderator's reply to a hold notice: "setuju" / "approve" or "tolak <reason>"."""
+    moderators = {e.lower() for e in (*community.moderators, *community.organizers)}
+    hold_id = read_moderation(app.secret, tag, mail.from_addr)
+    if hold_id is None or mail.from_addr not in moderators:
+        result.detail = f"moderation reply not from the moderator it was sent to ({tag})"
+        return result
+    lines = [line.strip() for line in new_text(mail.text).splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    word = re.split(r"[\s,.:;!]+", first.lower(), maxsplit=1)[0] if first else ""
+    if word in APPROVE_WORDS:
+        result.decisions.append((hold_id, "approve", "", mail.from_addr))
+    elif word in REJECT_WORDS:
+        reason = " ".join([first[len(word):].lstrip(" ,.:;-"), *lines[1:]]).strip()
+        result.decisions.append((hold_id, "reject", reason, mail.from_addr))
+    else:
+        result.detail = f"moderation reply for {hold_id} without approve/setuju or reject/tolak"
+        return result
+    result.detail = f"{result.decisions[0][1]} {hold_id}"
+    return result
+
+
+def release_hold(app: App, state: State, hold: Hold, raw: bytes, decision: str, reason: str,
+                 by: str, now: datetime) -> Result:
+    """Carry out a moderator's decision: approve posts the message as if it had not been
+    held; reject tells the sender (with the moderator's reason, if any)."""
+    community = app.config.community(hold.community)
+    result = Result("held", f"moderation-{decision}", hold.message_id, hold.community)
+    if hold.state != "held" or community is None:
+        result.detail = f"{hold.id} is {hold.state}, nothing to do"
+        return result
+    mail = parse_mail(raw, app.config.inbound.max_message_bytes)
+    if decision == "approve":
+        result = _post(app, state, mail, hold.archive_key, community, now, approved=True)
+    else:
+        result.outgoing.append(compose_notice(
+            community, hold.from_addr, mail.from_name, "rejected",
+            "Pesan Anda tidak diteruskan" if community.language == "id"
+            else "Your message was not passed on", now, app.templates,
+            key=f"rejected:{hold.id}", in_reply_to=hold.message_id,
+            subject_of=hold.subject, reason=reason))
+    state_name = "approved" if decision == "approve" else "rejected"
+    result.records.append({"t": "hold-state", "id": hold.id, "state": state_name,
+                           "by": by, "reason": reason, "at": now.isoformat()})
+    result.detail = f"{hold.id} {state_name} by {by}"
+    return result
+
+
 def community_members(community: Community) -> Mapping[str, Member]:
     return {m.email.lower(): m for m in community.members}
 
 
 def _post(app: App, state: State, mail: Mail, key: str, community: Community,
-          now: datetime) -> Result:
+          now: datetime, approved: bool = False) -> Result:
     members = community_members(community)
     sender = mail.from_addr
     is_moderator = sender in {m.lower() for m in (*community.moderators,
@@ -298,7 +357,7 @@ def _post(app: App, state: State, mail: Mail, key: str, community: Community,
         mail=mail, community_id=community.id, community_address=community.address,
         secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
     hold = posting_hold(community.posting, sender in members, is_moderator) or route.hold
-    if hold:
+    if hold and not approved:
         return _hold(app, state, mail, key, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
     member = members.get(sender)
@@ -367,6 +426,16 @@ def _hold(app: App, state: State, mail: Mail, key: str, community: Community, ru
         now, app.templates, key=f"held:{mail.message_id}", in_reply_to=mail.message_id,
         subject_of=mail.subject, reason=reason,
         reason_text=HOLD_REASONS.get(reason, {}).get(community.language, reason)))
+    excerpt = "\n".join(new_text(mail.text).splitlines()[:15])
+    for moderator in sorted({e.lower() for e in community.moderators}):
+        result.outgoing.append(compose_notice(
+            community, moderator, moderator, "hold",
+            ("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
+            + (mail.subject or "-"), now, app.templates, key=f"hold:{hold_id}",
+            reply_to=moderation_address(app.secret, community.address, hold_id, moderator),
+            hold_id=hold_id, sender=mail.from_addr, sender_name=mail.from_name,
+            subject_of=mail.subject, reason_text=HOLD_REASONS.get(reason, {}).get(
+                community.language, reason), excerpt=excerpt))
     return result
 
 

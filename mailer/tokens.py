@@ -44,6 +44,21 @@ def reply_addresses(secret: str, community_address: str, threads: list[str],
     return out
 
 
+def moderation_address(secret: str, community_address: str, hold: str, moderator: str) -> str:
+    """Where one moderator answers about one held message: only their reply to it counts."""
+    local, domain = community_address.split("@", 1)
+    return f"{local}+m-{hold}-{_mac(secret, 'moderate', hold, moderator.lower())[:12]}@{domain}"
+
+
+def read_moderation(secret: str, tag: str, sender: str) -> str | None:
+    """The hold a moderator's reply is about, if the address was issued to this sender."""
+    match = re.match(r"^m-(h\d+)-([0-9a-f]{12})$", tag)
+    if not match:
+        return None
+    expected = _mac(secret, "moderate", match.group(1), sender.lower())[:12]
+    return match.group(1) if hmac.compare_digest(match.group(2), expected) else None
+
+
 def command_address(community_address: str, command: str) -> str:
     local, domain = community_address.split("@", 1)
     return f"{local}+{command}@{domain}"

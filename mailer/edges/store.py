@@ -397,7 +397,7 @@ class Requests:
     """Changes asked for from the command line while the daemon holds data_dir: one JSON
     file each in data_dir/requests, applied by the daemon at its next tick."""
 
-    ALLOWED = frozenset({"attendance"})
+    ALLOWED = frozenset({"attendance", "hold-decision"})
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
