@@ -152,6 +152,8 @@ def _command(mail: Mail, ctx: Context) -> Outcome | None:
             return Outcome("command", "plus-command", COMMANDS[tag])
         if tag and tag.startswith("m-"):
             return Outcome("command", "moderation", tag)
+        if tag and tag.startswith("c-"):
+            return Outcome("command", "confirm", tag)
     subject = re.sub(r"^\s*((re|bls|balas|aw|fwd?|tr)\s*:\s*)*", "", mail.subject, flags=re.I)
     word = subject.strip().lower()
     if word in COMMANDS:

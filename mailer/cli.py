@@ -365,13 +365,28 @@ def members(ctx: click.Context, community_id: str, as_json: bool) -> None:
     community = config.community(community_id)
     if community is None:
         _fail(f"no community '{community_id}' in {_config_path(ctx).name}")
-    docs = [{"email": m.email, "name": m.name, "delivery": m.delivery, "state": "active",
-             "source": "cop.toml"} for m in community.members]
+    from mailer.membership import memberships
+
+    store = _open_store(config)
+    docs = [{"email": m.member.email, "name": m.member.name, "delivery": m.member.delivery,
+             "state": _member_state(store, community.id, m.member.email, m.state),
+             "source": m.source} for m in memberships(community, store.state)]
     if as_json:
         _emit_json(docs)
         return
     for d in docs:
-        click.echo(f"{d['state']:<8} {d['delivery']:<7} {d['name']} <{d['email']}>")
+        click.echo(f"{d['state']:<8} {d['delivery']:<7} {d['source']:<8} "
+                   f"{d['name']} <{d['email']}>")
+
+
+def _member_state(store: Any, community: str, email: str, state: str) -> str:
+    """active, pending, left, or bouncing: delivery to them failed lately."""
+    if state != "active":
+        return state
+    recent = [i for i in store.state.outbox.values() if i.to.lower() == email.lower()
+              and i.state in ("sent", "failed")]
+    recent.sort(key=lambda i: i.updated or i.queued or datetime.min.replace(tzinfo=UTC))
+    return "bouncing" if recent and recent[-1].state == "failed" else "active"
 
 
 @main.command()

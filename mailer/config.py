@@ -159,6 +159,7 @@ class Community:
     posting: str
     subject_tag: str
     private_replies: bool
+    moderate_first_post: bool
     topics: tuple[str, ...]
     whatsapp: str | None
     archive_url: str | None
@@ -371,8 +372,8 @@ OUTBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "per
                  "per_day", "timeout", "ca_file")
 COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "language",
                   "timezone", "moderators", "organizers", "posting", "subject_tag",
-                  "private_replies", "topics", "whatsapp", "archive_url", "unsubscribe_url",
-                  "digest", "member", "meeting")
+                  "private_replies", "moderate_first_post", "topics", "whatsapp",
+                  "archive_url", "unsubscribe_url", "digest", "member", "meeting")
 DIGEST_KEYS = ("every", "on", "at", "send_empty")
 MEMBER_KEYS = ("email", "name", "delivery")
 MEETING_KEYS = ("id", "title", "start", "duration", "end", "timezone", "repeat", "rrule",
@@ -560,6 +561,7 @@ def _read_community(r: _Reader, raw: Any, p: tuple[str | int, ...],
         posting=r.choice(t, p, "posting", POSTING, "members"),
         subject_tag=r.value(t, p, "subject_tag", str, f"[{cid}]") or "",
         private_replies=bool(r.value(t, p, "private_replies", bool, False)),
+        moderate_first_post=bool(r.value(t, p, "moderate_first_post", bool, False)),
         topics=r.strings(t, p, "topics"),
         whatsapp=r.value(t, p, "whatsapp", str, None),
         archive_url=r.value(t, p, "archive_url", str, None),

@@ -52,7 +52,7 @@ class Attention:
     holds: int = 0
     bouncing: tuple[str, ...] = ()
     unrouted: int = 0
-    requests: tuple[str, ...] = ()  # "join: a@x", "leave: b@y" asked for by email
+    requests: tuple[str, ...] = ()  # "left: b@y": listed in cop.toml, left by email
 
     @property
     def any(self) -> bool:

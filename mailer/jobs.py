@@ -35,11 +35,13 @@ from mailer.digest import Attention, Digest, HeadCount, build_digest
 from mailer.edges.store import Store
 from mailer.ical import Series
 from mailer.meetings import Occurrence, expand
+from mailer.membership import members_of
 from mailer.model import Post, Thread
 from mailer.outbox import queue, queued_before
 from mailer.process import App
 from mailer.render import render
 from mailer.schedule import due_slot
+from mailer.state import State
 from mailer.values import parse_timezone
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def send_reminders(app: App, store: Store, now: datetime) -> int:
     """A reminder `remind` before each meeting, to every member who has not declined."""
     queued = 0
     for community in app.config.communities:
-        members = invitees(community)
+        members = invitees(community, store.state)
         for meeting in community.meetings:
             key = f"{community.id}/{meeting.id}"
             for occ in _recent_and_coming(meeting, community, now):
@@ -125,7 +127,7 @@ def _notes_thread(app: App, store: Store, community: Community, meeting: Meeting
     store.record({"t": "post", "thread": thread.id, "message_id": message_id,
                   "from": community.address, "name": community.name, "date": now.isoformat(),
                   "body": post.body, "attachments": []})
-    recipients = [m for m in effective_members(community) if m.delivery == "each"]
+    recipients = [m for m in members_of(community, store.state).values() if m.delivery == "each"]
     queued = 0
     for outgoing in compose_posts(community, store.state.threads[thread.id], post, recipients,
                                   app.secret, app.templates, (), now):
@@ -138,7 +140,7 @@ def _notes_thread(app: App, store: Store, community: Community, meeting: Meeting
 def _roll_call(app: App, store: Store, community: Community, key: str,
                meeting: MeetingConfig, occ: Occurrence, now: datetime) -> int:
     occurrence = occ.start.isoformat()
-    members = invitees(community)
+    members = invitees(community, store.state)
     queued = 0
     for staff in sorted({e.lower() for e in community.organizers}):
         notice_key = f"rollcall:{key}:{occurrence}"
@@ -200,15 +202,15 @@ def in_zone(text: str, zone: ZoneInfo) -> datetime:
     return datetime.fromisoformat(text).astimezone(zone)
 
 
-def invitees(community: Community) -> dict[str, Member]:
-    return {m.email.lower(): m for m in community.members if m.delivery != "none"}
+def invitees(community: Community, state: State) -> dict[str, Member]:
+    return {e: m for e, m in members_of(community, state).items() if m.delivery != "none"}
 
 
 def sync_meetings(app: App, store: Store, now: datetime) -> int:
     queued = 0
     configured: set[str] = set()
     for community in app.config.communities:
-        members = invitees(community)
+        members = invitees(community, store.state)
         for meeting in community.meetings:
             key = f"{community.id}/{meeting.id}"
             configured.add(key)
@@ -396,9 +398,9 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
     serial = int(last.get("serial", 0))
     seen: dict[str, str] = (store.get_meta("digest-seen", community.id) or {}).get(
         "members", {})
-    readers = [m for m in effective_members(community) if m.delivery == "digest"]
+    readers = [m for m in members_of(community, store.state).values() if m.delivery == "digest"]
     known = set(last.get("members", []))
-    new_members = tuple(m.name for m in effective_members(community)
+    new_members = tuple(m.name for m in members_of(community, store.state).values()
                         if known and m.email.lower() not in known)
     staff = {e.lower() for e in (*community.organizers, *community.moderators)}
     groups: dict[tuple[str | None, bool], list[Member]] = {}
@@ -430,12 +432,12 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
     store.put_meta("digest-seen", community.id, {"members": seen})
     store.put_meta("digest", community.id, {
         "slot": stamp, "since": now.isoformat(), "serial": serial + (1 if sent_any else 0),
-        "members": sorted(m.email.lower() for m in effective_members(community))})
+        "members": sorted(m.email.lower() for m in members_of(community, store.state).values())})
     return queued
 
 
 def _head_counter(store: Store, community: Community) -> HeadCount:
-    invited = sorted(invitees(community))
+    invited = sorted(invitees(community, store.state))
 
     def count(meeting: MeetingConfig, occurrence: Occurrence) -> int:
         return store.state.head_count(f"{community.id}/{meeting.id}",
@@ -449,15 +451,11 @@ def _attention(store: Store, community: Community) -> Attention:
     bouncing = tuple(sorted({i.to for i in store.state.outbox.values()
                              if i.state == "failed" and i.to}))[:10]
     unrouted = sum(1 for m in store.state.messages.values() if m["state"] == "unrouted")
-    requests = tuple(f"{m['detail']}: {m['from']}" for m in store.state.messages.values()
-                     if m["state"] == "command" and m["community"] == community.id
-                     and m["detail"] in ("join", "leave"))[-20:]
+    # people listed in cop.toml who left by email: the organizers may remove the entry
+    requests = tuple(f"left: {e}" for (c, e), r in store.state.members.items()
+                     if c == community.id and r["state"] == "left"
+                     and community.member(e) is not None)
     return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests)
-
-
-def effective_members(community: Community) -> list[Member]:
-    """The community's members (cop.toml today; members who join by email come later)."""
-    return list(community.members)
 
 
 def preview_digest(app: App, store: Store, community: Community, now: datetime,

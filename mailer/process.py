@@ -12,23 +12,30 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from mailer.classify import Context, Outcome, classify_mail
 from mailer.compose import Outgoing, compose_notice, compose_posts, list_id
-from mailer.config import Community, Config, MeetingConfig, Member
+from mailer.config import Community, Config, MeetingConfig
 from mailer.errors import MailError
 from mailer.meetings import upcoming
+from mailer.membership import members_of
 from mailer.model import Hold, Mail, Post, Thread
 from mailer.parse import parse_mail
 from mailer.replies import new_text
 from mailer.route import RouteInput, clean_subject, posting_hold, route_mail
 from mailer.rsvp import read_calendar_reply
 from mailer.state import Record, State
-from mailer.tokens import moderation_address, plus_tag, read_moderation
+from mailer.tokens import (
+    confirm_address,
+    confirms,
+    moderation_address,
+    plus_tag,
+    read_moderation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +101,23 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
                   invitation_ids=state.invitation_of.keys())
     outcome = classify_mail(mail, ctx)
     if outcome.kind in ("loop", "automatic"):
-        return Result("automatic", outcome.rule, mail.message_id, community.id,
-                      detail=outcome.detail)
+        result = Result("automatic", outcome.rule, mail.message_id, community.id,
+                        detail=outcome.detail)
+        if any(plus_tag(a, community.address) == "leave" for a in mail.to_addrs):
+            # a mail provider's unsubscribe button (List-Unsubscribe): honoured, not answered
+            result.records += _leave_records(state, community, mail.from_addr, now)
+            result.detail = "unsubscribed" if result.records else result.detail
+        return result
     if outcome.kind == "bounce":
         return _bounce(state, mail, raw, community, outcome)
     roll_call = next((state.thread_of[i] for i in mail.in_reply_to
                       if state.thread_of.get(i, "").startswith("rollcall:")), None)
     if roll_call is not None:
-        return _roll_call(mail, community, roll_call.removeprefix("rollcall:"))
+        return _roll_call(state, mail, community, roll_call.removeprefix("rollcall:"))
     if outcome.kind == "rsvp":
         return _rsvp(app, state, mail, community, outcome, now)
     if outcome.kind == "command":
-        return _command(app, mail, community, outcome, now)
+        return _command(app, state, mail, community, outcome, now)
     return _post(app, state, mail, key, community, now)
 
 
@@ -130,7 +142,7 @@ def _unrouted(app: App, mail: Mail, now: datetime) -> Result:
 def _rsvp(app: App, state: State, mail: Mail, community: Community, outcome: Outcome,
           now: datetime) -> Result:
     result = Result("rsvp", outcome.rule, mail.message_id, community.id)
-    members = community_members(community)
+    members = members_of(community, state)
     if outcome.rule == "calendar-reply":
         answers = read_calendar_reply(mail.calendar or "")
         for answer in answers:
@@ -172,7 +184,7 @@ def _rsvp(app: App, state: State, mail: Mail, community: Community, outcome: Out
 _MARK = re.compile(r"^[\s>]*\[\s*([xXvV✓✔*]?)\s*\][^<\n]*<([^<>\s]+@[^<>\s]+)>")
 
 
-def _roll_call(mail: Mail, community: Community, target: str) -> Result:
+def _roll_call(state: State, mail: Mail, community: Community, target: str) -> Result:
     """An organizer's answer to a roll-call: [x] present, [ ] absent, one member a line.
     Only organizers may take the roll; marks are read from the reply, quoted or not."""
     result = Result("attendance", "roll-call", mail.message_id, community.id)
@@ -181,7 +193,7 @@ def _roll_call(mail: Mail, community: Community, target: str) -> Result:
         result.detail = f"roll-call answered by {mail.from_addr}, who is not an organizer"
         return result
     key, _, occurrence = target.partition(":")
-    members = community_members(community)
+    members = members_of(community, state)
     marks: dict[str, bool] = {}
     for line in mail.text.splitlines():
         match = _MARK.match(line)
@@ -225,7 +237,7 @@ def _bounce(state: State, mail: Mail, raw: bytes, community: Community,
     if not failed:
         temporary, permanent = _detect_failures(raw)
         failed = {a: "temporary" for a in temporary} | {a: kind for a in permanent}
-    members = community_members(community)
+    members = members_of(community, state)
     for email, how in sorted(failed.items()):
         result.records.append({"t": "bounce", "community": community.id, "email": email,
                                "kind": how, "member": email in members,
@@ -266,7 +278,7 @@ def _addresses(found: frozenset[bytes]) -> set[str]:
     return {a.decode(errors="replace").lower() for a in found}
 
 
-def _command(app: App, mail: Mail, community: Community, outcome: Outcome,
+def _command(app: App, state: State, mail: Mail, community: Community, outcome: Outcome,
              now: datetime) -> Result:
     result = Result("command", outcome.rule, mail.message_id, community.id,
                     detail=outcome.detail)
@@ -277,16 +289,86 @@ def _command(app: App, mail: Mail, community: Community, outcome: Outcome,
             community, mail.from_addr, mail.from_name, "help",
             "Bantuan" if community.language == "id" else "Help", now, app.templates,
             key=f"help:{mail.message_id}", in_reply_to=mail.message_id))
-    elif outcome.detail in ("join", "leave"):
-        # joining and leaving by email (double opt-in) is not built yet: the request is
-        # recorded, the organizers see it in their digest, and the sender is told so
-        result.outgoing.append(compose_notice(
-            community, mail.from_addr, mail.from_name, "request",
-            "Permintaan Anda diterima" if community.language == "id"
-            else "Your request was received", now, app.templates,
-            key=f"request:{mail.message_id}", in_reply_to=mail.message_id,
-            request=outcome.detail))
+    elif outcome.detail == "join":
+        _join(app, state, mail, community, now, result)
+    elif outcome.detail == "leave":
+        _leave(app, state, mail, community, now, result)
+    elif outcome.rule == "confirm":
+        _confirm(app, state, mail, community, outcome.detail, now, result)
     return result
+
+
+def _notice(app: App, community: Community, mail: Mail, template: str, subject_id: str,
+            subject_en: str, now: datetime, **data: Any) -> Outgoing:
+    return compose_notice(community, mail.from_addr, mail.from_name, template,
+                          subject_id if community.language == "id" else subject_en, now,
+                          app.templates, key=f"{template}:{mail.message_id}",
+                          in_reply_to=mail.message_id, **data)
+
+
+def _join(app: App, state: State, mail: Mail, community: Community, now: datetime,
+          result: Result) -> None:
+    """Double opt-in: the person confirms by replying to a signed address sent only to
+    them (never a link a mail scanner could follow)."""
+    if mail.from_addr in members_of(community, state):
+        result.outgoing.append(_notice(app, community, mail, "membership", "Anda sudah anggota",
+                                       "You are already a member", now, situation="already"))
+        result.detail = "join: already a member"
+        return
+    result.records.append({"t": "member", "community": community.id, "email": mail.from_addr,
+                           "name": mail.from_name, "state": "pending", "source": "email",
+                           "at": now.isoformat()})
+    result.outgoing.append(compose_notice(
+        community, mail.from_addr, mail.from_name, "confirm",
+        f"Konfirmasi: bergabung dengan {community.name}" if community.language == "id"
+        else f"Confirm: joining {community.name}", now, app.templates,
+        key=f"confirm:{mail.message_id}", in_reply_to=mail.message_id,
+        reply_to=confirm_address(app.secret, community.address, mail.from_addr)))
+    result.detail = "join: confirmation sent"
+
+
+def _confirm(app: App, state: State, mail: Mail, community: Community, tag: str,
+             now: datetime, result: Result) -> None:
+    record = state.members.get((community.id, mail.from_addr))
+    if not confirms(app.secret, tag, mail.from_addr) or record is None \
+            or record["state"] != "pending":
+        result.detail = "confirm: not a pending request of this sender"
+        return
+    result.records.append({**record, "state": "active", "at": now.isoformat()})
+    recent = state.threads_newest_first(community.id)[:5]
+    coming = [(m, o) for m in community.meetings
+              for o in upcoming(m, now, limit=1, language=community.language)]
+    result.outgoing.append(_notice(
+        app, community, mail, "welcome", f"Selamat datang di {community.name}",
+        f"Welcome to {community.name}", now, recent=recent,
+        next_meeting=min(coming, key=lambda mo: mo[1].start) if coming else None))
+    result.detail = "joined"
+
+
+def _leave(app: App, state: State, mail: Mail, community: Community, now: datetime,
+           result: Result) -> None:
+    records = _leave_records(state, community, mail.from_addr, now)
+    if not records:
+        result.outgoing.append(_notice(app, community, mail, "membership",
+                                       "Alamat Anda tidak terdaftar",
+                                       "Your address is not a member", now,
+                                       situation="not-member"))
+        result.detail = "leave: not a member"
+        return
+    result.records += records
+    result.outgoing.append(_notice(app, community, mail, "goodbye",
+                                   f"Sampai jumpa dari {community.name}",
+                                   f"Goodbye from {community.name}", now))
+    result.detail = "left"
+
+
+def _leave_records(state: State, community: Community, email: str,
+                   now: datetime) -> list[Record]:
+    member = members_of(community, state).get(email)
+    if member is None:
+        return []
+    return [{"t": "member", "community": community.id, "email": email, "name": member.name,
+             "state": "left", "source": "email", "at": now.isoformat()}]
 
 
 APPROVE_WORDS = ("approve", "approved", "setuju", "disetujui", "terima", "ok", "oke", "ya",
@@ -336,6 +418,9 @@ def release_hold(app: App, state: State, hold: Hold, raw: bytes, decision: str, 
             else "Your message was not passed on", now, app.templates,
             key=f"rejected:{hold.id}", in_reply_to=hold.message_id,
             subject_of=hold.subject, reason=reason))
+    if decision == "approve":
+        result.records.append({"t": "poster", "community": hold.community,
+                               "email": hold.from_addr})
     state_name = "approved" if decision == "approve" else "rejected"
     result.records.append({"t": "hold-state", "id": hold.id, "state": state_name,
                            "by": by, "reason": reason, "at": now.isoformat()})
@@ -343,20 +428,18 @@ def release_hold(app: App, state: State, hold: Hold, raw: bytes, decision: str, 
     return result
 
 
-def community_members(community: Community) -> Mapping[str, Member]:
-    return {m.email.lower(): m for m in community.members}
-
-
 def _post(app: App, state: State, mail: Mail, key: str, community: Community,
           now: datetime, approved: bool = False) -> Result:
-    members = community_members(community)
+    members = members_of(community, state)
     sender = mail.from_addr
     is_moderator = sender in {m.lower() for m in (*community.moderators,
                                                   *community.organizers)}
     route = route_mail(RouteInput(
         mail=mail, community_id=community.id, community_address=community.address,
         secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
-    hold = posting_hold(community.posting, sender in members, is_moderator) or route.hold
+    first_post = community.moderate_first_post and (community.id, sender) not in state.posters
+    hold = posting_hold(community.posting, sender in members, is_moderator,
+                        first_post) or route.hold
     if hold and not approved:
         return _hold(app, state, mail, key, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
@@ -442,6 +525,8 @@ def _hold(app: App, state: State, mail: Mail, key: str, community: Community, ru
 HOLD_REASONS = {
     "sender is not a member": {"id": "alamat Anda belum terdaftar sebagai anggota",
                                "en": "your address is not a member yet"},
+    "first post of a new member": {"id": "pesan pertama anggota baru diperiksa moderator dulu",
+                                   "en": "a new member's first message is checked first"},
     "community is moderated": {"id": "setiap pesan di komunitas ini diperiksa moderator",
                                "en": "every message in this community is checked first"},
     "reply address issued to another member than the sender": {

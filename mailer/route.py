@@ -175,7 +175,8 @@ def _subject(r: RouteInput) -> Route | None:
 ROUTE_RULES: tuple[RouteRule, ...] = (_reply_token, _in_reply_to, _digest_section, _subject)
 
 
-def posting_hold(posting: str, is_member: bool, is_moderator: bool) -> str | None:
+def posting_hold(posting: str, is_member: bool, is_moderator: bool,
+                 first_post_held: bool = False) -> str | None:
     """Why a post must wait for a moderator, or None. Decided from the From address."""
     if is_moderator:
         return None
@@ -183,4 +184,6 @@ def posting_hold(posting: str, is_member: bool, is_moderator: bool) -> str | Non
         return "community is moderated"
     if posting == "members" and not is_member:
         return "sender is not a member"
+    if first_post_held:
+        return "first post of a new member"
     return None

@@ -38,6 +38,9 @@ class State:
         self.rsvps: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
         # (meeting key, occurrence start ISO) -> email -> present (roll-call, by mail or CLI)
         self.attendance: dict[tuple[str, str], dict[str, bool]] = {}
+        # (community, email) -> the latest membership record made by email (join, leave)
+        self.members: dict[tuple[str, str], Record] = {}
+        self.posters: set[tuple[str, str]] = set()  # (community, address) that posted
         self._thread_serial = 0
         self._hold_serial = 0
 
@@ -49,6 +52,8 @@ class State:
 
     def _apply_message(self, rec: Record) -> None:
         self.messages.setdefault(rec["id"], rec)
+        if rec["state"] == "posted":
+            self.posters.add((rec["community"], rec["from"]))
         if rec.get("archive"):
             self.archive_done.add(rec["archive"])
 
@@ -87,6 +92,12 @@ class State:
         previous = answers.get(rec["email"])
         if previous is None or previous[1] <= rec["stamp"]:  # ordered by DTSTAMP
             answers[rec["email"]] = (rec["status"], rec["stamp"])
+
+    def _apply_poster(self, rec: Record) -> None:
+        self.posters.add((rec["community"], rec["email"]))
+
+    def _apply_member(self, rec: Record) -> None:
+        self.members[(rec["community"], rec["email"])] = rec
 
     def _apply_attendance(self, rec: Record) -> None:
         marks = self.attendance.setdefault((rec["meeting"], rec["occurrence"]), {})

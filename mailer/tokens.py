@@ -59,6 +59,18 @@ def read_moderation(secret: str, tag: str, sender: str) -> str | None:
     return match.group(1) if hmac.compare_digest(match.group(2), expected) else None
 
 
+def confirm_address(secret: str, community_address: str, email: str) -> str:
+    """Where a person confirms they want to join: replying from their own address."""
+    local, domain = community_address.split("@", 1)
+    return f"{local}+c-{_mac(secret, 'confirm', email.lower())[:12]}@{domain}"
+
+
+def confirms(secret: str, tag: str, sender: str) -> bool:
+    """Whether `tag` is the confirmation address issued to this sender."""
+    expected = "c-" + _mac(secret, "confirm", sender.lower())[:12]
+    return hmac.compare_digest(tag, expected)
+
+
 def command_address(community_address: str, command: str) -> str:
     local, domain = community_address.split("@", 1)
     return f"{local}+{command}@{domain}"

@@ -350,16 +350,3 @@ def test_mail_for_no_community_gets_a_bilingual_answer(tmp_path: Path) -> None:
     assert "Pesan Anda \"Alamat lama\"" in text and "Your message \"Alamat lama\"" in text
     assert "kkg@example.org" in text and "mgmp@example.org" in text
     assert answer["Auto-Submitted"] == "auto-replied"
-
-
-def test_join_and_leave_requests_are_answered_not_dropped(rt: Runtime) -> None:
-    deliver_raw(rt, make_mail(sender="Calon <calon@elsewhere.org>", to="kkg+join@example.org",
-                              subject="gabung", body="\n"))
-    deliver_raw(rt, make_mail(sender="Budi <budi@example.org>", subject="keluar", body="\n"))
-    tick(rt, T0)
-    data = rt.config.service.data_dir
-    (answer,) = mail_for(data, "calon@elsewhere.org")
-    assert "bergabung dengan KKG Matematika" in answer.get_body(("plain",)).get_content()
-    assert "keluar dari" in mail_for(data, "budi@example.org", "Permintaan")[0].get_body(
-        ("plain",)).get_content()
-    assert not rt.store.state.threads

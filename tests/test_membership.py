@@ -1,0 +1,122 @@
+"""Joining and leaving by email, end to end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import vobject
+from click.testing import CliRunner
+
+from mailer.cli import main
+from mailer.daemon import Runtime, tick
+from mailer.edges.store import Store
+from tests.helpers import make_mail, write_config
+from tests.test_pipeline import mail_for
+
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+RINA = "Rina Guru Baru <rina@elsewhere.org>"
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Iterator[Runtime]:
+    config = write_config(tmp_path)
+    config.path.write_text(config.path.read_text().replace(
+        'posting = "members"', 'posting = "members"\nmoderate_first_post = true'))
+    from mailer.config import load_config
+
+    runtime = Runtime(load_config(config.path), Store(config.service.data_dir))
+    tick(runtime, T0)
+    yield runtime
+    runtime.close()
+
+
+def send(rt: Runtime, minutes: int, **kwargs: str) -> None:
+    rt.store.archive.add(make_mail(**kwargs))
+    tick(rt, T0 + timedelta(minutes=minutes))
+
+
+def reply_to(msg: EmailMessage) -> str:
+    return str(msg["Reply-To"].addresses[0].addr_spec)
+
+
+def members_json(rt: Runtime) -> list[dict[str, str]]:
+    rt.store.flush()
+    out = CliRunner().invoke(main, ["--config", str(rt.config.path), "members",
+                                    "--community", "kkg", "--json"]).stdout
+    return json.loads(out)
+
+
+def test_a_stranger_joins_posts_is_approved_and_leaves_by_email_alone(rt: Runtime) -> None:
+    data = rt.config.service.data_dir
+    send(rt, 1, sender=RINA, to="kkg+join@example.org", subject="gabung", body="\n")
+    (confirm,) = mail_for(data, "rina@elsewhere.org", "Konfirmasi")
+    assert "BALAS email ini" in confirm.get_body(("plain",)).get_content()
+    assert "http" not in confirm.get_body(("plain",)).get_content()  # nothing to click
+    assert {m["email"]: m["state"] for m in members_json(rt)}["rina@elsewhere.org"] == "pending"
+
+    send(rt, 2, sender=RINA, to=reply_to(confirm), subject="Re: Konfirmasi", body="Ya\n")
+    (welcome,) = mail_for(data, "rina@elsewhere.org", "Selamat datang")
+    text = welcome.get_body(("plain",)).get_content()
+    assert "Pertemuan berikutnya: Pertemuan rutin, Jumat, 4 Desember 2026" in text
+    (invitation,) = mail_for(data, "rina@elsewhere.org", "Undangan")
+    cal = vobject.readOne(next(p for p in invitation.walk()
+                               if p.get_content_type() == "text/calendar").get_content())
+    assert cal.vevent.attendee.value == "mailto:rina@elsewhere.org"
+    rina = {m["email"]: m for m in members_json(rt)}["rina@elsewhere.org"]
+    assert rina["state"] == "active" and rina["source"] == "email"
+
+    send(rt, 3, sender=RINA, subject="Salam kenal", body="Saya guru kelas 2.\n")
+    assert not rt.store.state.threads  # held: a new member's first post
+    (notice,) = mail_for(data, "siti@example.org", "Perlu persetujuan")
+    send(rt, 4, sender="Siti <siti@example.org>", to=reply_to(notice), subject="Re: x",
+         body="setuju\n")
+    (thread,) = rt.store.state.threads.values()
+    assert thread.posts[0].body == "Saya guru kelas 2."
+    assert mail_for(data, "dewi@example.org", "Salam kenal")  # delivered
+    send(rt, 5, sender=RINA, subject="Pertanyaan kedua", body="Boleh tanya?\n")
+    assert len(rt.store.state.threads) == 2  # only the first post waits
+
+    send(rt, 6, sender=RINA, subject="keluar", body="\n")
+    assert mail_for(data, "rina@elsewhere.org", "Sampai jumpa")
+    (cancel,) = mail_for(data, "rina@elsewhere.org", "Dibatalkan")
+    assert "METHOD:CANCEL" in next(p for p in cancel.walk()
+                                   if p.get_content_type() == "text/calendar").get_content()
+    assert {m["email"]: m["state"] for m in members_json(rt)}["rina@elsewhere.org"] == "left"
+    send(rt, 7, subject="Setelah Rina keluar", body="Halo\n")
+    assert not mail_for(data, "rina@elsewhere.org", "Setelah")
+
+
+def test_confirming_needs_the_persons_own_reply(rt: Runtime) -> None:
+    send(rt, 1, sender=RINA, to="kkg+join@example.org", subject="join", body="\n")
+    (confirm,) = mail_for(rt.config.service.data_dir, "rina@elsewhere.org", "Konfirmasi")
+    send(rt, 2, sender="Orang Lain <mallory@elsewhere.org>", to=reply_to(confirm),
+         subject="Re", body="ya\n")
+    send(rt, 3, sender=RINA, to="kkg+c-000000000000@example.org", subject="Re", body="ya\n")
+    assert {m["email"]: m["state"] for m in members_json(rt)}["rina@elsewhere.org"] == "pending"
+
+
+def test_a_cop_toml_member_who_leaves_is_left_and_organizers_are_told(rt: Runtime) -> None:
+    send(rt, 1, sender="Budi <budi@example.org>", subject="keluar", body="\n")
+    assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
+    from mailer.jobs import _attention
+
+    assert _attention(rt.store, rt.config.communities[0]).requests == (
+        "left: budi@example.org",)
+    send(rt, 2, sender="Budi <budi@example.org>", to="kkg+join@example.org", subject="gabung",
+         body="\n")
+    (confirm,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Konfirmasi")
+    send(rt, 3, sender="Budi <budi@example.org>", to=reply_to(confirm), subject="Re", body=".\n")
+    assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "active"
+
+
+def test_a_providers_unsubscribe_mail_is_honoured_but_not_answered(rt: Runtime) -> None:
+    send(rt, 1, sender="Budi <budi@example.org>", to="kkg+leave@example.org",
+         subject="unsubscribe", body="This is an automatic unsubscribe request.\n",
+         headers={"Auto-Submitted": "auto-generated"})
+    assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
+    assert not mail_for(rt.config.service.data_dir, "budi@example.org", "Sampai jumpa")
