@@ -521,6 +521,38 @@ _register(init)
 _register(demo)
 
 
+# --- plan ----------------------------------------------------------------------------------
+
+@main.command("plan")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 366))
+@click.option("--now", "now_text", help="Plan from this ISO date-time.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def plan_verb(ctx: click.Context, days: int, now_text: str | None, as_json: bool) -> None:
+    """Every mail cop run will send in the coming days (invitations, reminders, digests,
+    notes threads, roll-calls), without sending anything."""
+    from mailer.plan import plan
+
+    config = _load(ctx)
+    logging.getLogger("mailer").setLevel(logging.WARNING)  # the rehearsal's own log lines
+    start = _now(now_text, config)
+    items = plan(config, start, days)
+    if as_json:
+        _emit_json([{"when": i.when.isoformat(), "kind": i.kind, "to": i.to,
+                     "subject": i.subject} for i in items])
+        return
+    if not items:
+        click.echo(f"nothing to send in the next {days} day(s)")
+    zone = config.service.timezone
+    day = None
+    for i in items:
+        local = i.when.astimezone(zone)
+        if local.date() != day:
+            day = local.date()
+            click.echo(f"\n{day:%Y-%m-%d %A}")
+        click.echo(f"  {local:%H:%M}  {i.kind:<10} {i.to:<28} {i.subject}")
+
+
 # --- attendance ------------------------------------------------------------------------------
 
 @main.group()
