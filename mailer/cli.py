@@ -380,13 +380,12 @@ def members(ctx: click.Context, community_id: str, as_json: bool) -> None:
 
 
 def _member_state(store: Any, community: str, email: str, state: str) -> str:
-    """active, pending, left, or bouncing: delivery to them failed lately."""
-    if state != "active":
-        return state
-    recent = [i for i in store.state.outbox.values() if i.to.lower() == email.lower()
-              and i.state in ("sent", "failed")]
-    recent.sort(key=lambda i: i.updated or i.queued or datetime.min.replace(tzinfo=UTC))
-    return "bouncing" if recent and recent[-1].state == "failed" else "active"
+    """active, pending, left, or bouncing: delivery paused because mail to them fails."""
+    from mailer.membership import paused
+
+    if state == "active" and paused(store.state, email, datetime.now(UTC)):
+        return "bouncing"
+    return state
 
 
 @main.command()

@@ -160,6 +160,9 @@ class Community:
     subject_tag: str
     private_replies: bool
     moderate_first_post: bool
+    max_post_bytes: int
+    max_recipients: int
+    held_words: tuple[str, ...]
     topics: tuple[str, ...]
     whatsapp: str | None
     archive_url: str | None
@@ -372,7 +375,8 @@ OUTBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "per
                  "per_day", "timeout", "ca_file")
 COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "language",
                   "timezone", "moderators", "organizers", "posting", "subject_tag",
-                  "private_replies", "moderate_first_post", "topics", "whatsapp",
+                  "private_replies", "moderate_first_post", "max_post_size",
+                  "max_recipients", "held_words", "topics", "whatsapp",
                   "archive_url", "unsubscribe_url", "digest", "member", "meeting")
 DIGEST_KEYS = ("every", "on", "at", "send_empty")
 MEMBER_KEYS = ("email", "name", "delivery")
@@ -562,6 +566,10 @@ def _read_community(r: _Reader, raw: Any, p: tuple[str | int, ...],
         subject_tag=r.value(t, p, "subject_tag", str, f"[{cid}]") or "",
         private_replies=bool(r.value(t, p, "private_replies", bool, False)),
         moderate_first_post=bool(r.value(t, p, "moderate_first_post", bool, False)),
+        max_post_bytes=r.value(t, p, "max_post_size", str, 5 * 2**20, _parse_size)
+        or 5 * 2**20,
+        max_recipients=r.value(t, p, "max_recipients", int, 10) or 10,
+        held_words=tuple(w.lower() for w in r.strings(t, p, "held_words")),
         topics=r.strings(t, p, "topics"),
         whatsapp=r.value(t, p, "whatsapp", str, None),
         archive_url=r.value(t, p, "archive_url", str, None),

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -157,12 +157,26 @@ def _apply(rt: Runtime, result: Result, now: datetime) -> int:
     queued = 0
     community = rt.config.community(result.community or "")
     sender = community.address if community else rt.config.communities[0].address
+    staff = {e.lower() for c in rt.config.communities for e in (*c.organizers, *c.moderators)}
     for outgoing in result.outgoing:
+        if outgoing.kind == "notice" and outgoing.to.lower() not in staff \
+                and _notices_today(rt, outgoing.to, now) >= NOTICES_PER_DAY:
+            log.warning("notice suppressed to=%s reason=rate-limit limit=%d/day", outgoing.to,
+                        NOTICES_PER_DAY)
+            continue
         queued += queue(rt.store, outgoing, sender, now)
     log.info("%s message_id=%s community=%s thread=%s rule=%s%s", result.state,
              result.message_id or "-", result.community or "-", result.thread or "-",
              result.rule, f" detail={result.detail!r}" if result.detail else "")
     return queued
+
+
+NOTICES_PER_DAY = 5  # automatic answers to one address a day (help, held, unrouted, ...)
+
+
+def _notices_today(rt: Runtime, address: str, now: datetime) -> int:
+    since = now - timedelta(days=1)
+    return sum(1 for when in rt.store.state.notices_to.get(address.lower(), ()) if when > since)
 
 
 def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,

@@ -35,7 +35,7 @@ from mailer.digest import Attention, Digest, HeadCount, build_digest
 from mailer.edges.store import Store
 from mailer.ical import Series
 from mailer.meetings import Occurrence, expand
-from mailer.membership import members_of
+from mailer.membership import members_of, paused
 from mailer.model import Post, Thread
 from mailer.outbox import queue, queued_before
 from mailer.process import App
@@ -127,7 +127,8 @@ def _notes_thread(app: App, store: Store, community: Community, meeting: Meeting
     store.record({"t": "post", "thread": thread.id, "message_id": message_id,
                   "from": community.address, "name": community.name, "date": now.isoformat(),
                   "body": post.body, "attachments": []})
-    recipients = [m for m in members_of(community, store.state).values() if m.delivery == "each"]
+    recipients = [m for m in members_of(community, store.state).values()
+                  if m.delivery == "each" and not paused(store.state, m.email, now)]
     queued = 0
     for outgoing in compose_posts(community, store.state.threads[thread.id], post, recipients,
                                   app.secret, app.templates, (), now):
@@ -398,7 +399,8 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
     serial = int(last.get("serial", 0))
     seen: dict[str, str] = (store.get_meta("digest-seen", community.id) or {}).get(
         "members", {})
-    readers = [m for m in members_of(community, store.state).values() if m.delivery == "digest"]
+    readers = [m for m in members_of(community, store.state).values()
+               if m.delivery == "digest" and not paused(store.state, m.email, now)]
     known = set(last.get("members", []))
     new_members = tuple(m.name for m in members_of(community, store.state).values()
                         if known and m.email.lower() not in known)
@@ -414,7 +416,7 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
         digest = build_digest(
             community, threads, datetime.fromisoformat(since) if since else None, now, serial,
             head_count=_head_counter(store, community), new_members=new_members,
-            attention=_attention(store, community) if is_staff else Attention())
+            attention=_attention(store, community, now) if is_staff else Attention())
         if digest.empty and not community.digest.send_empty and not force \
                 and not digest.attention.any:
             continue
@@ -445,11 +447,11 @@ def _head_counter(store: Store, community: Community) -> HeadCount:
     return count
 
 
-def _attention(store: Store, community: Community) -> Attention:
+def _attention(store: Store, community: Community, now: datetime) -> Attention:
     holds = sum(1 for h in store.state.holds.values()
                 if h.community == community.id and h.state == "held")
-    bouncing = tuple(sorted({i.to for i in store.state.outbox.values()
-                             if i.state == "failed" and i.to}))[:10]
+    bouncing = tuple(sorted(e for e in members_of(community, store.state)
+                            if paused(store.state, e, now)))
     unrouted = sum(1 for m in store.state.messages.values() if m["state"] == "unrouted")
     # people listed in cop.toml who left by email: the organizers may remove the entry
     requests = tuple(f"left: {e}" for (c, e), r in store.state.members.items()
@@ -465,5 +467,5 @@ def preview_digest(app: App, store: Store, community: Community, now: datetime,
     since = datetime.fromisoformat(last["since"]) if last.get("since") else None
     return build_digest(community, list(store.state.threads.values()), since, now,
                         int(last.get("serial", 0)), head_count=_head_counter(store, community),
-                        attention=_attention(store, community) if as_staff else Attention())
+                        attention=_attention(store, community, now) if as_staff else Attention())
 

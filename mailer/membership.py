@@ -10,6 +10,7 @@ not list them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from mailer.config import Community, Member
 from mailer.state import State
@@ -39,6 +40,15 @@ def memberships(community: Community, state: State) -> list[Membership]:
         out.append(Membership(Member(email, record.get("name") or email.split("@")[0],
                                      DEFAULT_DELIVERY), record["state"], "email"))
     return out
+
+
+BOUNCE_PAUSE = 3.0  # failures (dead = 1, temporary = 0.25) in 30 days that pause delivery
+
+
+def paused(state: State, email: str, now: datetime) -> bool:
+    """Delivery to this address pauses: mail to it keeps failing. Nobody is removed for it
+    (small groups know why a colleague's mailbox is full); organizers are told."""
+    return state.bounce_score(email, now) >= BOUNCE_PAUSE
 
 
 def members_of(community: Community, state: State) -> dict[str, Member]:

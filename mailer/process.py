@@ -22,11 +22,11 @@ from mailer.compose import Outgoing, compose_notice, compose_posts, list_id
 from mailer.config import Community, Config, MeetingConfig
 from mailer.errors import MailError
 from mailer.meetings import upcoming
-from mailer.membership import members_of
+from mailer.membership import members_of, paused
 from mailer.model import Hold, Mail, Post, Thread
 from mailer.parse import parse_mail
 from mailer.replies import new_text
-from mailer.route import RouteInput, clean_subject, posting_hold, route_mail
+from mailer.route import RouteInput, clean_subject, content_hold, posting_hold, route_mail
 from mailer.rsvp import read_calendar_reply
 from mailer.state import Record, State
 from mailer.tokens import (
@@ -109,7 +109,7 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
             result.detail = "unsubscribed" if result.records else result.detail
         return result
     if outcome.kind == "bounce":
-        return _bounce(state, mail, raw, community, outcome)
+        return _bounce(state, mail, raw, community, outcome, now)
     roll_call = next((state.thread_of[i] for i in mail.in_reply_to
                       if state.thread_of.get(i, "").startswith("rollcall:")), None)
     if roll_call is not None:
@@ -222,7 +222,7 @@ def _rsvp_record(key: str, email: str, status: str, occurrence: str, stamp: date
 
 
 def _bounce(state: State, mail: Mail, raw: bytes, community: Community,
-            outcome: Outcome) -> Result:
+            outcome: Outcome, now: datetime) -> Result:
     """A delivery failure report: whose address failed, and how (dead, DMARC, temporary).
 
     Our envelope sender names the outbox item (VERP), which names the member; without it,
@@ -241,7 +241,7 @@ def _bounce(state: State, mail: Mail, raw: bytes, community: Community,
     for email, how in sorted(failed.items()):
         result.records.append({"t": "bounce", "community": community.id, "email": email,
                                "kind": how, "member": email in members,
-                               "message_id": mail.message_id})
+                               "message_id": mail.message_id, "at": now.isoformat()})
     result.detail = " ".join(f"{e}={k}" for e, k in sorted(failed.items())) or "unattributed"
     return result
 
@@ -438,8 +438,11 @@ def _post(app: App, state: State, mail: Mail, key: str, community: Community,
         mail=mail, community_id=community.id, community_address=community.address,
         secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
     first_post = community.moderate_first_post and (community.id, sender) not in state.posters
-    hold = posting_hold(community.posting, sender in members, is_moderator,
-                        first_post) or route.hold
+    hold = (posting_hold(community.posting, sender in members, is_moderator, first_post)
+            or route.hold
+            or (None if is_moderator else content_hold(
+                mail, community.address, community.max_post_bytes, community.max_recipients,
+                community.held_words)))
     if hold and not approved:
         return _hold(app, state, mail, key, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
@@ -448,7 +451,8 @@ def _post(app: App, state: State, mail: Mail, key: str, community: Community,
     sections = route.sections or (
         (route.thread, new_text(mail.text, new_thread=route.thread is None)),)
     recipients = [m for m in members.values()
-                  if m.delivery == "each" and m.email.lower() != sender]
+                  if m.delivery == "each" and m.email.lower() != sender
+                  and not paused(state, m.email, now)]
     threads = []
     for n, (thread_id, body) in enumerate(sections):
         thread = state.threads.get(thread_id) if thread_id else None
@@ -508,7 +512,7 @@ def _hold(app: App, state: State, mail: Mail, key: str, community: Community, ru
         else "Your message is waiting for a moderator",
         now, app.templates, key=f"held:{mail.message_id}", in_reply_to=mail.message_id,
         subject_of=mail.subject, reason=reason,
-        reason_text=HOLD_REASONS.get(reason, {}).get(community.language, reason)))
+        reason_text=_reason_text(reason, community.language)))
     excerpt = "\n".join(new_text(mail.text).splitlines()[:15])
     for moderator in sorted({e.lower() for e in community.moderators}):
         result.outgoing.append(compose_notice(
@@ -517,14 +521,27 @@ def _hold(app: App, state: State, mail: Mail, key: str, community: Community, ru
             + (mail.subject or "-"), now, app.templates, key=f"hold:{hold_id}",
             reply_to=moderation_address(app.secret, community.address, hold_id, moderator),
             hold_id=hold_id, sender=mail.from_addr, sender_name=mail.from_name,
-            subject_of=mail.subject, reason_text=HOLD_REASONS.get(reason, {}).get(
-                community.language, reason), excerpt=excerpt))
+            subject_of=mail.subject, reason_text=_reason_text(reason, community.language),
+            excerpt=excerpt))
     return result
 
 
+def _reason_text(reason: str, language: str) -> str:
+    """A hold reason as the sender reads it; listed words are not repeated back."""
+    return HOLD_REASONS.get(reason.split(" (", 1)[0], {}).get(language, reason)
+
+
 HOLD_REASONS = {
+    "message contains a listed word": {
+        "id": "pesan memuat kata yang diperiksa moderator",
+        "en": "the message contains a word the moderators check"},
     "sender is not a member": {"id": "alamat Anda belum terdaftar sebagai anggota",
                                "en": "your address is not a member yet"},
+    "message is larger than the community allows": {
+        "id": "ukuran pesan melebihi batas komunitas", "en": "the message is very large"},
+    "message is addressed to many other people too": {
+        "id": "pesan juga dikirim ke banyak alamat lain",
+        "en": "the message also went to many other addresses"},
     "first post of a new member": {"id": "pesan pertama anggota baru diperiksa moderator dulu",
                                    "en": "a new member's first message is checked first"},
     "community is moderated": {"id": "setiap pesan di komunitas ini diperiksa moderator",

@@ -175,6 +175,22 @@ def _subject(r: RouteInput) -> Route | None:
 ROUTE_RULES: tuple[RouteRule, ...] = (_reply_token, _in_reply_to, _digest_section, _subject)
 
 
+def content_hold(mail: Mail, community_address: str, max_bytes: int, max_recipients: int,
+                 held_words: tuple[str, ...]) -> str | None:
+    """Why a message's content must wait for a moderator (size, recipients, listed words)."""
+    if mail.size > max_bytes:
+        return "message is larger than the community allows"
+    others = [a for a in mail.to_addrs if plus_tag(a, community_address) is None
+              and a != community_address.lower()]
+    if len(others) >= max_recipients:
+        return "message is addressed to many other people too"
+    text = f"{mail.subject}\n{mail.text}".lower()
+    for word in held_words:
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+            return f"message contains a listed word ({word})"
+    return None
+
+
 def posting_hold(posting: str, is_member: bool, is_moderator: bool,
                  first_post_held: bool = False) -> str | None:
     """Why a post must wait for a moderator, or None. Decided from the From address."""

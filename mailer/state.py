@@ -41,6 +41,9 @@ class State:
         # (community, email) -> the latest membership record made by email (join, leave)
         self.members: dict[tuple[str, str], Record] = {}
         self.posters: set[tuple[str, str]] = set()  # (community, address) that posted
+        self.notices_to: dict[str, list[datetime]] = {}  # address -> when notices were queued
+        # address -> (when, weight) of delivery failures: bounces and 5xx answers
+        self.failures: dict[str, list[tuple[datetime, float]]] = {}
         self._thread_serial = 0
         self._hold_serial = 0
 
@@ -142,6 +145,9 @@ class State:
     def _apply_outbox(self, rec: Record) -> None:
         if rec["id"] in self.outbox:  # queued again after a crash: the first one stands
             return
+        if rec["kind"] == "notice" and rec.get("queued"):
+            self.notices_to.setdefault(rec["to"].lower(), []).append(
+                datetime.fromisoformat(rec["queued"]))
         self.outbox[rec["id"]] = OutboxItem(
             id=rec["id"], to=rec["to"], subject=rec["subject"], kind=rec["kind"],
             state="queued", envelope_from=rec.get("envelope_from", ""),
@@ -149,8 +155,23 @@ class State:
             spool=tuple(rec["spool"]),
         )
 
+    def _apply_bounce(self, rec: Record) -> None:
+        weight = {"dead": 1.0, "temporary": 0.25}.get(rec.get("kind", "dead"), 0.0)
+        if weight and rec.get("at"):  # a DMARC refusal is our mail's fault, not theirs
+            self.failures.setdefault(rec["email"], []).append(
+                (datetime.fromisoformat(rec["at"]), weight))
+
+    def bounce_score(self, email: str, now: datetime, days: int = 30) -> float:
+        since = now.timestamp() - days * 86400
+        return sum(w for when, w in self.failures.get(email.lower(), [])
+                   if when.timestamp() >= since)
+
     def _apply_outbox_state(self, rec: Record) -> None:
         item = self.outbox[rec["id"]]
+        if rec["state"] == "failed" and item.state != "failed" and rec.get("at") \
+                and (rec.get("error") or "").startswith("5"):
+            self.failures.setdefault(item.to.lower(), []).append(
+                (datetime.fromisoformat(rec["at"]), 1.0))
         item.state = rec["state"]
         item.attempts = rec.get("attempts", item.attempts)
         item.next_try = _time(rec.get("next_try"))

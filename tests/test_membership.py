@@ -105,7 +105,7 @@ def test_a_cop_toml_member_who_leaves_is_left_and_organizers_are_told(rt: Runtim
     assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
     from mailer.jobs import _attention
 
-    assert _attention(rt.store, rt.config.communities[0]).requests == (
+    assert _attention(rt.store, rt.config.communities[0], T0).requests == (
         "left: budi@example.org",)
     send(rt, 2, sender="Budi <budi@example.org>", to="kkg+join@example.org", subject="gabung",
          body="\n")
