@@ -49,7 +49,28 @@ log = logging.getLogger(__name__)
 
 def run_due(app: App, store: Store, now: datetime) -> int:
     return (sync_meetings(app, store, now) + send_reminders(app, store, now)
-            + after_meetings(app, store, now) + send_digests(app, store, now))
+            + after_meetings(app, store, now) + send_digests(app, store, now)
+            + needs_attention(app, store, now))
+
+
+def needs_attention(app: App, store: Store, now: datetime) -> int:
+    """A short mail to the organizers when something waits for them; at most one a day."""
+    queued = 0
+    for community in app.config.communities:
+        attention = _attention(store, community, now)
+        if not attention.any:
+            continue
+        day = now.astimezone(community.timezone).date().isoformat()
+        for organizer in sorted({e.lower() for e in community.organizers}):
+            key = f"attention:{community.id}:{day}"
+            if queued_before(store, f"notice:{key}:{organizer}"):
+                continue
+            queued += queue(store, compose_notice(
+                community, organizer, organizer, "attention",
+                ("Perlu perhatian: " if community.language == "id" else "Needs attention: ")
+                + community.name, now, app.templates, key=key, attention=attention),
+                community.address, now)
+    return queued
 
 
 # --- reminders and the meeting cycle ---------------------------------------------------

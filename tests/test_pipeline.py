@@ -345,7 +345,7 @@ def test_mail_for_no_community_gets_a_bilingual_answer(tmp_path: Path) -> None:
     rt.close()
     states = sorted(m["state"] for m in rt.store.state.messages.values())
     assert states == ["automatic", "unrouted"]
-    (answer,) = mail_for(two.service.data_dir, "siti@example.org")
+    (answer,) = mail_for(two.service.data_dir, "siti@example.org", "belum sampai")
     text = answer.get_body(("plain",)).get_content()
     assert "Pesan Anda \"Alamat lama\"" in text and "Your message \"Alamat lama\"" in text
     assert "kkg@example.org" in text and "mgmp@example.org" in text

@@ -76,3 +76,41 @@ def test_an_address_that_keeps_failing_is_paused_not_removed(tmp_path: Path) -> 
     assert attention.bouncing == ("dewi@example.org",)
     assert "dewi@example.org" in {m.email for m in config.communities[0].members}
     rt.close()
+
+
+def test_organizers_get_one_needs_attention_mail_a_day(rt: Runtime) -> None:
+    rt.store.archive.add(make_mail(sender="Asing <x@elsewhere.org>", subject="Halo"))
+    tick(rt, T0)
+    tick(rt, T0 + timedelta(hours=5))
+    rt.store.archive.add(make_mail(sender="Asing Lagi <y@elsewhere.org>", subject="Hai"))
+    tick(rt, T0 + timedelta(hours=6))
+    (mail,) = mail_for(rt.config.service.data_dir, "siti@example.org", "Perlu perhatian")
+    assert "1 pesan menunggu persetujuan" in mail.get_body(("plain",)).get_content()
+    tick(rt, T0 + timedelta(days=1))
+    assert len(mail_for(rt.config.service.data_dir, "siti@example.org", "Perlu perhatian")) == 2
+
+
+def test_cop_report(rt: Runtime) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    rt.store.archive.add(make_mail(subject="Pecahan", body="Ide?\n"))
+    rt.store.archive.add(make_mail(sender="Dewi <dewi@example.org>", subject="Re: Pecahan",
+                                   body="Pita.\n"))
+    rt.store.archive.add(make_mail(sender="Agus <agus@example.org>", subject="Asesmen",
+                                   body="Formatif?\n"))
+    tick(rt, T0)
+    rt.store.flush()
+    result = CliRunner().invoke(main, ["--config", str(rt.config.path), "report", "--now",
+                                       (T0 + timedelta(days=1)).isoformat(), "--json"])
+    (report,) = json.loads(result.stdout)
+    by = {m["email"]: m for m in report["members"]}
+    assert (by["siti@example.org"]["threads"], by["dewi@example.org"]["replies"]) == (1, 1)
+    assert [t["subject"] for t in report["unanswered"]] == ["Asesmen"]
+    assert report["quiet"] == [{"name": "Budi Santoso", "email": "budi@example.org"}]
+    text = CliRunner().invoke(main, ["--config", str(rt.config.path), "report", "--now",
+                                     (T0 + timedelta(days=1)).isoformat()]).stdout
+    assert "belum terdengar (sapa secara pribadi): Budi Santoso" in text

@@ -1,0 +1,72 @@
+"""`cop report`: what organizers want to know about a period. Pure.
+
+Posts and replies per member, threads nobody has answered, how many answered invitations
+and came, and the quiet members (to invite personally, not to shame).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from mailer.config import Community
+from mailer.meetings import expand
+from mailer.membership import members_of
+from mailer.state import State
+
+
+@dataclass
+class Activity:
+    name: str
+    threads: int = 0
+    replies: int = 0
+    last: str | None = None
+
+
+def build_report(community: Community, state: State, start: datetime,
+                 end: datetime) -> dict[str, Any]:
+    members = members_of(community, state)
+    activity = {e: Activity(m.name) for e, m in members.items()}
+    unanswered = []
+    for thread in state.threads.values():
+        if thread.community != community.id:
+            continue
+        for n, post in enumerate(thread.posts):
+            row = activity.get(post.from_addr.lower())
+            if row is None or not start <= post.date < end:
+                continue
+            if n == 0:
+                row.threads += 1
+            else:
+                row.replies += 1
+            row.last = max(row.last or "", post.date.isoformat())
+        if len(thread.posts) == 1 and start <= thread.started < end:
+            unanswered.append({"id": thread.id, "subject": thread.subject,
+                               "by": thread.posts[0].name,
+                               "started": thread.started.isoformat()})
+    meetings = []
+    for meeting in community.meetings:
+        key = f"{community.id}/{meeting.id}"
+        occurrences, _ = expand(meeting, community.language)
+        for occ in occurrences:
+            if not start <= occ.start < end:
+                continue
+            when = occ.start.isoformat()
+            answers = [state.rsvp_of(key, e, when) for e in members]
+            marks = state.attendance.get((key, when), {})
+            meetings.append({
+                "meeting": meeting.id, "start": when, "invited": len(members),
+                "answered": sum(1 for a in answers if a != "NEEDS-ACTION"),
+                "accepted": sum(1 for a in answers if a == "ACCEPTED"),
+                "roll_call": bool(marks), "present": sum(1 for p in marks.values() if p),
+            })
+    quiet = sorted((row.name, e) for e, row in activity.items()
+                   if not row.threads and not row.replies)
+    return {
+        "community": community.id, "from": start.isoformat(), "to": end.isoformat(),
+        "members": [{"email": e, **asdict(row)} for e, row in sorted(activity.items())],
+        "unanswered": sorted(unanswered, key=lambda t: t["started"]),
+        "meetings": meetings,
+        "quiet": [{"name": n, "email": e} for n, e in quiet],
+    }
