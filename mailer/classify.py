@@ -7,7 +7,8 @@
                  auto-response-suppress, vacation-subject,
                  null-sender, robot-sender
     rsvp         calendar-reply, rsvp-words                handed to the meetings module
-    command      plus-command, subject-command             join / leave / help
+    command      plus-command, subject-command,            join / leave / help
+                 body-command
     post         post                                      routed to a thread (route.py)
 
 The first stage whose rule matches decides.
@@ -158,7 +159,21 @@ def _command(mail: Mail, ctx: Context) -> Outcome | None:
     word = subject.strip().lower()
     if word in COMMANDS:
         return Outcome("command", "subject-command", COMMANDS[word])
+    body = _one_word_body(mail.text)
+    if body in COMMANDS:
+        return Outcome("command", "body-command", COMMANDS[body])
     return None
+
+
+def _one_word_body(text: str) -> str:
+    """The body when it is a single word (a command typed on a phone), else ''."""
+    from mailer.replies import new_text
+
+    stripped = text.strip()
+    if len(stripped) > 2000:  # cheap: a long message is not a command
+        return ""
+    written = new_text(stripped).strip().strip(".!").lower()
+    return written if written and " " not in written and "\n" not in written else ""
 
 
 RULES: tuple[Rule, ...] = (_own_loop, _bounce, _automatic, _rsvp, _command)

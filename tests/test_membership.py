@@ -120,3 +120,15 @@ def test_a_providers_unsubscribe_mail_is_honoured_but_not_answered(rt: Runtime) 
          headers={"Auto-Submitted": "auto-generated"})
     assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
     assert not mail_for(rt.config.service.data_dir, "budi@example.org", "Sampai jumpa")
+
+
+@pytest.mark.parametrize("body", ["gabung", "Join.", "GABUNG\n\n-- \nRina\n"])
+def test_a_command_can_be_the_whole_body(rt: Runtime, body: str) -> None:
+    send(rt, 1, sender=RINA, subject="", body=body)
+    assert mail_for(rt.config.service.data_dir, "rina@elsewhere.org", "Konfirmasi")
+
+
+def test_a_post_that_starts_with_a_command_word_is_a_post(rt: Runtime) -> None:
+    send(rt, 1, sender="Budi <budi@example.org>", subject="",
+         body="Gabung dengan kami di pelatihan besok ya.\n")
+    assert rt.store.state.holds or rt.store.state.threads
