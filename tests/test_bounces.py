@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path, meeting=False)
-    runtime = Runtime(config, Store(config.service.data_dir))
+    runtime = open_runtime(config)
     runtime.store.archive.add(make_mail(subject="Pecahan"))
     tick(runtime, T0)  # copies to dewi and agus, each with its own envelope sender
-    yield runtime
-    runtime.close()
+    return runtime
 
 
 def dsn(to: str, failed: str, status: str, diagnostic: str) -> bytes:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +8,7 @@ from click.testing import CliRunner
 
 from mailer.cli import main
 from mailer.config import load_config
+from tests.helpers import mark_edited
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -164,8 +164,7 @@ def test_an_invalid_edit_keeps_the_last_good_config(tmp_path: Path,
     rt = Runtime(config, Store(config.service.data_dir))
     text = config.path.read_text()
     config.path.write_text(text.replace('duration = "90m"', 'duration = "sembilan puluh"'))
-    stat = config.path.stat()
-    os.utime(config.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    mark_edited(config.path)
     assert not rt.reload_if_changed()
     assert rt.config is config
     rt.close()

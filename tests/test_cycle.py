@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 from mailer.cli import main
 from mailer.daemon import Runtime, tick
 from mailer.edges.store import DataDirLock, Store
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for
 
@@ -25,12 +25,11 @@ KEY, OCC = "kkg/rutin", "2026-12-04T14:00:00+07:00"
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path)
-    runtime = Runtime(config, Store(config.service.data_dir))
+    runtime = open_runtime(config)
     tick(runtime, T0)
-    yield runtime
-    runtime.close()
+    return runtime
 
 
 def answer_invitation(rt: Runtime, who: str, words: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from mailer.daemon import Runtime, tick
 from mailer.edges.store import Store
 from mailer.outbox import backoff
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.peers import SmtpPeer
 
@@ -20,13 +21,12 @@ T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def rt(tmp_path: Path, smtp_peer: SmtpPeer) -> Iterator[Runtime]:
+def rt(tmp_path: Path, smtp_peer: SmtpPeer, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path, meeting=False, outbound=(
         f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"\n'
         'timeout = "10s"'))
-    runtime = Runtime(config, Store(config.service.data_dir))
-    yield runtime
-    runtime.close()
+    runtime = open_runtime(config)
+    return runtime
 
 
 def post(rt: Runtime, subject: str = "Pecahan") -> None:

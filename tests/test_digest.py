@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from mailer.daemon import Runtime, tick
 from mailer.edges.store import Store
 from mailer.jobs import send_digest
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for
 
@@ -21,12 +21,11 @@ MONDAY = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 09:00 WIB; digests on Frida
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path)
-    runtime = Runtime(config, Store(config.service.data_dir))
+    runtime = open_runtime(config)
     tick(runtime, MONDAY)  # invitations out, digest schedule starts
-    yield runtime
-    runtime.close()
+    return runtime
 
 
 def digests(rt: Runtime, who: str) -> list[EmailMessage]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from mailer.edges.imap import DONE_FLAG, ImapMailbox
 from mailer.edges.store import Store
 from mailer.errors import ImapUnavailable
 from mailer.parse import parse_mail
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.peers import Dovecot
 
@@ -33,11 +33,11 @@ def account(dovecot: Dovecot) -> tuple[str, str]:
 
 
 @pytest.fixture
-def rt(tmp_path: Path, dovecot: Dovecot, account: tuple[str, str]) -> Iterator[Runtime]:
+def rt(tmp_path: Path, dovecot: Dovecot, account: tuple[str, str],
+       open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path, meeting=False, inbound=imap_config(dovecot, *account))
-    runtime = Runtime(config, Store(config.service.data_dir))
-    yield runtime
-    runtime.close()
+    runtime = open_runtime(config)
+    return runtime
 
 
 def test_each_message_is_processed_once_and_flagged_not_deleted(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,7 +14,8 @@ from mailer.daemon import Runtime, tick
 from mailer.edges.store import Store
 from mailer.errors import ConfigError
 from mailer.meetings import expand
-from tests.helpers import write_config
+from tests.conftest import OpenRuntime
+from tests.helpers import mark_edited, write_config
 from tests.test_pipeline import mail_for
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -24,11 +23,10 @@ MOVED = '  moved = [{ date = 2026-12-11, to = 2026-12-12T09:00:00 }]\n'
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path)
-    runtime = Runtime(config, Store(config.service.data_dir))
-    yield runtime
-    runtime.close()
+    runtime = open_runtime(config)
+    return runtime
 
 
 def calendar_of(msg: EmailMessage) -> vobject.base.Component:
@@ -39,8 +37,7 @@ def calendar_of(msg: EmailMessage) -> vobject.base.Component:
 def edit(rt: Runtime, old: str, new: str) -> None:
     path = rt.config.path
     path.write_text(path.read_text().replace(old, new))
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    mark_edited(path)
     assert rt.reload_if_changed()
 
 
@@ -123,8 +120,7 @@ def test_count_based_series_for_a_late_joiner_keeps_its_last_meeting(tmp_path: P
         '  [[community.member]]\n  email = "agus@example.org"',
         '  [[community.member]]\n  email = "rina@example.org"\n\n'
         '  [[community.member]]\n  email = "agus@example.org"'))
-    stat = rt.config.path.stat()
-    os.utime(rt.config.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    mark_edited(rt.config.path)
     rt.reload_if_changed()
     tick(rt, datetime(2026, 12, 15, 2, 0, tzinfo=UTC))
     rt.close()
@@ -197,8 +193,7 @@ def test_with_the_daemon_running_edits_follow_and_unchanged_saves_send_nothing(
 
     def save(text: str) -> None:
         config.path.write_text(text)
-        stat = config.path.stat()
-        os.utime(config.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        mark_edited(config.path)
 
     with open(log, "wb") as out:
         daemon = subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config.path),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -14,7 +13,7 @@ from click.testing import CliRunner
 
 from mailer.cli import main
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for
 
@@ -23,16 +22,15 @@ RINA = "Rina Guru Baru <rina@elsewhere.org>"
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path)
     config.path.write_text(config.path.read_text().replace(
         'posting = "members"', 'posting = "members"\nmoderate_first_post = true'))
     from mailer.config import load_config
 
-    runtime = Runtime(load_config(config.path), Store(config.service.data_dir))
+    runtime = open_runtime(load_config(config.path))
     tick(runtime, T0)
-    yield runtime
-    runtime.close()
+    return runtime
 
 
 def send(rt: Runtime, minutes: int, **kwargs: str) -> None:

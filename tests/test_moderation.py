@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from mailer.cli import main
 from mailer.daemon import Runtime, tick
 from mailer.edges.store import DataDirLock, Store
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for
 
@@ -20,14 +20,13 @@ T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path, meeting=False)
-    runtime = Runtime(config, Store(config.service.data_dir))
+    runtime = open_runtime(config)
     runtime.store.archive.add(make_mail(sender="Rina Guru Baru <rina@elsewhere.org>",
                                         subject="Perkenalan", body="Salam kenal semua.\n"))
     tick(runtime, T0)
-    yield runtime
-    runtime.close()
+    return runtime
 
 
 def hold_notice(rt: Runtime) -> EmailMessage:

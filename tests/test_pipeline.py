@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import smtplib
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -17,7 +16,8 @@ import vobject
 from mailer.daemon import Runtime, _start_receiver, tick
 from mailer.edges.store import Store
 from mailer.jobs import send_digest
-from tests.helpers import make_mail, write_config
+from tests.conftest import OpenRuntime
+from tests.helpers import make_mail, mark_edited, write_config
 from tests.peers import free_port
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
@@ -39,11 +39,10 @@ def mail_for(data_dir: Path, address: str, kind: str = "") -> list[EmailMessage]
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path)
-    runtime = Runtime(config, Store(config.service.data_dir))
-    yield runtime
-    runtime.close()
+    runtime = open_runtime(config)
+    return runtime
 
 
 def deliver_raw(rt: Runtime, raw: bytes) -> None:
@@ -185,7 +184,7 @@ def test_editing_the_meeting_sends_updates_and_removing_it_cancels(rt: Runtime) 
     path = rt.config.path
     path.write_text(path.read_text().replace("start = 2026-12-04T14:00:00",
                                              "start = 2026-12-04T15:00:00"))
-    _touch_later(path)
+    mark_edited(path)
     assert rt.reload_if_changed()
     tick(rt, T0 + timedelta(minutes=2))
     updates = mail_for(data, "@example.org", "diperbarui")
@@ -195,7 +194,7 @@ def test_editing_the_meeting_sends_updates_and_removing_it_cancels(rt: Runtime) 
     assert cal.vevent.sequence.value == "1"
     text = path.read_text()
     path.write_text(text[: text.index("  [[community.meeting]]")])
-    _touch_later(path)
+    mark_edited(path)
     assert rt.reload_if_changed()
     tick(rt, T0 + timedelta(minutes=3))
     cancels = mail_for(data, "@example.org", "Dibatalkan")
@@ -204,13 +203,6 @@ def test_editing_the_meeting_sends_updates_and_removing_it_cancels(rt: Runtime) 
     assert part.get_param("method") == "CANCEL"
     cal = vobject.readOne(part.get_content())
     assert cal.vevent.status.value == "CANCELLED" and cal.vevent.sequence.value == "2"
-
-
-def _touch_later(path: Path) -> None:
-    import os
-
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
 
 
 def test_digest_goes_to_digest_readers_with_reply_links(rt: Runtime) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
+from tests.conftest import OpenRuntime
 from tests.helpers import write_config
 from tests.test_pipeline import mail_for
 
@@ -20,12 +19,11 @@ KEY = "kkg/rutin"
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path)
-    runtime = Runtime(config, Store(config.service.data_dir))
+    runtime = open_runtime(config)
     tick(runtime, T0)  # the invitations go out
-    yield runtime
-    runtime.close()
+    return runtime
 
 
 def uid(rt: Runtime) -> str:

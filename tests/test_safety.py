@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from mailer.config import load_config
 from mailer.daemon import Runtime, tick
 from mailer.edges.store import Store
 from mailer.membership import paused
+from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for
 
@@ -19,14 +19,13 @@ T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path, meeting=False)
     config.path.write_text(config.path.read_text().replace(
         'posting = "members"', 'posting = "members"\nheld_words = ["pinjol"]\n'
         'max_recipients = 3\nmax_post_size = "20k"'))
-    runtime = Runtime(load_config(config.path), Store(config.service.data_dir))
-    yield runtime
-    runtime.close()
+    runtime = open_runtime(load_config(config.path))
+    return runtime
 
 
 @pytest.mark.parametrize(("kwargs", "reason"), [
