@@ -35,7 +35,7 @@ from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
 from mailer.edges.store import DataDirLock, Store, write_atomic
 from mailer.errors import ConfigError, ServiceError
 from mailer.outbox import Limits, Transport, deliver, queue
-from mailer.process import App, Result, process_message, release_hold
+from mailer.process import App, Result, process_message, quarantined, release_hold
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,13 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
-        result = process_message(rt.app, store.state, key, store.archive.read(key), now)
+        try:
+            result = process_message(rt.app, store.state, key, store.archive.read(key), now)
+        except Exception as exc:
+            # a bug for this one message must not hold up every other one, every minute:
+            # it is set aside like unreadable mail (raw kept) and can be processed again
+            log.exception("processing failed, quarantined archive=%s", key)
+            result = quarantined(key, f"internal error: {type(exc).__name__}: {exc}", now)
         report.queued += _apply(rt, result, now)
         report.processed[result.state] = report.processed.get(result.state, 0) + 1
         decisions += result.decisions

@@ -48,9 +48,15 @@ log = logging.getLogger(__name__)
 
 
 def run_due(app: App, store: Store, now: datetime) -> int:
-    return (sync_meetings(app, store, now) + send_reminders(app, store, now)
-            + after_meetings(app, store, now) + send_digests(app, store, now)
-            + needs_attention(app, store, now))
+    """Every job, each on its own: one that fails (a broken template, say) is logged and
+    tried again next tick, and does not stop the others, nor mail processing or delivery."""
+    queued = 0
+    for job in (sync_meetings, send_reminders, after_meetings, send_digests, needs_attention):
+        try:
+            queued += job(app, store, now)
+        except Exception:
+            log.exception("job failed, will retry next tick job=%s", job.__name__)
+    return queued
 
 
 def needs_attention(app: App, store: Store, now: datetime) -> int:

@@ -71,9 +71,7 @@ def process_message(app: App, state: State, key: str, raw: bytes, now: datetime)
     try:
         mail = parse_mail(raw, app.config.inbound.max_message_bytes)
     except MailError as exc:
-        result = Result("quarantined", "parse", message_id="", detail=str(exc))
-        result.records.append(_message_record(result, key, None, now))
-        return result
+        return quarantined(key, str(exc), now, rule="parse")
     if mail.message_id in state.messages:
         result = Result("duplicate", "message-id", mail.message_id)
         result.records.append({"t": "duplicate", "id": mail.message_id, "archive": key})
@@ -81,6 +79,13 @@ def process_message(app: App, state: State, key: str, raw: bytes, now: datetime)
     community = find_community(app.config, mail)
     result = _process(app, state, mail, raw, key, community, now)
     result.records.append(_message_record(result, key, mail, now))
+    return result
+
+
+def quarantined(key: str, reason: str, now: datetime, rule: str = "error") -> Result:
+    """Set a message aside with its reason; its raw bytes stay in the archive."""
+    result = Result("quarantined", rule, message_id="", detail=reason[:300])
+    result.records.append(_message_record(result, key, None, now))
     return result
 
 

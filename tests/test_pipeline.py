@@ -342,3 +342,31 @@ def test_mail_for_no_community_gets_a_bilingual_answer(tmp_path: Path) -> None:
     assert "Pesan Anda \"Alamat lama\"" in text and "Your message \"Alamat lama\"" in text
     assert "kkg@example.org" in text and "mgmp@example.org" in text
     assert answer["Auto-Submitted"] == "auto-replied"
+
+
+def test_a_bug_for_one_message_or_one_job_stops_nothing_else(
+        rt: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import mailer.jobs
+    import mailer.process
+
+    real_route = mailer.process.route_mail
+
+    def fragile_route(r: object) -> object:
+        if "meledak" in r.mail.subject:  # type: ignore[attr-defined]
+            raise RuntimeError("a bug")
+        return real_route(r)  # type: ignore[arg-type]
+
+    def broken_digests(*args: object) -> int:
+        raise ValueError("a broken digest template")
+
+    monkeypatch.setattr(mailer.process, "route_mail", fragile_route)
+    monkeypatch.setattr(mailer.jobs, "send_digests", broken_digests)
+    deliver_raw(rt, make_mail(subject="Ini meledak"))
+    deliver_raw(rt, make_mail(subject="Ini biasa"))
+    tick(rt, T0)
+    states = {m["subject"] or m["detail"][:30]: m["state"]
+              for m in rt.store.state.messages.values()}
+    assert "posted" in states.values() and "quarantined" in states.values()
+    assert rt.store.archive.pending() == []  # the failed one is set aside, not retried forever
+    assert len(mail_for(rt.config.service.data_dir, "@example.org", "Undangan")) == 4
+    assert any("job failed" in r.getMessage() for r in caplog.records)
