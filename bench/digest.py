@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.peer import PeerProcess
 from mailer.compose import compose_digests
 from mailer.config import load_config
 from mailer.daemon import load_secret
 from mailer.digest import build_digest
 from mailer.model import Post, Thread
 from tests.helpers import make_mail
-from tests.peers import SmtpPeer
 
 NOW = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 
@@ -58,7 +58,7 @@ def bench_ours(members: int, threads: int) -> tuple[float, int]:
     return elapsed, len(copies[0].data)
 
 
-def bench_bare(peer: SmtpPeer, count: int, size: int) -> float:
+def bench_bare(peer: PeerProcess, count: int, size: int) -> float:
     line = "Saya mencoba cara baru di kelas minggu ini, Ibu dan Bapak sekalian.\n"
     base = len(make_mail(body=""))
     data = make_mail(body=line * max((size - base) // len(line), 1))
@@ -72,9 +72,7 @@ def bench_bare(peer: SmtpPeer, count: int, size: int) -> float:
 def run(quick: bool) -> list[dict[str, Any]]:
     members, threads = (500 if quick else 2000), 200
     ours, size = bench_ours(members, threads)
-    peer = SmtpPeer()
-    peer.recorder.keep = False
-    peer.start()
+    peer = PeerProcess()
     try:
         bare = bench_bare(peer, members, size)
     finally:

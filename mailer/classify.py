@@ -170,7 +170,8 @@ def _one_word_body(text: str) -> str:
     from mailer.replies import new_text
 
     stripped = text.strip()
-    if len(stripped) > 2000:  # cheap: a long message is not a command
+    first = stripped.split("\n", 1)[0].strip().strip(".!").lower()
+    if first not in COMMANDS:  # cheap, and true of nearly every post: no second pass
         return ""
     written = new_text(stripped).strip().strip(".!").lower()
     return written if written and " " not in written and "\n" not in written else ""

@@ -267,10 +267,10 @@ class PasswordCheck:
 
 
 class SmtpPeer:
-    def __init__(self, tls_folder: Path | None = None, user: str = "", password: str = ""
-                 ) -> None:
+    def __init__(self, tls_folder: Path | None = None, user: str = "", password: str = "",
+                 port: int | None = None) -> None:
         self.recorder = SmtpRecorder()
-        self.port = free_port()
+        self.port = port or free_port()
         options: dict[str, object] = {}
         self.cafile: Path | None = None
         if tls_folder is not None:
