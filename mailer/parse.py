@@ -12,7 +12,7 @@ import hashlib
 import re
 from datetime import datetime
 from email import policy
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
@@ -25,6 +25,7 @@ MAX_HEADERS = 500
 MAX_DEPTH = 20
 MAX_PARTS = 500
 MAX_TEXT_CHARS = 200_000
+MAX_HEADER_CHARS = 2_000  # what processing reads of one header; the archive keeps it all
 
 KEPT_HEADERS = (
     "auto-submitted", "precedence", "x-autoreply", "x-autorespond", "x-auto-response-suppress",
@@ -34,6 +35,8 @@ KEPT_HEADERS = (
 ADDRESS_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to",
                    "x-cop-envelope-to")
 _MSGID = re.compile(r"<[^<>\s]+>")
+# RFC 5322 atext, ASCII
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
@@ -47,6 +50,8 @@ def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
     _check_structure(msg)
     message_id = _first_id(_header(msg, "message-id")) or _synthetic_id(raw)
     from_name, from_addr = parseaddr(_header(msg, "from"))
+    if not _ADDRESS.match(from_addr.strip()):
+        from_addr = ""  # no address we could ever answer: treated as no sender at all
     to_addrs = tuple(
         addr.lower() for _, addr in getaddresses([_header(msg, h) for h in ADDRESS_HEADERS])
         if "@" in addr
@@ -96,29 +101,23 @@ def _check_structure(msg: Message) -> None:
 
 
 def _header(msg: Message, name: str) -> str:
-    """A header decoded to text (RFC 2047, any charset); '' when absent or hopeless."""
+    """A header decoded to text (RFC 2047, any charset, raw 8-bit); '' when absent."""
     value = msg.get(name)
     if value is None:
         return ""
-    try:
-        text = str(make_header(decode_header(str(value))))
-    except Exception:  # unknown charset, broken encoded word: keep what can be read
-        text = _decode_words_leniently(str(value))
-    return text.replace("\r", "").replace("\n", " ").replace("\x00", "")
+    return _header_text(value)
 
 
-def _decode_words_leniently(value: str) -> str:
-    out = []
+def _header_text(value: object) -> str:
+    # compat32 gives a str, or a Header object when the raw header held 8-bit bytes;
+    # decode_header takes both and yields (bytes, charset) or (str, None) chunks
     try:
-        chunks = decode_header(value)
-    except Exception:
-        return value
-    for chunk, charset in chunks:
-        if isinstance(chunk, bytes):
-            out.append(_decode_bytes(chunk, charset))
-        else:
-            out.append(chunk)
-    return "".join(out)
+        chunks = decode_header(value)  # type: ignore[arg-type]
+    except Exception:  # broken encoded words: keep the characters that are there
+        chunks = [(repr(value) if not isinstance(value, str) else value, None)]
+    text = "".join(_decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
+                   for chunk, charset in chunks)
+    return text.replace("\r", "").replace("\n", " ").replace("\x00", "")[:MAX_HEADER_CHARS]
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
@@ -162,7 +161,8 @@ def _body(msg: Message) -> tuple[str, list[Attachment], str | None]:
             continue
         ctype = part.get_content_type()
         filename = part.get_filename()
-        disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+        disposition = _header_text(part.get("content-disposition") or "").split(";")[0]
+        disposition = disposition.strip().lower()
         data = _payload_bytes(part)
         if ctype == "text/calendar" and calendar is None:
             calendar = _decode_bytes(data, part.get_content_charset())

@@ -1,0 +1,110 @@
+"""Hostile and malformed mail: nothing crashes, nothing is lost, one message's cost is bounded.
+
+Every generated message goes through the whole pipeline (parse, classify, route, compose)
+and must end in one recorded state.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailer.config import Config
+from mailer.process import App, process_message
+from mailer.state import State
+from tests.helpers import write_config
+
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+header_names = st.sampled_from([
+    "From", "To", "Cc", "Subject", "Message-ID", "In-Reply-To", "References", "Date",
+    "Content-Type", "Content-Transfer-Encoding", "Auto-Submitted", "Reply-To", "X-Cop-Loop",
+    "List-Id", "Precedence", "MIME-Version", "Content-Disposition"])
+nasty_text = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from([
+        "=?utf-8?b?////?=", "=?x-unknown?q?abc?=", "=?utf-8?q?=C3=28?=", "a\x00b",
+        "multipart/mixed; boundary=", 'text/plain; charset="no-such"',
+        "multipart/mixed; " + "; ".join(f"p{i}=v" for i in range(3000)),
+        "<" * 500, "kkg+r-t1-00000000-000000000000@example.org",
+        "kkg+m-h1-000000000000@example.org", "Budi\r\nBcc: x@y.org",
+        "auto-replied", "bulk", "x" * 20_000]),
+)
+
+
+@st.composite
+def hostile_mail(draw: st.DrawFn) -> bytes:
+    headers = draw(st.lists(st.tuples(header_names, nasty_text), max_size=12))
+    lines = [f"{name}: {value}" for name, value in headers]
+    depth = draw(st.integers(0, 60))
+    body = "".join(f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n"
+                   for i in range(depth))
+    body += draw(st.text(max_size=2000))
+    raw = "\r\n".join(lines).encode("utf-8", "surrogatepass") + b"\r\n\r\n"
+    raw += body.encode("utf-8", "surrogatepass") + draw(st.binary(max_size=300))
+    return raw
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> App:
+    config: Config = write_config(tmp_path_factory.mktemp("hostile"))
+    return App(config, "secret")
+
+
+@SETTINGS
+@given(raw=hostile_mail())
+def test_hostile_mail_ends_in_one_recorded_state_quickly(app: App, raw: bytes) -> None:
+    state = State()
+    started = time.perf_counter()
+    result = process_message(app, state, "key", raw, NOW)
+    assert time.perf_counter() - started < 2.0
+    assert [r["t"] for r in result.records].count("message") == 1
+    for outgoing in result.outgoing:
+        head = outgoing.data.split(b"\r\n\r\n", 1)[0]
+        assert not any(line.startswith((b"Bcc:", b"bcc:")) for line in head.split(b"\r\n"))
+
+
+@SETTINGS
+@given(raw=st.binary(max_size=5000))
+def test_arbitrary_bytes_never_crash(app: App, raw: bytes) -> None:
+    result = process_message(app, State(), "key", raw, NOW)
+    assert [r["t"] for r in result.records].count("message") == 1
+
+
+@pytest.mark.parametrize("raw", [
+    b"From: a@example.org\r\n" + b"X-Header: v\r\n" * 5000 + b"\r\nbody\r\n",
+    b"From: a@example.org\r\nSubject: " + b"x" * 3_000_000 + b"\r\n\r\nbody\r\n",
+    b"From: a@example.org\r\n\r\n" + b"y" * 30 * 2**20,
+])
+def test_absurd_messages_are_quarantined_within_bounds(app: App, raw: bytes) -> None:
+    started = time.perf_counter()
+    result = process_message(app, State(), "key", raw, NOW)
+    assert time.perf_counter() - started < 5.0
+    assert result.state in ("quarantined", "posted", "held", "unrouted", "automatic")
+
+
+def test_a_truncated_database_at_start_is_refused_with_a_way_back(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    config = write_config(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--config", str(config.path), "run", "--once", "--now",
+                                "2026-12-01T09:00:00"]).exit_code == 0
+    db = config.service.data_dir / "db.json"
+    db.write_bytes(db.read_bytes()[: len(db.read_bytes()) // 2])
+    result = runner.invoke(main, ["--config", str(config.path), "run", "--once"])
+    assert result.exit_code == 1
+    assert "damaged" in result.stderr and "cop will not start on an empty database" in \
+        result.stderr
+    assert "restore it from your backup" in result.stderr  # no db.json.prev yet: see test_store
+    assert db.exists() and len(db.read_bytes()) > 0  # left as it was, for a person to look at
