@@ -208,6 +208,7 @@ class SmtpRecorder:
     data_codes: list[str] = field(default_factory=list)  # consumed one per DATA
     delay: float = 0.0  # seconds to wait before answering DATA: a slow server
     keep: bool = True  # False: count messages, do not keep them (benchmarks)
+    stall: list[float] = field(default_factory=list)  # seconds to stall, one per DATA
     count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -216,6 +217,7 @@ class SmtpRecorder:
             self.messages.clear()
             self.rcpt_codes.clear()
             self.data_codes.clear()
+            self.stall.clear()
             self.delay = 0.0
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
@@ -229,6 +231,8 @@ class SmtpRecorder:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.stall:
+            await asyncio.sleep(self.stall.pop(0))
         with self.lock:
             if self.data_codes:
                 return self.data_codes.pop(0)

@@ -84,9 +84,11 @@ class SmtpTransport:
                 refused = self._smtp.sendmail(envelope_from, [to], data)
             except smtplib.SMTPServerDisconnected as exc:
                 self._smtp = None
-                if attempt == 2:
+                if attempt == 2 or isinstance(exc.__context__, TimeoutError):
+                    # a timeout: the server may still accept this copy, so sending it again
+                    # at once would make a duplicate; it is deferred like any 4xx
                     raise TransientFailure(f"server closed the connection: {exc}") from exc
-                continue
+                continue  # a reused connection the server had dropped: once more, anew
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reason = exc.recipients.get(to, (550, b"refused"))
                 raise _failure(code, reason) from exc
