@@ -103,3 +103,9 @@ def mark_edited(path: Path) -> None:
     cop.toml when its mtime changes, and a test's edits come faster than the clock ticks."""
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+def smtp_outbound(port: int, tls: str = "none", extra: str = "") -> str:
+    """An [outbound] body for the SMTP peer on loopback."""
+    body = f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {port}\ntls = "{tls}"'
+    return body + (f"\n{extra}" if extra else "")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mailer.edges.store import Store
-from tests.helpers import make_mail, write_config
+from tests.helpers import make_mail, smtp_outbound, write_config
 from tests.peers import Dovecot, SmtpPeer, free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
@@ -125,8 +125,8 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
                       f'name = "Guru {i}"\ndelivery = "each"\n' for i in range(300))
     port = free_port()
     config = write_config(tmp_path, meeting=False, extra=members,
-                          inbound=f'protocol = "smtp"\nport = {port}', outbound=(
-        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"'))
+                          inbound=f'protocol = "smtp"\nport = {port}',
+                          outbound=smtp_outbound(smtp_peer.port))
     smtp_peer.recorder.delay = 0.004
     Store(config.service.data_dir).archive.add(make_mail(subject="Untuk semua"))
     log = tmp_path / "daemon.log"

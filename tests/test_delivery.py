@@ -14,7 +14,7 @@ from mailer.daemon import Runtime, tick
 from mailer.edges.store import Store
 from mailer.outbox import backoff
 from tests.conftest import OpenRuntime
-from tests.helpers import make_mail, write_config
+from tests.helpers import make_mail, smtp_outbound, write_config
 from tests.peers import SmtpPeer
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -22,9 +22,8 @@ T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 def rt(tmp_path: Path, smtp_peer: SmtpPeer, open_runtime: OpenRuntime) -> Runtime:
-    config = write_config(tmp_path, meeting=False, outbound=(
-        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"\n'
-        'timeout = "10s"'))
+    config = write_config(tmp_path, meeting=False,
+                          outbound=smtp_outbound(smtp_peer.port, extra='timeout = "10s"'))
     runtime = open_runtime(config)
     return runtime
 
@@ -83,8 +82,7 @@ def test_a_550_fails_only_that_recipient_with_the_servers_reason(
 def test_the_server_being_down_defers_and_loses_nothing(tmp_path: Path) -> None:
     from tests.peers import free_port
 
-    config = write_config(tmp_path, meeting=False, outbound=(
-        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {free_port()}\ntls = "none"'))
+    config = write_config(tmp_path, meeting=False, outbound=smtp_outbound(free_port()))
     rt = Runtime(config, Store(config.service.data_dir))
     post(rt)
     tick(rt, T0)
@@ -105,9 +103,8 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
 
 def test_rate_limit_per_minute_holds_the_rest_for_later(tmp_path: Path,
                                                         smtp_peer: SmtpPeer) -> None:
-    config = write_config(tmp_path, meeting=False, outbound=(
-        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"\n'
-        "per_minute = 1"))
+    config = write_config(tmp_path, meeting=False,
+                          outbound=smtp_outbound(smtp_peer.port, extra="per_minute = 1"))
     rt = Runtime(config, Store(config.service.data_dir))
     post(rt)
     tick(rt, T0)
@@ -127,10 +124,9 @@ def secure_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpPeer]:
 
 
 def _secure_config(tmp_path: Path, peer: SmtpPeer, password: str) -> Runtime:
-    config = write_config(tmp_path, meeting=False, outbound=(
-        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {peer.port}\ntls = "starttls"\n'
-        f'username = "kkg@example.org"\npassword = "{password}"\nca_file = "{peer.cafile}"\n'
-        'timeout = "5s"'))
+    config = write_config(tmp_path, meeting=False, outbound=smtp_outbound(
+        peer.port, "starttls", f'username = "kkg@example.org"\npassword = "{password}"\n'
+        f'ca_file = "{peer.cafile}"\ntimeout = "5s"'))
     return Runtime(config, Store(config.service.data_dir))
 
 
@@ -178,9 +174,8 @@ def test_server_answers_to_data(rt: Runtime, smtp_peer: SmtpPeer, code: str,
 
 def test_a_stalled_server_times_out_and_the_message_goes_later(tmp_path: Path,
                                                                smtp_peer: SmtpPeer) -> None:
-    config = write_config(tmp_path, meeting=False, outbound=(
-        f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {smtp_peer.port}\ntls = "none"\n'
-        'timeout = "1s"'))
+    config = write_config(tmp_path, meeting=False,
+                          outbound=smtp_outbound(smtp_peer.port, extra='timeout = "1s"'))
     rt = Runtime(config, Store(config.service.data_dir))
     smtp_peer.recorder.stall.append(3.0)
     post(rt)
