@@ -58,10 +58,14 @@ def fsync_dir(path: Path) -> None:
 def write_atomic(path: Path, data: bytes, keep_previous: bool = False) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk: leave the old file and no debris
+        raise
     if keep_previous and path.exists():
         prev = path.with_name(path.name + ".prev")
         with contextlib.suppress(FileNotFoundError):
@@ -150,6 +154,21 @@ class BufferedAtomicStorage(Storage):
         pass
 
 
+def _append_or_roll_back(file: Any, data: bytes, size: int) -> None:
+    """Append `data` to a segment that is `size` bytes long. If the disk is full, cut back to
+    `size`, so a retry appends whole records after whole records (a torn record in the
+    middle of a segment would make it unreadable). The records stay pending."""
+    fd = file.fileno()  # straight to the O_APPEND descriptor: no buffer to flush later
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+        raise
+
+
 def open_segment(folder: Path, suffix: str) -> tuple[Any, Path]:
     """The newest segment file with room left, else the next number, open for appending."""
     existing = sorted(folder.glob(f"*{suffix}"))
@@ -226,8 +245,7 @@ class Journal:
         if self._file is None or self._size >= SEGMENT_BYTES:
             self._open_segment()
         data = b"".join(self._pending)
-        self._file.write(data)
-        self._file.flush()
+        _append_or_roll_back(self._file, data, self._size)
         self._size += len(data)
         self._pending.clear()
         if behind:
@@ -292,8 +310,8 @@ class Spool:
     def flush(self) -> None:
         if not self._pending:
             return
-        self._file.write(b"".join(self._pending))
-        self._file.flush()
+        data = b"".join(self._pending)
+        _append_or_roll_back(self._file, data, self._size - len(data))
         os.fsync(self._file.fileno())
         self._pending.clear()
 
@@ -342,11 +360,15 @@ class Archive:
         self._counter += 1
         key = f"{time.time_ns()}.P{os.getpid()}Q{self._counter}.{socket.gethostname()}"
         tmp = self.folder / "tmp" / key
-        with open(tmp, "wb") as f:
-            f.write(raw)
-            f.flush()
-            if sync:
-                os.fsync(f.fileno())
+        try:
+            with open(tmp, "wb") as f:
+                f.write(raw)
+                f.flush()
+                if sync:
+                    os.fsync(f.fileno())
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         os.rename(tmp, self.folder / "new" / key)
         if sync:
             fsync_dir(self.folder / "new")
