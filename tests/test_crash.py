@@ -3,6 +3,7 @@ and nothing is there twice."""
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import smtplib
@@ -20,6 +21,10 @@ from tests.helpers import make_mail, smtp_outbound, write_config
 from tests.peers import Dovecot, SmtpPeer, free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
+
+# The normal run is the short version; COP_FAULTS_SCALE=5 scripts/test tests/test_crash.py
+# is the long one (five times the kills and the mail).
+SCALE = max(1, int(os.environ.get("COP_FAULTS_SCALE", "1")))
 
 
 def wait_started(log: Path, times: int, seconds: float = 30) -> None:
@@ -64,18 +69,18 @@ class Sender(threading.Thread):
             time.sleep(0.03)  # keep mail arriving across all the kills
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300 * SCALE)
 def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
         tmp_path: Path) -> None:
     port = free_port()
     config = write_config(tmp_path, inbound=f'protocol = "smtp"\nport = {port}')
     log = tmp_path / "daemon.log"
     rng = random.Random(20261128)
-    sender = Sender(port, count=300)
+    sender = Sender(port, count=300 * SCALE)
     sender.start()
     kills = 0
     try:
-        while kills < 20:
+        while kills < 20 * SCALE:
             daemon = start_daemon(config.path, log)
             time.sleep(rng.uniform(0.05, 1.2))
             daemon.send_signal(signal.SIGKILL)
@@ -85,7 +90,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
         during_kills = len(sender.accepted)
         daemon = start_daemon(config.path, log)
         wait_for_port(port)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 120 * SCALE
         while sender.pending and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not sender.pending, "the sender could not deliver everything"
@@ -99,7 +104,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
         assert daemon.wait(30) == 0
     finally:
         sender.stop.set()
-    assert len(sender.accepted) == 300
+    assert len(sender.accepted) == 300 * SCALE
     assert during_kills >= 50, "too little mail arrived while the daemon was being killed"
 
     store = Store(config.service.data_dir, read_only=True)
@@ -118,7 +123,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
     assert "Traceback" not in log.read_text()
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300 * SCALE)
 def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
         tmp_path: Path, smtp_peer: SmtpPeer) -> None:
     members = "".join(f'\n[[community.member]]\nemail = "guru{i}@example.org"\n'
@@ -132,7 +137,7 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
     log = tmp_path / "daemon.log"
     rng = random.Random(42)
     kills = 0
-    for _ in range(8):
+    for _ in range(8 * SCALE):
         daemon = start_daemon(config.path, log)
         time.sleep(rng.uniform(0.6, 1.6))
         daemon.send_signal(signal.SIGKILL)
@@ -140,7 +145,7 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
         kills += 1
     daemon = start_daemon(config.path, log)
     wait_for_port(port)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 120 * SCALE
     while time.monotonic() < deadline:
         store = Store(config.service.data_dir, read_only=True)
         if store.state.outbox and all(i.state == "sent" for i in store.state.outbox.values()):
@@ -158,13 +163,13 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
 
 
 @pytest.mark.dovecot
-@pytest.mark.timeout(400)
+@pytest.mark.timeout(400 * SCALE)
 def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dovecot) -> None:
     user, password = dovecot.add_user()
     config = write_config(tmp_path, meeting=False, inbound=(
         f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
         f'username = "{user}"\npassword = "{password}"\npoll_interval = "2s"'))
-    ids = [f"<imap-{i}@example.org>" for i in range(1000)]
+    ids = [f"<imap-{i}@example.org>" for i in range(1000 * SCALE)]
 
     def append_all() -> None:
         with dovecot.client(user, password) as client:
@@ -178,7 +183,7 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
     log = tmp_path / "daemon.log"
     rng = random.Random(7)
     kills = 0
-    while appender.is_alive() or kills < 12:
+    while appender.is_alive() or kills < 12 * SCALE:
         daemon = start_daemon(config.path, log)
         time.sleep(rng.uniform(0.3, 1.5))
         daemon.send_signal(signal.SIGKILL)
@@ -186,7 +191,7 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
         kills += 1
     daemon = start_daemon(config.path, log)
     wait_started(log, kills + 1)
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 180 * SCALE
     while time.monotonic() < deadline:
         if len(Store(config.service.data_dir, read_only=True).state.messages) >= len(ids):
             break
@@ -203,3 +208,37 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
         assert len(client.search(["KEYWORD", "$CopDone"])) == len(ids)
         assert client.search(["UNKEYWORD", "$CopDone"]) == []
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.dovecot
+@pytest.mark.timeout(120)
+def test_dovecot_restart_while_the_daemon_idles(tmp_path: Path, dovecot: Dovecot) -> None:
+    user, password = dovecot.add_user()
+    config = write_config(tmp_path, meeting=False, inbound=(
+        f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
+        f'username = "{user}"\npassword = "{password}"\npoll_interval = "30s"'))
+    log = tmp_path / "daemon.log"
+
+    def recorded(message_id: str, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if message_id in Store(config.service.data_dir, read_only=True).state.messages:
+                return True
+            time.sleep(0.2)
+        return False
+
+    daemon = start_daemon(config.path, log)
+    try:
+        wait_started(log, 1)
+        dovecot.append(user, password, make_mail(subject="Sebelum", message_id="<idle-1@x>"))
+        assert recorded("<idle-1@x>", 15)  # by IDLE, well before the 30 s poll
+        dovecot.stop()
+        time.sleep(1.5)
+        dovecot.start()
+        dovecot.append(user, password, make_mail(subject="Sesudah", message_id="<idle-2@x>"))
+        assert recorded("<idle-2@x>", 30), log.read_text()[-2000:]
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+    text = log.read_text()
+    assert "IMAP" in text and "Traceback" not in text
