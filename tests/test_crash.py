@@ -104,6 +104,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
         assert daemon.wait(30) == 0
     finally:
         sender.stop.set()
+        sender.join(30)  # not left inside an SMTP connection when the test ends
     assert len(sender.accepted) == 300 * SCALE
     assert during_kills >= 50, "too little mail arrived while the daemon was being killed"
 
