@@ -3,11 +3,12 @@
     MailerError                 base; carries a message meant for an organizer
      +-- ConfigError            cop.toml is wrong: a list of Problems (file, line, what, fix)
      +-- MailError              one message is bad: keep it, quarantine it, go on
-     +-- ServiceError           IMAP / SMTP / store unavailable: stop this tick, retry later
+     +-- ServiceError           IMAP / SMTP receiver unavailable: stop this tick, retry later
      |    +-- ImapUnavailable
-     |    +-- SmtpUnavailable
      +-- StoreError             data_dir is unusable (locked, corrupt): refuse to start
-     +-- UserError              a CLI verb was given an unknown id or a bad value
+
+Sending has its own outcomes (outbox.TransientFailure, ServerUnavailable, PermanentFailure):
+a failed send is a state of one outbox item, not an error of the tick.
 
 Routing outcomes are values, not exceptions. Only the daemon's outermost loop catches
 `Exception`.
@@ -54,13 +55,6 @@ class ImapUnavailable(ServiceError):
     pass
 
 
-class SmtpUnavailable(ServiceError):
-    pass
-
-
 class StoreError(MailerError):
     """data_dir cannot be used: locked by another daemon, or its database is damaged."""
 
-
-class UserError(MailerError):
-    """A CLI verb was given something that does not exist or does not fit."""

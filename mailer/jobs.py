@@ -487,12 +487,10 @@ def _attention(store: Store, community: Community, now: datetime) -> Attention:
     return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests)
 
 
-def preview_digest(app: App, store: Store, community: Community, now: datetime,
-                   as_staff: bool = False) -> Digest:
+def preview_digest(app: App, store: Store, community: Community, now: datetime) -> Digest:
     """The next digest as a member who had the last one would get it."""
     last = store.get_meta("digest", community.id) or {}
     since = datetime.fromisoformat(last["since"]) if last.get("since") else None
     return build_digest(community, list(store.state.threads.values()), since, now,
-                        int(last.get("serial", 0)), head_count=_head_counter(store, community),
-                        attention=_attention(store, community, now) if as_staff else Attention())
+                        int(last.get("serial", 0)), head_count=_head_counter(store, community))
 

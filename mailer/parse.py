@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from email import policy
 from email.header import decode_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
@@ -232,10 +232,3 @@ def _readable_link(match: re.Match[str]) -> str:
     if not text or text == url or url == f"mailto:{text}":
         return text or url
     return f"{text} ({url})"
-
-
-def as_email_message(raw: bytes) -> EmailMessage:
-    """The raw bytes as a modern EmailMessage (for code that builds replies)."""
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(msg, EmailMessage)
-    return msg

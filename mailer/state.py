@@ -14,9 +14,9 @@ from mailer.model import Attachment, Hold, OutboxItem, Post, Thread
 
 Record = dict[str, Any]
 
-# Every state an inbound message can end in; each message gets exactly one.
-MESSAGE_STATES = ("posted", "held", "rejected", "automatic", "bounce", "rsvp", "command",
-                  "attendance", "quarantined", "unrouted")
+# The states an inbound message ends in, exactly one each: posted, held, automatic, bounce,
+# rsvp, command, attendance, quarantined, unrouted (a second copy of a Message-ID is a
+# `duplicate` record of the first).
 
 
 def _time(value: str | None) -> datetime | None:

@@ -43,17 +43,6 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
-def format_duration(delta: timedelta) -> str:
-    """timedelta -> the shortest text parse_duration reads back ('1h30m')."""
-    total = int(delta.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if total >= size:
-            parts.append(f"{total // size}{unit}")
-            total %= size
-    return "".join(parts) or "0s"
-
-
 def parse_timezone(text: str) -> ZoneInfo:
     """An IANA name ('Asia/Jakarta') or WIB / WITA / WIT -> ZoneInfo."""
     name = TIMEZONE_ALIASES.get(text.strip().upper(), text.strip())

@@ -231,10 +231,6 @@ class Journal:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         self._pending.append(line.encode() + b"\n")
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
     def flush(self, behind: bool = False) -> None:
         """Write what is pending and fsync it. With behind=True the fsync runs in a worker
         while the caller goes on (the next flush waits for it): the outbox uses this to
