@@ -479,7 +479,7 @@ def _attention(store: Store, community: Community, now: datetime) -> Attention:
                 if h.community == community.id and h.state == "held")
     bouncing = tuple(sorted(e for e in members_of(community, store.state)
                             if paused(store.state, e, now)))
-    unrouted = sum(1 for m in store.state.messages.values() if m["state"] == "unrouted")
+    unrouted = store.state.unrouted
     # people listed in cop.toml who left by email: the organizers may remove the entry
     requests = tuple(f"left: {e}" for (c, e), r in store.state.members.items()
                      if c == community.id and r["state"] == "left"

@@ -95,9 +95,9 @@ def queued_before(store: Store, key: str) -> bool:
 
 
 def due(store: Store, now: datetime) -> list[OutboxItem]:
-    items = [i for i in store.state.outbox.values()
-             if i.state == "queued" or (i.state == "deferred" and i.next_try is not None
-                                        and i.next_try <= now)]
+    waiting = (store.state.outbox[i] for i in store.state.outbox_waiting)
+    items = [i for i in waiting
+             if i.state == "queued" or (i.next_try is not None and i.next_try <= now)]
     return sorted(items, key=lambda i: (i.queued or now, i.id))
 
 
@@ -159,9 +159,11 @@ def _budget(store: Store, now: datetime, limits: Limits) -> int | None:
     for limit, window in ((limits.per_minute, timedelta(minutes=1)),
                           (limits.per_day, timedelta(days=1))):
         if limit is not None:
-            recent = sum(1 for i in store.state.outbox.values()
-                         if i.state == "sent" and i.updated is not None
-                         and now - i.updated < window)
+            recent = 0
+            for sent in reversed(store.state.sent_times):  # newest first: stop at the window
+                if now - sent >= window:
+                    break
+                recent += 1
             budgets.append(limit - recent)
     return min(budgets) if budgets else None
 

@@ -30,6 +30,10 @@ class State:
         self.thread_of: dict[str, str] = {}  # any Message-ID we sent or received -> thread
         self.holds: dict[str, Hold] = {}
         self.outbox: dict[str, OutboxItem] = {}
+        # kept as records apply, so a tick never walks all of history:
+        self.outbox_waiting: set[str] = set()  # queued or deferred: what deliver looks at
+        self.sent_times: list[datetime] = []  # when each message went, oldest first
+        self.unrouted = 0  # messages for no community
         self.archive_done: set[str] = set()  # archive keys whose outcome is recorded
         # invitation Message-ID -> (meeting key, the member it was sent to)
         self.invitation_of: dict[str, tuple[str, str]] = {}
@@ -54,6 +58,8 @@ class State:
             handler(rec)
 
     def _apply_message(self, rec: Record) -> None:
+        if rec["id"] not in self.messages and rec["state"] == "unrouted":
+            self.unrouted += 1
         self.messages.setdefault(rec["id"], rec)
         if rec["state"] == "posted":
             self.posters.add((rec["community"], rec["from"]))
@@ -154,6 +160,7 @@ class State:
             message_id=rec.get("message_id", ""), queued=_time(rec.get("queued")),
             spool=tuple(rec["spool"]),
         )
+        self.outbox_waiting.add(rec["id"])
 
     def _apply_bounce(self, rec: Record) -> None:
         weight = {"dead": 1.0, "temporary": 0.25}.get(rec.get("kind", "dead"), 0.0)
@@ -177,6 +184,12 @@ class State:
         item.next_try = _time(rec.get("next_try"))
         item.error = rec.get("error")
         item.updated = _time(rec.get("at"))
+        if item.state in ("queued", "deferred"):
+            self.outbox_waiting.add(item.id)
+        else:
+            self.outbox_waiting.discard(item.id)
+        if item.state == "sent" and item.updated is not None:
+            self.sent_times.append(item.updated)
 
     def new_thread_id(self) -> str:
         self._thread_serial += 1
