@@ -11,6 +11,11 @@
 
 A crash anywhere repeats at most the steps after the last flush, and every step is keyed
 (Message-ID, outbox id), so repeating it changes nothing.
+
+An IMAP outage stops only steps 1 and 5: what was fetched before it is processed, and jobs
+and delivery go on (a digest must not wait for the inbox to come back). The UIDs processed
+but not yet flagged are kept in metadata and flagged first when the server is back, so
+they are not fetched again.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from mailer.edges.imap import Cursor, ImapMailbox
 from mailer.edges.outbound import open_transport
 from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
 from mailer.edges.store import DataDirLock, Store, write_atomic
-from mailer.errors import ConfigError, ServiceError
+from mailer.errors import ConfigError, ImapUnavailable, ServiceError
 from mailer.outbox import Limits, Transport, deliver, queue
 from mailer.process import App, Result, process_message, quarantined, release_hold
 
@@ -64,6 +69,7 @@ class TickReport:
     processed: dict[str, int] = field(default_factory=dict)
     queued: int = 0
     delivered: dict[str, int] = field(default_factory=dict)
+    inbound_error: str = ""  # the IMAP server could not be reached or went away
 
     def line(self) -> str:
         parts = [f"received={self.received}", f"queued={self.queued}"]
@@ -125,7 +131,11 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
             else:
                 store.record(record)
         applied.append(path)
-    uids_by_key = _receive(rt, report)
+    uids_by_key: dict[str, int] = {}
+    try:
+        _receive(rt, report, uids_by_key)
+    except ImapUnavailable as exc:
+        report.inbound_error = str(exc)  # what came before the outage is processed below
     done: list[str] = []
     for key in store.archive.pending():
         if key in store.state.archive_done:
@@ -145,11 +155,15 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     for hold_id, decision, reason, by in decisions:
         report.queued += _apply(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
     report.queued += jobs.run_due(rt.app, store, now)
+    _remember_processed(rt, [uids_by_key[k] for k in done if k in uids_by_key])
     store.flush()  # the outcome of every message is durable: now it may be marked done
     for path in applied:
         path.unlink()
     store.archive.mark_done(done)
-    _mark_imap_done(rt, [uids_by_key[k] for k in done if k in uids_by_key])
+    try:
+        _flag_processed(rt)
+    except ImapUnavailable as exc:
+        report.inbound_error = report.inbound_error or str(exc)
     report.delivered = deliver(store, rt.transport, now,
                                Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
     store.flush()
@@ -195,27 +209,44 @@ def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,
     return release_hold(rt.app, rt.store.state, hold, raw, decision, reason, by, now)
 
 
-def _receive(rt: Runtime, report: TickReport) -> dict[str, int]:
+def _receive(rt: Runtime, report: TickReport, uids_by_key: dict[str, int]) -> None:
+    """Fetch new IMAP mail into the archive; `uids_by_key` keeps what came, even when the
+    connection drops half-way."""
     if rt.mailbox is None:
-        return {}
+        return
+    _flag_processed(rt)  # an earlier tick could not: they must not be fetched again
     saved = rt.store.get_meta("cursor", "imap")
     cursor = Cursor(saved["uidvalidity"], saved["last_uid"]) if saved else None
-    uids_by_key: dict[str, int] = {}
     for uid, raw in rt.mailbox.fetch_new(cursor):
         uids_by_key[rt.store.archive.add(raw, sync=False)] = uid  # synced by the flush
         report.received += 1
-    return uids_by_key
 
 
-def _mark_imap_done(rt: Runtime, uids: list[int]) -> None:
+def _remember_processed(rt: Runtime, uids: list[int]) -> None:
+    """Note UIDs whose outcome the next flush makes durable, until they are flagged."""
     if rt.mailbox is None or not uids:
         return
-    rt.mailbox.mark_done(uids)
-    saved = rt.store.get_meta("cursor", "imap") or {"last_uid": 0}
-    same = saved.get("uidvalidity") == rt.mailbox.uidvalidity
-    last = max(uids) if not same else max(max(uids), saved["last_uid"])
-    rt.store.put_meta("cursor", "imap", {"uidvalidity": rt.mailbox.uidvalidity,
-                                         "last_uid": last})
+    saved = rt.store.get_meta("cursor", "processed") or {}
+    if saved.get("uidvalidity") == rt.mailbox.uidvalidity:
+        uids = sorted({*saved["uids"], *uids})
+    rt.store.put_meta("cursor", "processed", {"uidvalidity": rt.mailbox.uidvalidity,
+                                               "uids": uids})
+
+
+def _flag_processed(rt: Runtime) -> None:
+    """Flag $CopDone on the server whatever is recorded as processed, and move the cursor."""
+    saved = rt.store.get_meta("cursor", "processed")
+    if rt.mailbox is None or not saved or not saved["uids"]:
+        return
+    uids = saved["uids"]
+    if rt.mailbox.mark_done(uids, saved["uidvalidity"]):
+        cursor = rt.store.get_meta("cursor", "imap") or {}
+        last = max(uids)
+        if cursor.get("uidvalidity") == saved["uidvalidity"]:
+            last = max(last, cursor["last_uid"])
+        rt.store.put_meta("cursor", "imap", {"uidvalidity": saved["uidvalidity"],
+                                             "last_uid": last})
+    rt.store.put_meta("cursor", "processed", {"uidvalidity": saved["uidvalidity"], "uids": []})
 
 
 def _mtime(path: Path) -> float:
@@ -268,10 +299,14 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
             rt.reload_if_changed()
             try:
                 report = tick(rt, clock.now())
-                failures = 0
                 if report.received or report.processed or report.queued or any(
                         report.delivered.values()):
                     log.info(report.line())
+                if report.inbound_error:
+                    failures += 1  # the rest of the tick ran; only receiving backs off
+                    log.error("receiving failed, will retry error=%s", report.inbound_error)
+                else:
+                    failures = 0
             except ServiceError as exc:
                 failures += 1
                 log.error("tick failed, will retry error=%s", exc)

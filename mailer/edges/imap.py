@@ -90,10 +90,14 @@ class ImapMailbox:
             self.drop()
             raise ImapUnavailable(f"IMAP fetch failed: {_clean(exc)}") from exc
 
-    def mark_done(self, uids: list[int]) -> None:
-        if not uids:
-            return
+    def mark_done(self, uids: list[int], uidvalidity: int) -> bool:
+        """Flag processed mail $CopDone (and move it, if configured). False if the mailbox
+        was recreated since: those UIDs now name other messages, so nothing is flagged."""
         client = self._ready()
+        if uidvalidity != self.uidvalidity:
+            log.warning("imap uidvalidity changed old=%d new=%d; %d processed messages are "
+                        "not flagged here", uidvalidity, self.uidvalidity, len(uids))
+            return False
         try:
             client.add_flags(uids, [b"\\Seen", DONE_FLAG])
             if self.config.done_folder:
@@ -101,6 +105,7 @@ class ImapMailbox:
         except (IMAPClientError, OSError) as exc:
             self.drop()
             raise ImapUnavailable(f"IMAP flagging failed: {_clean(exc)}") from exc
+        return True
 
     def wait(self, seconds: float) -> bool:
         """Wait for new mail up to `seconds`: IDLE if the server has it. True if mail came."""
