@@ -9,11 +9,22 @@ import pytest
 from mailer.config import Config
 from mailer.daemon import Runtime
 from mailer.edges.store import Store
+from tests import faults
 from tests.peers import Dovecot, SmtpPeer
 
 OpenRuntime = Callable[[Config], Runtime]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--faults-scale", type=int, default=1, metavar="N",
+                     help="run the fault suite (-m faults) N times longer: more kills, "
+                          "outages, mail and hostile examples; 3 is the long version")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    faults.SCALE = max(1, config.getoption("--faults-scale"))  # before test modules import
 
 
 @pytest.fixture(scope="session")

@@ -209,6 +209,10 @@ class SmtpRecorder:
     delay: float = 0.0  # seconds to wait before answering DATA: a slow server
     keep: bool = True  # False: count messages, do not keep them (benchmarks)
     stall: list[float] = field(default_factory=list)  # seconds to stall, one per DATA
+    # drop the connection, one per DATA: "mid" after the first line of the message, "end"
+    # after all of it but before any answer (the client cannot know if it was taken)
+    drops: list[str] = field(default_factory=list)
+    dropped: int = 0
     count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -218,6 +222,8 @@ class SmtpRecorder:
             self.rcpt_codes.clear()
             self.data_codes.clear()
             self.stall.clear()
+            self.drops.clear()
+            self.dropped = 0
             self.delay = 0.0
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
@@ -242,6 +248,30 @@ class SmtpRecorder:
                 self.messages.append(Received(str(envelope.mail_from),
                                               list(envelope.rcpt_tos), bytes(data)))
         return "250 OK"
+
+
+class DroppingSMTP(SMTP):
+    """aiosmtpd's server, which can also hang up in the middle of DATA."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        recorder = self.event_handler
+        assert isinstance(recorder, SmtpRecorder)
+        if not (recorder.drops and self.envelope and self.envelope.rcpt_tos):
+            await super().smtp_DATA(arg)
+            return
+        mode = recorder.drops.pop(0)
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        line = await self._reader.readline()
+        while mode == "end" and line not in (b".\r\n", b""):
+            line = await self._reader.readline()
+        recorder.dropped += 1
+        assert self.transport is not None
+        self.transport.abort()  # no QUIT, no answer: the line just goes dead
+
+
+class PeerController(Controller):
+    def factory(self) -> SMTP:
+        return DroppingSMTP(self.handler, **self.SMTP_kwargs)
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
@@ -287,8 +317,8 @@ class SmtpPeer:
             self.auth = PasswordCheck(user, password)
             options.update(authenticator=self.auth, auth_required=True,
                            auth_require_tls=tls_folder is not None)
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
-                                     decode_data=False, **options)  # type: ignore[arg-type]
+        self.controller = PeerController(self.recorder, hostname="127.0.0.1", port=self.port,
+                                         decode_data=False, **options)  # type: ignore[arg-type]
 
     def start(self) -> None:
         self.controller.start()

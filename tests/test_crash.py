@@ -3,6 +3,7 @@ and nothing is there twice."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -17,14 +18,11 @@ from pathlib import Path
 import pytest
 
 from mailer.edges.store import Store
+from tests.faults import SCALE, automatic_ids, check_invariants, fault_id, mail_mix
 from tests.helpers import make_mail, smtp_outbound, write_config
 from tests.peers import Dovecot, SmtpPeer, free_port, wait_for_port
 
-pytestmark = pytest.mark.slow
-
-# The normal run is the short version; COP_FAULTS_SCALE=5 scripts/test tests/test_crash.py
-# is the long one (five times the kills and the mail).
-SCALE = max(1, int(os.environ.get("COP_FAULTS_SCALE", "1")))
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 
 def wait_started(log: Path, times: int, seconds: float = 30) -> None:
@@ -44,20 +42,18 @@ def start_daemon(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
 
 
 class Sender(threading.Thread):
-    """Sends messages one by one; a message counts as accepted only on the server's 250."""
+    """Sends mail_mix's messages one by one; one counts as accepted only on the server's 250."""
 
     def __init__(self, port: int, count: int) -> None:
         super().__init__(daemon=True)
         self.port = port
-        self.pending = [f"<crash-{i}@example.org>" for i in range(count)]
+        self.pending = list(range(count))
         self.accepted: list[str] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
         while self.pending and not self.stop.is_set():
-            message_id = self.pending[0]
-            raw = make_mail(subject=f"Topik {message_id}", message_id=message_id,
-                            body=f"Isi {message_id}\n")
+            message_id, raw, _ = mail_mix(self.pending[0])
             try:
                 with smtplib.SMTP("127.0.0.1", self.port, timeout=5) as smtp:
                     smtp.sendmail("siti@example.org", ["kkg@example.org"], raw)
@@ -109,16 +105,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
     assert during_kills >= 50, "too little mail arrived while the daemon was being killed"
 
     store = Store(config.service.data_dir, read_only=True)
-    accepted = set(sender.accepted)
-    assert set(store.state.messages) == accepted
-    assert all(m["state"] == "posted" for m in store.state.messages.values())
-    posts = Counter(p.message_id for t in store.state.threads.values() for p in t.posts)
-    assert set(posts) == accepted
-    assert max(posts.values()) == 1, "a message was posted twice"
     # each post went to the two other `each` members once: one outbox item per copy
-    copies = Counter(i.message_id for i in store.state.outbox.values() if i.kind == "post")
-    assert set(copies.values()) == {2}
-    assert {i.state for i in store.state.outbox.values()} == {"sent"}
+    check_invariants(store.state, set(sender.accepted), automatic_ids(300 * SCALE),
+                     copies_per_post=2)
     delivered = list((config.service.data_dir / "outbox" / "new").iterdir())
     assert len(delivered) == len(store.state.outbox)
     assert "Traceback" not in log.read_text()
@@ -170,13 +159,12 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
     config = write_config(tmp_path, meeting=False, inbound=(
         f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
         f'username = "{user}"\npassword = "{password}"\npoll_interval = "2s"'))
-    ids = [f"<imap-{i}@example.org>" for i in range(1000 * SCALE)]
+    count = 1000 * SCALE
 
     def append_all() -> None:
         with dovecot.client(user, password) as client:
-            for i, message_id in enumerate(ids):
-                client.append("INBOX", make_mail(subject=f"Topik {i}", message_id=message_id,
-                                                 body=f"Isi {i}\n"))
+            for i in range(count):
+                client.append("INBOX", mail_mix(i)[1])
                 time.sleep(0.008)
 
     appender = threading.Thread(target=append_all, daemon=True)
@@ -194,19 +182,17 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
     wait_started(log, kills + 1)
     deadline = time.monotonic() + 180 * SCALE
     while time.monotonic() < deadline:
-        if len(Store(config.service.data_dir, read_only=True).state.messages) >= len(ids):
+        if len(Store(config.service.data_dir, read_only=True).state.messages) >= count:
             break
         time.sleep(0.3)
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(30) == 0
     store = Store(config.service.data_dir, read_only=True)
-    assert set(store.state.messages) == set(ids)
-    assert {m["state"] for m in store.state.messages.values()} == {"posted"}
-    posts = Counter(p.message_id for t in store.state.threads.values() for p in t.posts)
-    assert set(posts) == set(ids) and max(posts.values()) == 1
+    check_invariants(store.state, set(map(fault_id, range(count))), automatic_ids(count),
+                     copies_per_post=2)
     with dovecot.client(user, password) as client:
         client.select_folder("INBOX")
-        assert len(client.search(["KEYWORD", "$CopDone"])) == len(ids)
+        assert len(client.search(["KEYWORD", "$CopDone"])) == count
         assert client.search(["UNKEYWORD", "$CopDone"]) == []
     assert "Traceback" not in log.read_text()
 
@@ -243,3 +229,60 @@ def test_dovecot_restart_while_the_daemon_idles(tmp_path: Path, dovecot: Dovecot
         assert daemon.wait(30) == 0
     text = log.read_text()
     assert "IMAP" in text and "Traceback" not in text
+
+
+@pytest.mark.dovecot
+@pytest.mark.timeout(300 * SCALE)
+def test_dovecot_stopped_in_the_middle_of_fetching(tmp_path: Path, dovecot: Dovecot) -> None:
+    user, password = dovecot.add_user()
+    config = write_config(tmp_path, meeting=False, inbound=(
+        f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
+        f'username = "{user}"\npassword = "{password}"\npoll_interval = "2s"'))
+    log = tmp_path / "daemon.log"
+    rng = random.Random(11)
+    burst, rounds = 300, 2 * SCALE
+    count = burst * (rounds + 1)
+
+    def append(start: int) -> None:
+        with dovecot.client(user, password) as client:
+            for i in range(start, start + burst):
+                client.append("INBOX", mail_mix(i)[1])
+
+    def stop_while_fetching() -> None:
+        """Stop Dovecot once the daemon's fetch has brought part of the mail in."""
+        fetched = config.service.data_dir / "archive" / "new"
+        target = rng.randint(1, burst - 50)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(FileNotFoundError):
+                if sum(1 for _ in os.scandir(fetched)) >= target:
+                    break
+            time.sleep(0.002)
+        dovecot.stop()  # ends the daemon's session mid-command, as a real restart does
+
+    append(0)
+    daemon = start_daemon(config.path, log)
+    try:
+        for n in range(1, rounds + 1):
+            stop_while_fetching()
+            time.sleep(rng.uniform(0.2, 1.0))
+            dovecot.start()
+            append(n * burst)
+        deadline = time.monotonic() + 120 * SCALE
+        while time.monotonic() < deadline:
+            if len(Store(config.service.data_dir, read_only=True).state.messages) >= count:
+                break
+            time.sleep(0.3)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+    store = Store(config.service.data_dir, read_only=True)
+    check_invariants(store.state, set(map(fault_id, range(count))), automatic_ids(count),
+                     copies_per_post=2)
+    with dovecot.client(user, password) as client:
+        client.select_folder("INBOX")
+        assert client.search(["UNKEYWORD", "$CopDone"]) == []
+    text = log.read_text()
+    assert "Traceback" not in text
+    assert "IMAP fetch failed" in text, "no outage landed while the daemon was fetching"
+    assert "duplicate message_id" not in text, "mail processed before an outage came again"

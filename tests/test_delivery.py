@@ -47,6 +47,7 @@ def test_each_member_gets_their_own_copy_with_a_bounce_address(rt: Runtime,
     assert {i.state for i in rt.store.state.outbox.values()} == {"sent"}
 
 
+@pytest.mark.faults
 def test_a_421_for_a_while_then_recovery_delivers_everything_once(
         rt: Runtime, smtp_peer: SmtpPeer) -> None:
     smtp_peer.recorder.data_codes.extend(["421 4.3.2 Try again later"] * 3)
@@ -66,6 +67,7 @@ def test_a_421_for_a_while_then_recovery_delivers_everything_once(
     assert {i.state for i in rt.store.state.outbox.values()} == {"sent"}
 
 
+@pytest.mark.faults
 def test_a_550_fails_only_that_recipient_with_the_servers_reason(
         rt: Runtime, smtp_peer: SmtpPeer) -> None:
     smtp_peer.recorder.rcpt_codes["dewi@example.org"] = "550 5.1.1 No such user"
@@ -79,6 +81,7 @@ def test_a_550_fails_only_that_recipient_with_the_servers_reason(
     assert len(smtp_peer.recorder.messages) == 1
 
 
+@pytest.mark.faults
 def test_the_server_being_down_defers_and_loses_nothing(tmp_path: Path) -> None:
     from tests.peers import free_port
 
@@ -139,6 +142,7 @@ def test_starttls_and_auth(tmp_path: Path, secure_peer: SmtpPeer) -> None:
     assert len(secure_peer.recorder.messages) == 2
 
 
+@pytest.mark.faults
 def test_a_refused_login_defers_with_a_clear_reason(tmp_path: Path,
                                                     secure_peer: SmtpPeer) -> None:
     secure_peer.recorder.reset()
@@ -155,6 +159,7 @@ def test_a_refused_login_defers_with_a_clear_reason(tmp_path: Path,
     assert secure_peer.auth.attempts == 1  # one try per batch, not one per message
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize(("code", "state"), [
     ("452 4.2.2 Mailbox full, try later", "deferred"),
     ("451 4.3.0 Local error", "deferred"),
@@ -172,6 +177,7 @@ def test_server_answers_to_data(rt: Runtime, smtp_peer: SmtpPeer, code: str,
     assert failed_or_deferred.error == code
 
 
+@pytest.mark.faults
 def test_a_stalled_server_times_out_and_the_message_goes_later(tmp_path: Path,
                                                                smtp_peer: SmtpPeer) -> None:
     config = write_config(tmp_path, meeting=False,
@@ -188,3 +194,32 @@ def test_a_stalled_server_times_out_and_the_message_goes_later(tmp_path: Path,
     # nobody missed; the stalled copy may still have been accepted after we gave up on it:
     # SMTP's own duplicate window, at most one copy, same Message-ID
     assert set(got) == {"agus@example.org", "dewi@example.org"} and len(got) <= 3
+
+
+@pytest.mark.faults
+@pytest.mark.parametrize("body_lines", [1, 3000], ids=["short", "150KB"])
+def test_a_connection_dropped_in_the_middle_of_data_delivers_each_copy_once(
+        tmp_path: Path, smtp_peer: SmtpPeer, open_runtime: OpenRuntime,
+        body_lines: int) -> None:
+    members = "".join(f'\n[[community.member]]\nemail = "guru{i}@example.org"\n'
+                      f'delivery = "each"\n' for i in range(20))
+    config = write_config(tmp_path, meeting=False, extra=members,
+                          outbound=smtp_outbound(smtp_peer.port, extra='timeout = "10s"'))
+    rt = open_runtime(config)
+    # two drops in a row defer a copy (the one retry on a fresh connection drops too);
+    # a single drop is retried at once
+    smtp_peer.recorder.drops.extend(["mid", "end", "mid", "mid", "end", "mid", "end"])
+    rt.store.archive.add(make_mail(subject="Bahan", body="Baris bahan ajar kelas 3.\n"
+                                   * body_lines))
+    tick(rt, T0)
+    deferred = [i for i in rt.store.state.outbox.values() if i.state == "deferred"]
+    assert len(deferred) == 3
+    assert all("closed the connection" in (i.error or "") for i in deferred)
+    for minutes in (2, 5, 10, 30):
+        tick(rt, T0 + timedelta(minutes=minutes))
+    assert smtp_peer.recorder.dropped == 7
+    assert {i.state for i in rt.store.state.outbox.values()} == {"sent"}
+    got = sorted(m.rcpt_tos[0] for m in smtp_peer.recorder.messages)
+    expected = sorted([f"guru{i}@example.org" for i in range(20)]
+                      + ["agus@example.org", "dewi@example.org"])
+    assert got == expected, "a copy missed or sent twice"

@@ -19,7 +19,8 @@ from tests.helpers import make_mail, write_config
 from tests.peers import free_port
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+pytestmark = [pytest.mark.faults, pytest.mark.skipif(os.geteuid() != 0,
+                                                     reason="mounting a small tmpfs needs root")]
 
 
 @pytest.fixture

@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 from mailer.config import Config
 from mailer.process import App, process_message
 from mailer.state import State
+from tests.faults import SCALE
 from tests.helpers import write_config
 
+pytestmark = pytest.mark.faults
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-SETTINGS = settings(max_examples=150, deadline=None,
+SETTINGS = settings(max_examples=150 * SCALE, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 

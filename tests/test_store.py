@@ -36,6 +36,7 @@ def test_nothing_is_written_before_flush(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.faults
 def test_a_torn_journal_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal")
     journal.append({"t": "sent-id", "message_id": "<a@x>", "thread": "t1"})
@@ -53,6 +54,7 @@ def test_a_torn_journal_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None:
     assert [r["message_id"] for r in reopened.replay()] == ["<a@x>", "<c@x>"]
 
 
+@pytest.mark.faults
 def test_a_damaged_database_refuses_to_start_and_names_the_way_back(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.put_meta("cursor", "imap", {"last_uid": 1})
