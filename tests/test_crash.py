@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,20 +26,54 @@ from tests.peers import Dovecot, SmtpPeer, free_port, wait_for_port
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 
-def wait_started(log: Path, times: int, seconds: float = 30) -> None:
-    """Until the daemon has logged its start `times` times in all."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if log.exists() and log.read_text().count("mailer.daemon started") >= times:
-            return
-        time.sleep(0.05)
-    raise TimeoutError("the daemon did not start")
+class Daemon:
+    """`cop run` in a subprocess, started and killed again and again; output in `log`."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self._since = 0  # where the current process's output starts in the log
+
+    def start(self, config_path: Path) -> None:
+        self._since = self.log.stat().st_size if self.log.exists() else 0
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mailer", "--config", str(config_path), "run"],
+                stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+
+    def wait_started(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with open(self.log, "rb") as f:
+                f.seek(self._since)
+                if b"mailer.daemon started" in f.read():
+                    return
+            time.sleep(0.05)
+        raise TimeoutError(f"the daemon did not start:\n{self.text()[-2000:]}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> int:
+        """SIGTERM, as systemd stops it; the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(30)
+
+    def text(self) -> str:
+        return self.log.read_text()
 
 
-def start_daemon(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config_path),
-                                 "run"], stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    """A failing test must not leave its daemon running into the next one."""
+    running = Daemon(tmp_path / "daemon.log")
+    yield running
+    if running.process is not None and running.process.poll() is None:
+        running.process.kill()
+        running.process.wait(10)
 
 
 class Sender(threading.Thread):
@@ -67,24 +102,22 @@ class Sender(threading.Thread):
 
 @pytest.mark.timeout(300 * SCALE)
 def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
-        tmp_path: Path) -> None:
+        tmp_path: Path, daemon: Daemon) -> None:
     port = free_port()
     config = write_config(tmp_path, inbound=f'protocol = "smtp"\nport = {port}')
-    log = tmp_path / "daemon.log"
     rng = random.Random(20261128)
     sender = Sender(port, count=300 * SCALE)
     sender.start()
     kills = 0
     try:
         while kills < 20 * SCALE:
-            daemon = start_daemon(config.path, log)
+            daemon.start(config.path)
             time.sleep(rng.uniform(0.05, 1.2))
-            daemon.send_signal(signal.SIGKILL)
-            daemon.wait(10)
+            daemon.kill()
             kills += 1
             Store(config.service.data_dir, read_only=True)  # readable after every kill
         during_kills = len(sender.accepted)
-        daemon = start_daemon(config.path, log)
+        daemon.start(config.path)
         wait_for_port(port)
         deadline = time.monotonic() + 120 * SCALE
         while sender.pending and time.monotonic() < deadline:
@@ -96,8 +129,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
                     sender.accepted):
                 break
             time.sleep(0.2)
-        daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(30) == 0
+        assert daemon.stop() == 0
     finally:
         sender.stop.set()
         sender.join(30)  # not left inside an SMTP connection when the test ends
@@ -110,12 +142,12 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
                      copies_per_post=2)
     delivered = list((config.service.data_dir / "outbox" / "new").iterdir())
     assert len(delivered) == len(store.state.outbox)
-    assert "Traceback" not in log.read_text()
+    assert "Traceback" not in daemon.text()
 
 
 @pytest.mark.timeout(300 * SCALE)
 def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
-        tmp_path: Path, smtp_peer: SmtpPeer) -> None:
+        tmp_path: Path, smtp_peer: SmtpPeer, daemon: Daemon) -> None:
     members = "".join(f'\n[[community.member]]\nemail = "guru{i}@example.org"\n'
                       f'name = "Guru {i}"\ndelivery = "each"\n' for i in range(300))
     port = free_port()
@@ -124,16 +156,14 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
                           outbound=smtp_outbound(smtp_peer.port))
     smtp_peer.recorder.delay = 0.004
     Store(config.service.data_dir).archive.add(make_mail(subject="Untuk semua"))
-    log = tmp_path / "daemon.log"
     rng = random.Random(42)
     kills = 0
     for _ in range(8 * SCALE):
-        daemon = start_daemon(config.path, log)
+        daemon.start(config.path)
         time.sleep(rng.uniform(0.6, 1.6))
-        daemon.send_signal(signal.SIGKILL)
-        daemon.wait(10)
+        daemon.kill()
         kills += 1
-    daemon = start_daemon(config.path, log)
+    daemon.start(config.path)
     wait_for_port(port)
     deadline = time.monotonic() + 120 * SCALE
     while time.monotonic() < deadline:
@@ -141,20 +171,20 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
         if store.state.outbox and all(i.state == "sent" for i in store.state.outbox.values()):
             break
         time.sleep(0.2)
-    daemon.send_signal(signal.SIGTERM)
-    assert daemon.wait(30) == 0
+    assert daemon.stop() == 0
     got = Counter(m.rcpt_tos[0] for m in smtp_peer.recorder.messages)
     expected = {f"guru{i}@example.org" for i in range(300)} | {
         "dewi@example.org", "agus@example.org"}
     assert set(got) == expected, "somebody was missed"
     duplicates = sum(n - 1 for n in got.values())
     assert duplicates <= kills, f"{duplicates} duplicates after {kills} kills"
-    assert "Traceback" not in log.read_text()
+    assert "Traceback" not in daemon.text()
 
 
 @pytest.mark.dovecot
 @pytest.mark.timeout(400 * SCALE)
-def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dovecot) -> None:
+def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dovecot,
+                                                    daemon: Daemon) -> None:
     user, password = dovecot.add_user()
     config = write_config(tmp_path, meeting=False, inbound=(
         f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
@@ -169,24 +199,21 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
 
     appender = threading.Thread(target=append_all, daemon=True)
     appender.start()
-    log = tmp_path / "daemon.log"
     rng = random.Random(7)
     kills = 0
     while appender.is_alive() or kills < 12 * SCALE:
-        daemon = start_daemon(config.path, log)
+        daemon.start(config.path)
         time.sleep(rng.uniform(0.3, 1.5))
-        daemon.send_signal(signal.SIGKILL)
-        daemon.wait(10)
+        daemon.kill()
         kills += 1
-    daemon = start_daemon(config.path, log)
-    wait_started(log, kills + 1)
+    daemon.start(config.path)
+    daemon.wait_started()
     deadline = time.monotonic() + 180 * SCALE
     while time.monotonic() < deadline:
         if len(Store(config.service.data_dir, read_only=True).state.messages) >= count:
             break
         time.sleep(0.3)
-    daemon.send_signal(signal.SIGTERM)
-    assert daemon.wait(30) == 0
+    assert daemon.stop() == 0
     store = Store(config.service.data_dir, read_only=True)
     check_invariants(store.state, set(map(fault_id, range(count))), automatic_ids(count),
                      copies_per_post=2)
@@ -194,17 +221,17 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
         client.select_folder("INBOX")
         assert len(client.search(["KEYWORD", "$CopDone"])) == count
         assert client.search(["UNKEYWORD", "$CopDone"]) == []
-    assert "Traceback" not in log.read_text()
+    assert "Traceback" not in daemon.text()
 
 
 @pytest.mark.dovecot
 @pytest.mark.timeout(120)
-def test_dovecot_restart_while_the_daemon_idles(tmp_path: Path, dovecot: Dovecot) -> None:
+def test_dovecot_restart_while_the_daemon_idles(tmp_path: Path, dovecot: Dovecot,
+                                                daemon: Daemon) -> None:
     user, password = dovecot.add_user()
     config = write_config(tmp_path, meeting=False, inbound=(
         f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
         f'username = "{user}"\npassword = "{password}"\npoll_interval = "30s"'))
-    log = tmp_path / "daemon.log"
 
     def recorded(message_id: str, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -214,31 +241,30 @@ def test_dovecot_restart_while_the_daemon_idles(tmp_path: Path, dovecot: Dovecot
             time.sleep(0.2)
         return False
 
-    daemon = start_daemon(config.path, log)
+    daemon.start(config.path)
+    daemon.wait_started()
+    dovecot.append(user, password, make_mail(subject="Sebelum", message_id="<idle-1@x>"))
+    assert recorded("<idle-1@x>", 15)  # by IDLE, well before the 30 s poll
     try:
-        wait_started(log, 1)
-        dovecot.append(user, password, make_mail(subject="Sebelum", message_id="<idle-1@x>"))
-        assert recorded("<idle-1@x>", 15)  # by IDLE, well before the 30 s poll
         dovecot.stop()
         time.sleep(1.5)
-        dovecot.start()
-        dovecot.append(user, password, make_mail(subject="Sesudah", message_id="<idle-2@x>"))
-        assert recorded("<idle-2@x>", 30), log.read_text()[-2000:]
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(30) == 0
-    text = log.read_text()
+        dovecot.start()
+    dovecot.append(user, password, make_mail(subject="Sesudah", message_id="<idle-2@x>"))
+    assert recorded("<idle-2@x>", 30), daemon.text()[-2000:]
+    assert daemon.stop() == 0
+    text = daemon.text()
     assert "IMAP" in text and "Traceback" not in text
 
 
 @pytest.mark.dovecot
 @pytest.mark.timeout(300 * SCALE)
-def test_dovecot_stopped_in_the_middle_of_fetching(tmp_path: Path, dovecot: Dovecot) -> None:
+def test_dovecot_stopped_in_the_middle_of_fetching(tmp_path: Path, dovecot: Dovecot,
+                                                   daemon: Daemon) -> None:
     user, password = dovecot.add_user()
     config = write_config(tmp_path, meeting=False, inbound=(
         f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
         f'username = "{user}"\npassword = "{password}"\npoll_interval = "2s"'))
-    log = tmp_path / "daemon.log"
     rng = random.Random(11)
     burst, rounds = 300, 2 * SCALE
     count = burst * (rounds + 1)
@@ -261,28 +287,27 @@ def test_dovecot_stopped_in_the_middle_of_fetching(tmp_path: Path, dovecot: Dove
         dovecot.stop()  # ends the daemon's session mid-command, as a real restart does
 
     append(0)
-    daemon = start_daemon(config.path, log)
-    try:
-        for n in range(1, rounds + 1):
+    daemon.start(config.path)
+    for n in range(1, rounds + 1):
+        try:
             stop_while_fetching()
             time.sleep(rng.uniform(0.2, 1.0))
+        finally:
             dovecot.start()
-            append(n * burst)
-        deadline = time.monotonic() + 120 * SCALE
-        while time.monotonic() < deadline:
-            if len(Store(config.service.data_dir, read_only=True).state.messages) >= count:
-                break
-            time.sleep(0.3)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(30) == 0
+        append(n * burst)
+    deadline = time.monotonic() + 120 * SCALE
+    while time.monotonic() < deadline:
+        if len(Store(config.service.data_dir, read_only=True).state.messages) >= count:
+            break
+        time.sleep(0.3)
+    assert daemon.stop() == 0
     store = Store(config.service.data_dir, read_only=True)
     check_invariants(store.state, set(map(fault_id, range(count))), automatic_ids(count),
                      copies_per_post=2)
     with dovecot.client(user, password) as client:
         client.select_folder("INBOX")
         assert client.search(["UNKEYWORD", "$CopDone"]) == []
-    text = log.read_text()
+    text = daemon.text()
     assert "Traceback" not in text
     assert "IMAP fetch failed" in text, "no outage landed while the daemon was fetching"
     assert "duplicate message_id" not in text, "mail processed before an outage came again"
