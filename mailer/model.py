@@ -31,7 +31,7 @@ class Mail:
     size: int = 0
 
 
-@dataclass
+@dataclass(slots=True)  # one per post ever: no per-instance __dict__
 class Post:
     message_id: str
     thread: str
@@ -42,7 +42,7 @@ class Post:
     attachments: tuple[Attachment, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Thread:
     id: str
     community: str

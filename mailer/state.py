@@ -7,6 +7,7 @@ with a type in "t"; times are ISO 8601 strings with offset.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,9 @@ def _time(value: str | None) -> datetime | None:
 
 class State:
     def __init__(self) -> None:
-        self.messages: dict[str, Record] = {}
+        # Message-ID -> the state it ended in; the journal keeps the whole record (rule,
+        # sender, detail), which nothing in the daemon reads back
+        self.messages: dict[str, str] = {}
         self.threads: dict[str, Thread] = {}
         self.thread_of: dict[str, str] = {}  # any Message-ID we sent or received -> thread
         self.holds: dict[str, Hold] = {}
@@ -58,9 +61,10 @@ class State:
             handler(rec)
 
     def _apply_message(self, rec: Record) -> None:
-        if rec["id"] not in self.messages and rec["state"] == "unrouted":
-            self.unrouted += 1
-        self.messages.setdefault(rec["id"], rec)
+        if rec["id"] not in self.messages:
+            self.messages[rec["id"]] = sys.intern(rec["state"])
+            if rec["state"] == "unrouted":
+                self.unrouted += 1
         if rec["state"] == "posted":
             self.posters.add((rec["community"], rec["from"]))
         if rec.get("archive"):
@@ -79,8 +83,9 @@ class State:
     def _apply_post(self, rec: Record) -> None:
         thread = self.threads[rec["thread"]]
         post = Post(
-            message_id=rec["message_id"], thread=rec["thread"], from_addr=rec["from"],
-            name=rec["name"], date=datetime.fromisoformat(rec["date"]), body=rec["body"],
+            message_id=rec["message_id"], thread=thread.id, from_addr=sys.intern(rec["from"]),
+            name=sys.intern(rec["name"]), date=datetime.fromisoformat(rec["date"]),
+            body=rec["body"],
             attachments=tuple(Attachment(**a) for a in rec.get("attachments", ())),
         )
         thread.posts.append(post)

@@ -59,7 +59,7 @@ def check_invariants(state: State, accepted: set[str], automatic: set[str],
     """After a fault run: every accepted message in exactly one recorded state, each post
     in its thread once, no automatic mail posted or answered, and every queued copy sent."""
     assert set(state.messages) == accepted, "a message was lost, or one appeared from nowhere"
-    states = {mid: m["state"] for mid, m in state.messages.items()}
+    states = state.messages
     assert {mid for mid, s in states.items() if s == "automatic"} == automatic & accepted
     assert {s for mid, s in states.items() if mid not in automatic} == {"posted"}
     posts = Counter(p.message_id for t in state.threads.values() for p in t.posts)

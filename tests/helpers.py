@@ -8,8 +8,10 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 from mailer.config import Config, load_config
+from mailer.edges.store import Store
 
 COMMUNITY = """
 [[community]]
@@ -109,3 +111,13 @@ def smtp_outbound(port: int, tls: str = "none", extra: str = "") -> str:
     """An [outbound] body for the SMTP peer on loopback."""
     body = f'protocol = "smtp"\nhost = "127.0.0.1"\nport = {port}\ntls = "{tls}"'
     return body + (f"\n{extra}" if extra else "")
+
+
+def message_records(store: Store) -> dict[str, dict[str, Any]]:
+    """Message-ID -> its whole journal record (rule, sender, detail): the state in memory
+    keeps only the outcome. Reads what has been flushed."""
+    found: dict[str, dict[str, Any]] = {}
+    for record in store.journal.replay():
+        if record["t"] == "message":
+            found.setdefault(record["id"], record)
+    return found

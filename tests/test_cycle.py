@@ -88,7 +88,7 @@ def test_after_the_meeting_a_notes_thread_and_a_roll_call(rt: Runtime) -> None:
     assert state.attended(KEY, OCC, "budi@example.org") is True
     assert state.attended(KEY, OCC, "dewi@example.org") is True
     assert state.attended(KEY, OCC, "agus@example.org") is False
-    assert state.messages["<roll-answer@example.org>"]["state"] == "attendance"
+    assert state.messages["<roll-answer@example.org>"] == "attendance"
 
 
 def test_only_organizers_take_the_roll(rt: Runtime) -> None:

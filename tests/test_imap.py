@@ -14,7 +14,7 @@ from mailer.edges.store import Store
 from mailer.errors import ImapUnavailable
 from mailer.parse import parse_mail
 from tests.conftest import OpenRuntime
-from tests.helpers import make_mail, write_config
+from tests.helpers import make_mail, message_records, write_config
 from tests.peers import Dovecot
 
 pytestmark = pytest.mark.dovecot
@@ -190,9 +190,10 @@ def test_replies_from_every_client_land_in_their_thread_with_their_new_text(
     finally:
         rt.close()
     state = rt.store.state
+    records = message_records(rt.store)
     for name in cases:
         expected = (data / f"{name}.expected.txt").read_text().strip()
-        message = state.messages[f"<{name}@mail.example.org>"]
+        message = records[f"<{name}@mail.example.org>"]
         assert message["state"] == "posted", name
         thread = state.threads[message["thread"]]
         (post,) = [p for p in thread.posts if p.message_id == message["id"]]
