@@ -26,6 +26,7 @@ MAX_DEPTH = 20
 MAX_PARTS = 500
 MAX_TEXT_CHARS = 200_000
 MAX_HEADER_CHARS = 2_000  # what processing reads of one header; the archive keeps it all
+MAX_ADDRESS_CHARS = 20_000  # of one address header (To with a few hundred people fits)
 
 KEPT_HEADERS = (
     "auto-submitted", "precedence", "x-autoreply", "x-autorespond", "x-auto-response-suppress",
@@ -49,11 +50,15 @@ def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
         raise MailError(f"unparseable message: {type(exc).__name__}: {exc}") from exc
     _check_structure(msg)
     message_id = _first_id(_header(msg, "message-id")) or _synthetic_id(raw)
-    from_name, from_addr = parseaddr(_header(msg, "from"))
+    # addresses are parsed before any encoded word is decoded (RFC 2047 section 5): a name
+    # like =?utf-8?q?Siti=0D=0ABcc=3A_x=40evil=2Enet?= stays a name, never an address
+    from_name, from_addr = parseaddr(_address_header(msg, "from"))
+    from_name = _header_text(from_name)
     if not _ADDRESS.match(from_addr.strip()):
         from_addr = ""  # no address we could ever answer: treated as no sender at all
     to_addrs = tuple(
-        addr.lower() for _, addr in getaddresses([_header(msg, h) for h in ADDRESS_HEADERS])
+        addr.lower() for _, addr in getaddresses([_address_header(msg, h)
+                                                  for h in ADDRESS_HEADERS])
         if "@" in addr
     )
     references = _MSGID.findall(_header(msg, "references"))
@@ -73,6 +78,8 @@ def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
         attachments=tuple(attachments),
         calendar=calendar,
         size=len(raw),
+        auth_results=tuple(_header_text(v)
+                           for v in (msg.get_all("authentication-results") or [])[:20]),
     )
 
 
@@ -106,6 +113,15 @@ def _header(msg: Message, name: str) -> str:
     if value is None:
         return ""
     return _header_text(value)
+
+
+def _address_header(msg: Message, name: str) -> str:
+    """An address header as it came: encoded words left encoded, line breaks unfolded."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)  # a Header when raw 8-bit
+    return text.replace("\r", "").replace("\n", " ").replace("\x00", "")[:MAX_ADDRESS_CHARS]
 
 
 def _header_text(value: object) -> str:

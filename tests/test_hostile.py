@@ -6,8 +6,11 @@ and must end in one recorded state.
 
 from __future__ import annotations
 
+import base64
+import email
 import time
 from datetime import UTC, datetime
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -15,10 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailer.config import Config
+from mailer.parse import parse_mail
 from mailer.process import App, process_message
 from mailer.state import State
 from tests.faults import SCALE
-from tests.helpers import write_config
+from tests.helpers import make_mail, write_config
 
 pytestmark = pytest.mark.faults
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -85,12 +89,61 @@ def test_arbitrary_bytes_never_crash(app: App, raw: bytes) -> None:
     b"From: a@example.org\r\n" + b"X-Header: v\r\n" * 5000 + b"\r\nbody\r\n",
     b"From: a@example.org\r\nSubject: " + b"x" * 3_000_000 + b"\r\n\r\nbody\r\n",
     b"From: a@example.org\r\n\r\n" + b"y" * 30 * 2**20,
+    # a single line of 3 MB, under the size limit: kept, cut to what processing reads
+    b"From: siti@example.org\r\nSubject: panjang\r\n\r\n" + b"z" * 3 * 2**20 + b"\r\n",
+    b"From: siti@example.org\r\nContent-Type: text/plain; " + b"p=v; " * 20_000 + b"\r\n\r\nx",
 ])
 def test_absurd_messages_are_quarantined_within_bounds(app: App, raw: bytes) -> None:
     started = time.perf_counter()
     result = process_message(app, State(), "key", raw, NOW)
     assert time.perf_counter() - started < 5.0
     assert result.state in ("quarantined", "posted", "held", "unrouted", "automatic")
+
+
+def test_template_syntax_in_mail_is_passed_on_as_text_never_run(app: App) -> None:
+    attack = ("{{ ''.__class__.__mro__[1].__subclasses__() }} {{ 7 * 191 }} "
+              "{% for x in range(10**9) %}x{% endfor %} {{ config }}")
+    raw = make_mail(sender="{{ 7 * 191 }} <siti@example.org>", subject="{{ 7 * 191 }} {% raw %}",
+                    body=attack + "\n")
+    result = process_message(app, State(), "key", raw, NOW)
+    assert result.state == "posted" and result.outgoing
+    for outgoing in result.outgoing:
+        copy = email.message_from_bytes(outgoing.data, policy=policy.default)
+        text = copy.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert attack in text and "1337" not in text
+        assert str(copy["Subject"]).endswith("{{ 7 * 191 }} {% raw %}")
+        assert "1337" not in str(copy["From"])
+
+
+def test_line_breaks_encoded_in_a_name_or_subject_never_become_headers(app: App) -> None:
+    raw = (b"From: =?utf-8?q?Siti=0D=0ABcc=3A_evil=40example=2Enet?= <siti@example.org>\r\n"
+           b"To: kkg@example.org\r\nMessage-ID: <crlf@example.org>\r\n"
+           b"Subject: =?utf-8?b?" + base64.b64encode(
+               b"Rapat\r\nBcc: evil@example.net\r\nX-Evil: 1") + b"?=\r\n\r\nHalo\r\n")
+    result = process_message(app, State(), "key", raw, NOW)
+    assert result.state == "posted" and result.outgoing
+    for outgoing in result.outgoing:
+        head = outgoing.data.split(b"\r\n\r\n", 1)[0]
+        names = [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n")
+                 if line and not line[:1].isspace()]
+        assert b"bcc" not in names and b"x-evil" not in names
+        assert b"evil@example.net" not in b" ".join(
+            line for line in head.split(b"\r\n") if line.lower().startswith((b"to:", b"cc:")))
+
+
+@pytest.mark.parametrize(("header", "address", "name"), [
+    (b"=?utf-8?q?dewi=40example=2Eorg?= <stranger@example.net>", "stranger@example.net",
+     "dewi@example.org"),
+    (b"=?utf-8?q?Siti=0D=0ABcc=3A_evil=40example=2Enet?= <siti@example.org>",
+     "siti@example.org", "Siti Bcc: evil@example.net"),
+    (b"=?utf-8?b?PGRld2lAZXhhbXBsZS5vcmc+?=", "", ""),  # "<dewi@example.org>", encoded
+])
+def test_an_encoded_word_is_only_ever_a_name_never_an_address(header: bytes, address: str,
+                                                               name: str) -> None:
+    mail = parse_mail(b"From: " + header + b"\r\nTo: =?utf-8?q?x=40evil=2Enet?= "
+                      b"<kkg@example.org>\r\nSubject: s\r\n\r\nbody\r\n")
+    assert (mail.from_addr, mail.from_name) == (address, name)
+    assert mail.to_addrs == ("kkg@example.org",)
 
 
 def test_a_truncated_database_at_start_is_refused_with_a_way_back(tmp_path: Path) -> None:
