@@ -29,6 +29,7 @@ class Mail:
     attachments: tuple[Attachment, ...] = ()
     calendar: str | None = None  # a text/calendar part, when there is one
     size: int = 0
+    auth_results: tuple[str, ...] = ()  # Authentication-Results headers, top first
 
 
 @dataclass(slots=True)  # one per post ever: no per-instance __dict__

@@ -36,6 +36,7 @@ from mailer.tokens import (
     plus_tag,
     read_moderation,
 )
+from mailer.verify import forged_from
 
 log = logging.getLogger(__name__)
 
@@ -352,6 +353,10 @@ def _confirm(app: App, state: State, mail: Mail, community: Community, tag: str,
 
 def _leave(app: App, state: State, mail: Mail, community: Community, now: datetime,
            result: Result) -> None:
+    forged = forged_from(mail.auth_results, mail.from_addr)
+    if forged:  # somebody else unsubscribing a member: nothing happens, nobody is mailed
+        result.detail = f"leave ignored: {FORGED} ({forged})"
+        return
     records = _leave_records(state, community, mail.from_addr, now)
     if not records:
         result.outgoing.append(_notice(app, community, mail, "membership",
@@ -443,7 +448,9 @@ def _post(app: App, state: State, mail: Mail, key: str, community: Community,
         mail=mail, community_id=community.id, community_address=community.address,
         secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
     first_post = community.moderate_first_post and (community.id, sender) not in state.posters
-    hold = (posting_hold(community.posting, sender in members, is_moderator, first_post)
+    forged = forged_from(mail.auth_results, sender)
+    hold = ((f"{FORGED} ({forged})" if forged else None)
+            or posting_hold(community.posting, sender in members, is_moderator, first_post)
             or route.hold
             or (None if is_moderator else content_hold(
                 mail, community.address, community.max_post_bytes, community.max_recipients,
@@ -511,13 +518,14 @@ def _hold(app: App, state: State, mail: Mail, key: str, community: Community, ru
         "subject": mail.subject, "reason": reason, "received": now.isoformat(),
         "message_id": mail.message_id, "archive": key,  # approval re-reads the raw mail
     })
-    result.outgoing.append(compose_notice(
-        community, mail.from_addr, mail.from_name, "held",
-        "Pesan Anda menunggu moderator" if community.language == "id"
-        else "Your message is waiting for a moderator",
-        now, app.templates, key=f"held:{mail.message_id}", in_reply_to=mail.message_id,
-        subject_of=mail.subject, reason=reason,
-        reason_text=_reason_text(reason, community.language)))
+    if not reason.startswith(FORGED):  # the address's owner did not send it: no backscatter
+        result.outgoing.append(compose_notice(
+            community, mail.from_addr, mail.from_name, "held",
+            "Pesan Anda menunggu moderator" if community.language == "id"
+            else "Your message is waiting for a moderator",
+            now, app.templates, key=f"held:{mail.message_id}", in_reply_to=mail.message_id,
+            subject_of=mail.subject, reason=reason,
+            reason_text=_reason_text(reason, community.language)))
     excerpt = "\n".join(new_text(mail.text).splitlines()[:15])
     for moderator in sorted({e.lower() for e in community.moderators}):
         result.outgoing.append(compose_notice(
@@ -536,7 +544,10 @@ def _reason_text(reason: str, language: str) -> str:
     return HOLD_REASONS.get(reason.split(" (", 1)[0], {}).get(language, reason)
 
 
+FORGED = "sender address failed verification"
 HOLD_REASONS = {
+    FORGED: {"id": "server penerima menilai alamat pengirim dipalsukan",
+             "en": "the receiving server found the sender's address forged"},
     "message contains a listed word": {
         "id": "pesan memuat kata yang diperiksa moderator",
         "en": "the message contains a word the moderators check"},
