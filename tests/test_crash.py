@@ -76,6 +76,28 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
         running.process.wait(10)
 
 
+def imap_inbound(dovecot: Dovecot, user: str, password: str, poll: str) -> str:
+    return (f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
+            f'username = "{user}"\npassword = "{password}"\npoll_interval = "{poll}"')
+
+
+def wait_recorded(data_dir: Path, count: int, seconds: float) -> None:
+    """Until `count` messages have a recorded outcome, or the time is up (the checks after
+    say what is missing)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if len(Store(data_dir, read_only=True).state.messages) >= count:
+            return
+        time.sleep(0.3)
+
+
+def assert_all_flagged(dovecot: Dovecot, user: str, password: str, count: int) -> None:
+    with dovecot.client(user, password) as client:
+        client.select_folder("INBOX")
+        assert len(client.search(["KEYWORD", "$CopDone"])) == count
+        assert client.search(["UNKEYWORD", "$CopDone"]) == []
+
+
 class Sender(threading.Thread):
     """Sends mail_mix's messages one by one; one counts as accepted only on the server's 250."""
 
@@ -186,9 +208,8 @@ def test_sigkill_mid_batch_misses_nobody_and_repeats_at_most_one_per_kill(
 def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dovecot,
                                                     daemon: Daemon) -> None:
     user, password = dovecot.add_user()
-    config = write_config(tmp_path, meeting=False, inbound=(
-        f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
-        f'username = "{user}"\npassword = "{password}"\npoll_interval = "2s"'))
+    config = write_config(tmp_path, meeting=False,
+                          inbound=imap_inbound(dovecot, user, password, "2s"))
     count = 1000 * SCALE
 
     def append_all() -> None:
@@ -208,19 +229,12 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
         kills += 1
     daemon.start(config.path)
     daemon.wait_started()
-    deadline = time.monotonic() + 180 * SCALE
-    while time.monotonic() < deadline:
-        if len(Store(config.service.data_dir, read_only=True).state.messages) >= count:
-            break
-        time.sleep(0.3)
+    wait_recorded(config.service.data_dir, count, 180 * SCALE)
     assert daemon.stop() == 0
     store = Store(config.service.data_dir, read_only=True)
     check_invariants(store.state, set(map(fault_id, range(count))), automatic_ids(count),
                      copies_per_post=2)
-    with dovecot.client(user, password) as client:
-        client.select_folder("INBOX")
-        assert len(client.search(["KEYWORD", "$CopDone"])) == count
-        assert client.search(["UNKEYWORD", "$CopDone"]) == []
+    assert_all_flagged(dovecot, user, password, count)
     assert "Traceback" not in daemon.text()
 
 
@@ -229,9 +243,8 @@ def test_sigkill_while_1000_messages_arrive_by_imap(tmp_path: Path, dovecot: Dov
 def test_dovecot_restart_while_the_daemon_idles(tmp_path: Path, dovecot: Dovecot,
                                                 daemon: Daemon) -> None:
     user, password = dovecot.add_user()
-    config = write_config(tmp_path, meeting=False, inbound=(
-        f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
-        f'username = "{user}"\npassword = "{password}"\npoll_interval = "30s"'))
+    config = write_config(tmp_path, meeting=False,
+                          inbound=imap_inbound(dovecot, user, password, "30s"))
 
     def recorded(message_id: str, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -262,9 +275,8 @@ def test_dovecot_restart_while_the_daemon_idles(tmp_path: Path, dovecot: Dovecot
 def test_dovecot_stopped_in_the_middle_of_fetching(tmp_path: Path, dovecot: Dovecot,
                                                    daemon: Daemon) -> None:
     user, password = dovecot.add_user()
-    config = write_config(tmp_path, meeting=False, inbound=(
-        f'protocol = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "none"\n'
-        f'username = "{user}"\npassword = "{password}"\npoll_interval = "2s"'))
+    config = write_config(tmp_path, meeting=False,
+                          inbound=imap_inbound(dovecot, user, password, "2s"))
     rng = random.Random(11)
     burst, rounds = 300, 2 * SCALE
     count = burst * (rounds + 1)
@@ -295,18 +307,12 @@ def test_dovecot_stopped_in_the_middle_of_fetching(tmp_path: Path, dovecot: Dove
         finally:
             dovecot.start()
         append(n * burst)
-    deadline = time.monotonic() + 120 * SCALE
-    while time.monotonic() < deadline:
-        if len(Store(config.service.data_dir, read_only=True).state.messages) >= count:
-            break
-        time.sleep(0.3)
+    wait_recorded(config.service.data_dir, count, 120 * SCALE)
     assert daemon.stop() == 0
     store = Store(config.service.data_dir, read_only=True)
     check_invariants(store.state, set(map(fault_id, range(count))), automatic_ids(count),
                      copies_per_post=2)
-    with dovecot.client(user, password) as client:
-        client.select_folder("INBOX")
-        assert client.search(["UNKEYWORD", "$CopDone"]) == []
+    assert_all_flagged(dovecot, user, password, count)
     text = daemon.text()
     assert "Traceback" not in text
     assert "IMAP fetch failed" in text, "no outage landed while the daemon was fetching"
