@@ -167,7 +167,22 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     report.delivered = deliver(store, rt.transport, now,
                                Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
     store.flush()
+    _prune_spool(store)
     return report
+
+
+KEEP_SENT = timedelta(days=30)  # sent mail's bytes are kept this long after the last write
+
+
+def _prune_spool(store: Store) -> None:
+    """Free the disk of sent mail: a segment goes once every message in it went (or failed
+    for good) and it has not been written to for KEEP_SENT. The journal keeps each outcome.
+    By the file's own time, not the tick's: `cop run --now` must not delete the present."""
+    needed = {store.state.outbox[i].spool[0] for i in store.state.outbox_waiting}
+    cutoff = time.time() - KEEP_SENT.total_seconds()
+    for name in store.spool.prune(needed, cutoff):
+        log.info("spool segment removed segment=%s reason=all sent, older than %d days",
+                 name, KEEP_SENT.days)
 
 
 def _apply(rt: Runtime, result: Result, now: datetime) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mailer.daemon import Runtime, tick
+from mailer.edges import store as store_module
 from mailer.edges.store import Store
 from mailer.outbox import backoff
 from tests.conftest import OpenRuntime
@@ -223,3 +226,32 @@ def test_a_connection_dropped_in_the_middle_of_data_delivers_each_copy_once(
     expected = sorted([f"guru{i}@example.org" for i in range(20)]
                       + ["agus@example.org", "dewi@example.org"])
     assert got == expected, "a copy missed or sent twice"
+
+
+def test_sent_mail_is_freed_after_a_month_and_waiting_mail_never(
+        rt: Runtime, smtp_peer: SmtpPeer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "SEGMENT_BYTES", 1)  # one segment a message
+    queue = rt.store.data_dir / "queue"
+    smtp_peer.recorder.rcpt_codes["dewi@example.org"] = "450 4.2.1 Mailbox busy"
+    post(rt, "Satu")
+    tick(rt, T0)  # agus: sent; dewi: deferred
+    post(rt, "Dua")
+    tick(rt, T0 + timedelta(seconds=30))  # agus sent; dewi deferred again
+    segments = sorted(p.name for p in queue.iterdir())
+    assert len(segments) == 4
+    waiting = {rt.store.state.outbox[i].spool[0] for i in rt.store.state.outbox_waiting}
+    assert len(waiting) == 2
+    tick(rt, T0 + timedelta(seconds=40))
+    assert sorted(p.name for p in queue.iterdir()) == segments  # nothing is a month old
+    month_ago = time.time() - 31 * 86400
+    for path in queue.iterdir():
+        os.utime(path, (month_ago, month_ago))
+    tick(rt, T0 + timedelta(seconds=50))
+    current = rt.store.spool._name  # the segment being written is never deleted
+    kept = sorted(p.name for p in queue.iterdir())
+    assert kept == sorted(waiting | {current}) and len(kept) < len(segments)
+    smtp_peer.recorder.rcpt_codes.clear()
+    tick(rt, T0 + timedelta(hours=1))  # the waiting copies are still there to send
+    assert {i.state for i in rt.store.state.outbox.values()} == {"sent"}
+    assert sorted(m.rcpt_tos[0] for m in smtp_peer.recorder.messages) == [
+        "agus@example.org", "agus@example.org", "dewi@example.org", "dewi@example.org"]

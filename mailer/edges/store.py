@@ -320,6 +320,28 @@ class Spool:
                              f"say; the message at offset {offset} is missing")
         return data
 
+    def prune(self, needed: set[str], written_before: float) -> list[str]:
+        """Delete the segments no waiting message is in and nothing was written to since
+        `written_before` (a timestamp); never the one being written. Their messages went
+        (or failed for good) and their outcome is in the journal. The names deleted."""
+        removed = []
+        for path in sorted(self.folder.glob("*.spool")):
+            if path.name in needed or path.name == self._name:
+                continue
+            try:
+                if path.stat().st_mtime >= written_before:
+                    continue
+                reader = self._readers.pop(path.name, None)
+                if reader is not None:
+                    reader.close()
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(path.name)
+        if removed:
+            fsync_dir(self.folder)
+        return removed
+
     def close(self) -> None:
         for reader in self._readers.values():
             reader.close()
