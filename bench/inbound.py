@@ -124,25 +124,30 @@ def _wait_started(data_dir: Path) -> None:
 
 def run(quick: bool) -> list[dict[str, Any]]:
     count = 300 if quick else 1000
+    rounds = 3
+    pairs = []
     with tempfile.TemporaryDirectory(prefix="cop-bench-dovecot-") as folder:
         dovecot = Dovecot(Path(folder))
         dovecot.setup()
         try:
-            ours_account = _fill(dovecot, count)
-            bare_account = _fill(dovecot, count)
+            bare_account = _fill(dovecot, count)  # fetched with PEEK: the same every round
             bench_bare(dovecot, *_fill(dovecot, 50))  # warm up
-            bare = bench_bare(dovecot, *bare_account)
-            ours = bench_ours(dovecot, *ours_account, count)
+            for _ in range(rounds):  # alternate, and take the median: the machine is noisy
+                ours_account = _fill(dovecot, count)  # ours flags what it took: a fresh one
+                bare = bench_bare(dovecot, *bare_account)
+                ours = bench_ours(dovecot, *ours_account, count)
+                pairs.append((bare / ours, ours, bare))
             latencies = bench_idle_latency(dovecot, 5 if quick else 15)
         finally:
             dovecot.stop()
-    ratio = bare / ours
+    ratio, ours, bare = sorted(pairs)[len(pairs) // 2]
     median = statistics.median(latencies)
     return [
         {"name": f"inbound: {count} messages Dovecot -> threads vs bare fetch+parse",
          "value": ratio * 100, "unit": "% of bare throughput", "goal": ">= 40",
          "ok": ratio >= 0.40,
-         "detail": {"messages": count, "ours_s": ours, "bare_s": bare,
+         "detail": {"messages": count, "rounds": rounds,
+                    "ratios": [round(r, 3) for r, _, _ in pairs], "ours_s": ours, "bare_s": bare,
                     "ours_per_s": count / ours, "bare_per_s": count / bare}},
         {"name": "IDLE: APPEND -> post stored (median)", "value": median, "unit": "seconds",
          "goal": "<= 1.5", "ok": median <= 1.5,
