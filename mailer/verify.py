@@ -13,7 +13,9 @@ taken as the server's own when it is on top.
 
 The verdict is used one way only: a From that the server found forged is held for a
 moderator. No header, or no clear failure, changes nothing (the built-in SMTP receiver and
-many small servers write none).
+many small servers write none). A DMARC failure under the domain's own policy "none" (its
+owner is still setting it up and asks receivers not to act) counts only when SPF failed
+outright too and no DKIM signature of the domain passed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 from collections.abc import Sequence
 
 _RESULT = re.compile(r"\b(dmarc|spf|dkim)\s*=\s*([a-z]+)([^;]*)", re.I)
+_POLICY_NONE = re.compile(r"\b(p|action)\s*=\s*none\b", re.I)
 _PROPERTY = re.compile(r"\b(header\.from|header\.d|header\.i|smtp\.mailfrom)\s*=\s*([^\s;]+)",
                        re.I)
 
@@ -54,11 +57,15 @@ def forged_from(headers: Sequence[str], from_addr: str) -> str | None:
     for header in own_headers(headers):
         for method, result, rest in _RESULT.findall(header):
             props = {k.lower(): v.strip("<>\"'").lower() for k, v in _PROPERTY.findall(rest)}
+            if _POLICY_NONE.search(rest):
+                props["policy-none"] = "yes"
             results.setdefault(method.lower(), []).append((result.lower(), props))
     dmarc = [(r, p) for r, p in results.get("dmarc", [])
              if _aligned(p.get("header.from", domain), domain)]
-    if dmarc:
-        return "dmarc=fail" if any(r == "fail" for r, _ in dmarc) else None
+    if any(r == "fail" and not p.get("policy-none") for r, p in dmarc):
+        return "dmarc=fail"
+    if any(r == "pass" for r, _ in dmarc):
+        return None
     dkim_ok = any(r == "pass" and _aligned(_domain(p.get("header.d") or p.get("header.i", "")),
                                            domain)
                   for r, p in results.get("dkim", []))

@@ -45,6 +45,13 @@ POSTFIX_SPF_FAIL_DKIM_PASS = ["mail.kkg.example; spf=fail smtp.mailfrom=dewi@exa
     (["mx.google.com; spf=softfail smtp.mailfrom=dewi@example.org"], None),  # too weak
     (["mx.google.com; dmarc=fail header.from=other.example"], None),  # about another From
     ([], None),  # nothing to go on: the built-in receiver, small servers
+    # a domain with DMARC policy "none" is still being set up: its failure alone is no proof
+    (["mx.google.com; spf=pass smtp.mailfrom=dewi@example.org; dmarc=fail (p=NONE sp=NONE "
+      "dis=NONE) header.from=example.org"], None),
+    (["spf=softfail (sender IP is 192.0.2.7) smtp.mailfrom=example.org; dkim=none; "
+      "dmarc=fail action=none header.from=example.org;compauth=softpass reason=201"], None),
+    (["mx.google.com; spf=fail smtp.mailfrom=dewi@example.org; dmarc=fail (p=NONE sp=NONE "
+      "dis=NONE) header.from=example.org"], "spf=fail"),
     # a forged "pass" the sender put below the server's own header is not read
     ([GMAIL_FAIL, "mx.evil.example; dmarc=pass header.from=example.org"], "dmarc=fail"),
     # and the sender's own header cannot hide the server's verdict under it
