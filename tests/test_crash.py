@@ -289,7 +289,7 @@ def test_dovecot_stopped_in_the_middle_of_fetching(tmp_path: Path, dovecot: Dove
     def stop_while_fetching() -> None:
         """Stop Dovecot once the daemon's fetch has brought part of the mail in."""
         fetched = config.service.data_dir / "archive" / "new"
-        target = rng.randint(1, burst - 50)
+        target = rng.randint(1, burst // 3)  # within the first batches of the fetch
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with contextlib.suppress(FileNotFoundError):
