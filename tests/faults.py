@@ -73,3 +73,22 @@ def check_invariants(state: State, accepted: set[str], automatic: set[str],
         assert set(copies) == accepted - automatic
         assert set(copies.values()) == {copies_per_post}, "a copy was queued twice or never"
     assert {i.state for i in outbox} <= {"sent"}, "a queued copy was not delivered"
+
+
+# Mail built to be expensive: each must end in one recorded state at a bounded cost (the
+# tests check what is kept; bench/hostile.py measures the time against the bare parser).
+ABSURD_MAIL = {
+    "5,000 header lines": b"From: a@example.org\r\n" + b"X-Header: v\r\n" * 5000
+    + b"\r\nbody\r\n",
+    "a 3 MB subject": b"From: a@example.org\r\nSubject: " + b"x" * 3_000_000
+    + b"\r\n\r\nbody\r\n",
+    "a 30 MB body": b"From: a@example.org\r\n\r\n" + b"y" * 30 * 2**20,
+    "a 3 MB body line": b"From: siti@example.org\r\nSubject: panjang\r\n\r\n"
+    + b"z" * 3 * 2**20 + b"\r\n",
+    "20,000 Content-Type parameters": b"From: siti@example.org\r\nContent-Type: text/plain; "
+    + b"p=v; " * 20_000 + b"\r\n\r\nx",
+    "MIME nested 60 deep": b"From: siti@example.org\r\nContent-Type: multipart/mixed; "
+    b"boundary=b0\r\n\r\n" + b"".join(
+        b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1)
+        for i in range(60)),
+}

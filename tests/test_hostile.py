@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import email
-import time
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
@@ -18,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailer.config import Config
-from mailer.parse import parse_mail
-from mailer.process import App, process_message
+from mailer.parse import MAX_TEXT_CHARS, parse_mail
+from mailer.process import App, Result, process_message
 from mailer.state import State
-from tests.faults import SCALE
+from tests.faults import ABSURD_MAIL, SCALE
 from tests.helpers import make_mail, write_config
 
 pytestmark = pytest.mark.faults
@@ -67,12 +66,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> App:
 
 @SETTINGS
 @given(raw=hostile_mail())
-def test_hostile_mail_ends_in_one_recorded_state_quickly(app: App, raw: bytes) -> None:
-    state = State()
-    started = time.perf_counter()
-    result = process_message(app, state, "key", raw, NOW)
-    assert time.perf_counter() - started < 2.0
+def test_hostile_mail_ends_in_one_recorded_state(app: App, raw: bytes) -> None:
+    result = process_message(app, State(), "key", raw, NOW)
     assert [r["t"] for r in result.records].count("message") == 1
+    assert_bounded(result)
     for outgoing in result.outgoing:
         head = outgoing.data.split(b"\r\n\r\n", 1)[0]
         assert not any(line.startswith((b"Bcc:", b"bcc:")) for line in head.split(b"\r\n"))
@@ -85,19 +82,20 @@ def test_arbitrary_bytes_never_crash(app: App, raw: bytes) -> None:
     assert [r["t"] for r in result.records].count("message") == 1
 
 
-@pytest.mark.parametrize("raw", [
-    b"From: a@example.org\r\n" + b"X-Header: v\r\n" * 5000 + b"\r\nbody\r\n",
-    b"From: a@example.org\r\nSubject: " + b"x" * 3_000_000 + b"\r\n\r\nbody\r\n",
-    b"From: a@example.org\r\n\r\n" + b"y" * 30 * 2**20,
-    # a single line of 3 MB, under the size limit: kept, cut to what processing reads
-    b"From: siti@example.org\r\nSubject: panjang\r\n\r\n" + b"z" * 3 * 2**20 + b"\r\n",
-    b"From: siti@example.org\r\nContent-Type: text/plain; " + b"p=v; " * 20_000 + b"\r\n\r\nx",
-])
-def test_absurd_messages_are_quarantined_within_bounds(app: App, raw: bytes) -> None:
-    started = time.perf_counter()
+@pytest.mark.parametrize("raw", ABSURD_MAIL.values(), ids=ABSURD_MAIL.keys())
+def test_absurd_messages_end_in_one_state_and_keep_bounded_text(app: App, raw: bytes) -> None:
     result = process_message(app, State(), "key", raw, NOW)
-    assert time.perf_counter() - started < 5.0
     assert result.state in ("quarantined", "posted", "held", "unrouted", "automatic")
+    assert [r["t"] for r in result.records].count("message") == 1
+    assert_bounded(result)
+
+
+def assert_bounded(result: Result) -> None:
+    """What one message leaves behind is capped, whatever it held: the cost bound. (Its
+    time is measured in bench/hostile.py; timings stay out of the tests.)"""
+    for record in result.records:
+        for value in record.values():
+            assert not isinstance(value, str) or len(value) <= MAX_TEXT_CHARS
 
 
 def test_template_syntax_in_mail_is_passed_on_as_text_never_run(app: App) -> None:
