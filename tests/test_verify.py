@@ -52,6 +52,9 @@ POSTFIX_SPF_FAIL_DKIM_PASS = ["mail.kkg.example; spf=fail smtp.mailfrom=dewi@exa
       "dmarc=fail action=none header.from=example.org;compauth=softpass reason=201"], None),
     (["mx.google.com; spf=fail smtp.mailfrom=dewi@example.org; dmarc=fail (p=NONE sp=NONE "
       "dis=NONE) header.from=example.org"], "spf=fail"),
+    # the subdomain policy (sp=) is not the domain's own
+    (["mx.google.com; spf=pass smtp.mailfrom=dewi@example.org; dmarc=fail (p=REJECT sp=NONE "
+      "dis=REJECT) header.from=example.org"], "dmarc=fail"),
     # a forged "pass" the sender put below the server's own header is not read
     ([GMAIL_FAIL, "mx.evil.example; dmarc=pass header.from=example.org"], "dmarc=fail"),
     # and the sender's own header cannot hide the server's verdict under it
