@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -73,16 +71,11 @@ def test_after_the_meeting_a_notes_thread_and_a_roll_call(rt: Runtime) -> None:
     text = roll.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "[x] Dewi Lestari <dewi@example.org>" in text  # from her RSVP
     assert "[ ] Budi Santoso <budi@example.org>" in text
-    reply = EmailMessage()
-    reply["From"] = "Siti Rahayu <siti@example.org>"
-    reply["To"] = "kkg@example.org"
-    reply["Subject"] = "Re: " + str(roll["Subject"])
-    reply["Message-ID"] = "<roll-answer@example.org>"
-    reply["In-Reply-To"] = str(roll["Message-ID"])
     marked = text.replace("[ ] Budi Santoso", "[x] Budi Santoso")
-    reply.set_content("Sudah saya tandai.\n\n" + "\n".join("> " + ln for ln in
-                                                            marked.splitlines()))
-    rt.store.archive.add(reply.as_bytes(policy=policy.SMTP))
+    rt.store.archive.add(make_mail(
+        subject="Re: " + str(roll["Subject"]), message_id="<roll-answer@example.org>",
+        in_reply_to=str(roll["Message-ID"]),
+        body="Sudah saya tandai.\n\n" + "\n".join("> " + ln for ln in marked.splitlines())))
     tick(rt, after + timedelta(minutes=15))
     state = rt.store.state
     assert state.attended(KEY, OCC, "budi@example.org") is True

@@ -11,7 +11,7 @@ import pytest
 
 from mailer.daemon import Runtime, tick
 from tests.conftest import OpenRuntime
-from tests.helpers import write_config
+from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -231,14 +231,10 @@ def test_a_reply_for_someone_not_invited_is_ignored(rt: Runtime) -> None:
 def test_plain_answers_to_the_invitation(rt: Runtime, words: str, expected: str) -> None:
     data = rt.config.service.data_dir
     (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
-    reply = EmailMessage()
-    reply["From"] = "Dewi Lestari <dewi@example.org>"
-    reply["To"] = "kkg@example.org"
-    reply["Subject"] = "Re: " + str(invitation["Subject"])
-    reply["Message-ID"] = "<plain-rsvp@example.org>"
-    reply["In-Reply-To"] = str(invitation["Message-ID"])
-    reply.set_content(f"{words}\n\nPada Sel, 1 Des 2026 KKG <kkg@example.org> menulis:\n> ...\n")
-    rt.store.archive.add(reply.as_bytes(policy=policy.SMTP))
+    rt.store.archive.add(make_mail(
+        sender="Dewi Lestari <dewi@example.org>", subject="Re: " + str(invitation["Subject"]),
+        message_id="<plain-rsvp@example.org>", in_reply_to=str(invitation["Message-ID"]),
+        body=f"{words}\n\nPada Sel, 1 Des 2026 KKG <kkg@example.org> menulis:\n> ...\n"))
     tick(rt, T0 + timedelta(hours=1))
     state = rt.store.state
     assert state.rsvp_of(KEY, "dewi@example.org", "2026-12-04T14:00:00+07:00") == expected
