@@ -1,0 +1,55 @@
+"""A data_dir written by version 0.1 is read by today's code as it is.
+
+tests/data/datadir-0.1 was written by 0.1 (tests/data/make_datadir.py); its listings beside
+it are what 0.1's `cop` printed. Every listing must come out the same, and the daemon must
+carry on from it: one more reply lands in the thread 0.1 started.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import main
+from tests.data.make_datadir import LISTINGS
+from tests.helpers import make_mail
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def old(tmp_path: Path) -> Path:
+    folder = tmp_path / "datadir-0.1"
+    shutil.copytree(DATA / "datadir-0.1", folder)
+    return folder / "cop.toml"
+
+
+def cop(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--config", str(config), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_every_listing_reads_as_version_0_1_printed_it(old: Path) -> None:
+    expected = json.loads((DATA / "datadir-0.1.listings.json").read_text())
+    for name, args in LISTINGS.items():
+        assert json.loads(cop(old, *args)) == expected[name], name
+
+
+def test_the_daemon_carries_on_from_a_0_1_data_dir(old: Path) -> None:
+    from mailer.edges.store import Store
+
+    Store(old.parent / "data").archive.add(make_mail(
+        sender="Agus Wibowo <agus@example.org>", subject="Re: Pecahan di kelas 3",
+        body="Saya pakai tali.\n", message_id="<r2@example.org>", in_reply_to="<r1@example.org>"))
+    cop(old, "run", "--once", "--now", datetime(2026, 12, 5, 1, 0, tzinfo=UTC).isoformat())
+    thread = json.loads(cop(old, "thread", "t1", "--json"))
+    assert [p["message_id"] for p in thread["posts"]] == [
+        "<p1@example.org>", "<r1@example.org>", "<r2@example.org>"]
+    assert json.loads(cop(old, "holds", "--json")) == json.loads(
+        (DATA / "datadir-0.1.listings.json").read_text())["holds"]
