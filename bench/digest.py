@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.peer import PeerProcess
-from mailer.compose import compose_digests
 from mailer.config import load_config
-from mailer.daemon import load_secret
-from mailer.digest import build_digest
+from mailer.edges.store import load_secret
 from mailer.model import Post, Thread
+from mailer.outbound.compose import compose_digests
+from mailer.outbound.digest import build_digest
 from tests.helpers import make_mail
 
 NOW = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
@@ -47,7 +47,7 @@ def bench_ours(members: int, threads: int) -> tuple[float, int]:
         path.write_text("\n".join(lines))
         config = load_config(path)
         community = config.communities[0]
-        secret = load_secret(config)
+        secret = load_secret(config.service.data_dir, config.service.secret)
         all_threads = _threads(threads)
         start = time.perf_counter()
         digest = build_digest(community, all_threads, NOW - timedelta(days=7), NOW)

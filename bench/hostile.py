@@ -15,7 +15,8 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from mailer.process import App, process_message
+from mailer.handle.app import App
+from mailer.handle.dispatch import process_message
 from mailer.state import State
 from tests.faults import ABSURD_MAIL
 from tests.helpers import write_config

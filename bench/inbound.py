@@ -20,7 +20,7 @@ from typing import Any
 
 from mailer.config import load_config
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from tests.helpers import make_mail
 from tests.peers import Dovecot
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.storage import _records
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from tests.helpers import make_mail
 from tests.peers import free_port
 

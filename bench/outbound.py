@@ -14,9 +14,9 @@ from typing import Any
 from bench.peer import PeerProcess
 from mailer.config import load_config
 from mailer.daemon import Runtime
-from mailer.edges.store import Store
-from mailer.outbox import deliver, queue
-from mailer.process import process_message
+from mailer.edges.store import FileStore as Store
+from mailer.handle.dispatch import process_message
+from mailer.outbound.outbox import deliver, queue
 from tests.helpers import make_mail
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import JSONStorage
 
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 
 
 def _records(i: int) -> list[dict[str, Any]]:

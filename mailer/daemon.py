@@ -21,8 +21,6 @@ they are not fetched again.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import signal
 import threading
 import time
@@ -32,35 +30,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
-from mailer import jobs
 from mailer.config import Config, load_config
 from mailer.edges.imap import Cursor, ImapMailbox
 from mailer.edges.outbound import open_transport
 from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
-from mailer.edges.store import DataDirLock, Store, write_atomic
+from mailer.edges.store import DataDirLock, FileStore, load_secret, outbox_folder
 from mailer.errors import ConfigError, ImapUnavailable, ServiceError
-from mailer.outbox import Limits, Transport, deliver, queue
-from mailer.process import App, Result, process_message, quarantined, release_hold
+from mailer.handle.app import App, Result
+from mailer.handle.dispatch import process_message, quarantined
+from mailer.handle.moderation import release_hold
+from mailer.outbound.outbox import Limits, Transport, deliver, queue
+from mailer.store import Store
+from mailer.timed.due import run_due
 
 log = logging.getLogger(__name__)
 
 # IDLE is renewed this often so that SIGTERM is answered within these seconds; mail that
 # arrives between two IDLEs is announced at once by the next one.
 IDLE_CHUNK = 5.0
-
-
-def load_secret(config: Config) -> str:
-    """The configured secret, else one generated once and kept in data_dir/secret."""
-    if config.service.secret:
-        return config.service.secret
-    path = config.service.data_dir / "secret"
-    if path.exists():
-        return path.read_text().strip()
-    config.service.data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    write_atomic(path, value.encode())
-    os.chmod(path, 0o600)
-    return value
 
 
 @dataclass
@@ -85,8 +72,9 @@ class Runtime:
                  mailbox: ImapMailbox | None = None) -> None:
         self.config = config
         self.store = store
-        self.app = App(config, load_secret(config))
-        self.transport = transport or open_transport(config.outbound, store.data_dir)
+        self.app = App(config, load_secret(config.service.data_dir, config.service.secret))
+        self.transport = transport or open_transport(config.outbound,
+                                                      outbox_folder(config.service.data_dir))
         if mailbox is None and config.inbound.protocol == "imap":
             mailbox = ImapMailbox(config.inbound)
         self.mailbox = mailbox
@@ -114,7 +102,7 @@ class Runtime:
                       config.service.data_dir)
             return False
         self.config = config
-        self.app = App(config, load_secret(config))
+        self.app = App(config, load_secret(config.service.data_dir, config.service.secret))
         log.info("config reloaded communities=%d", len(config.communities))
         return True
 
@@ -123,14 +111,14 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
     applied, decisions = [], []
-    for path, records in store.requests.pending():  # asked for by `cop` while we run
+    for request, records in store.requests.pending():  # asked for by `cop` while we run
         for record in records:
             if record["t"] == "hold-decision":
                 decisions.append((record["id"], record["decision"], record.get("reason", ""),
                                   record.get("by", "cop")))
             else:
                 store.record(record)
-        applied.append(path)
+        applied.append(request)
     uids_by_key: dict[str, int] = {}
     try:
         _receive(rt, report, uids_by_key)
@@ -148,17 +136,17 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
             # it is set aside like unreadable mail (raw kept) and can be processed again
             log.exception("processing failed, quarantined archive=%s", key)
             result = quarantined(key, f"internal error: {type(exc).__name__}: {exc}", now)
-        report.queued += _apply(rt, result, now)
+        report.queued += apply_result(rt, result, now)
         report.processed[result.state] = report.processed.get(result.state, 0) + 1
         decisions += result.decisions
         done.append(key)
     for hold_id, decision, reason, by in decisions:
-        report.queued += _apply(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
-    report.queued += jobs.run_due(rt.app, store, now)
+        report.queued += apply_result(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
+    report.queued += run_due(rt.app, store, now)
     _remember_processed(rt, [uids_by_key[k] for k in done if k in uids_by_key])
     store.flush()  # the outcome of every message is durable: now it may be marked done
-    for path in applied:
-        path.unlink()
+    for request in applied:
+        store.requests.done(request)
     store.archive.mark_done(done)
     try:
         _flag_processed(rt)
@@ -180,12 +168,12 @@ def _prune_spool(store: Store) -> None:
     By the file's own time, not the tick's: `cop run --now` must not delete the present."""
     needed = {store.state.outbox[i].spool[0] for i in store.state.outbox_waiting}
     cutoff = time.time() - KEEP_SENT.total_seconds()
-    for name in store.spool.prune(needed, cutoff):
+    for name in store.prune_outgoing(needed, cutoff):
         log.info("spool segment removed segment=%s reason=all sent, older than %d days",
                  name, KEEP_SENT.days)
 
 
-def _apply(rt: Runtime, result: Result, now: datetime) -> int:
+def apply_result(rt: Runtime, result: Result, now: datetime) -> int:
     """Record a result, queue its mail, and say so in one log line."""
     for record in result.records:
         rt.store.record(record)
@@ -299,7 +287,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
     receiver: SmtpReceiver | None = None
     rt: Runtime | None = None
     try:
-        store = Store(config.service.data_dir)
+        store = FileStore(config.service.data_dir)
         rt = Runtime(config, store)
         if config.inbound.protocol == "smtp":
             receiver = _start_receiver(rt, arrived)

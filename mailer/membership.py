@@ -55,3 +55,8 @@ def members_of(community: Community, state: State) -> dict[str, Member]:
     """The active members, by lower-cased address."""
     return {m.member.email.lower(): m.member for m in memberships(community, state)
             if m.state == "active"}
+
+
+def invitees(community: Community, state: State) -> dict[str, Member]:
+    """The active members who get meeting mail (everyone but delivery "none")."""
+    return {e: m for e, m in members_of(community, state).items() if m.delivery != "none"}

@@ -8,18 +8,17 @@ nobody writes in and nobody edits cop.toml meanwhile.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from mailer.calendar.occurrences import expand
 from mailer.config import Config
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
-from mailer.jobs import NOTES_AFTER
-from mailer.meetings import expand
-from mailer.schedule import next_slot
+from mailer.edges.store import FileStore, copy_durable
+from mailer.timed.cycle import NOTES_AFTER
+from mailer.timed.schedule import next_slot
 
 
 @dataclass(frozen=True)
@@ -64,16 +63,9 @@ def plan(config: Config, start: datetime, days: int) -> list[Planned]:
     end = start + timedelta(days=days)
     with tempfile.TemporaryDirectory(prefix="cop-plan-") as scratch:
         data = Path(scratch) / "data"
-        source = config.service.data_dir
-        data.mkdir()
-        for name in ("db.json", "secret"):
-            if (source / name).exists():
-                shutil.copy2(source / name, data / name)
-        for folder in ("journal", "queue"):
-            if (source / folder).exists():
-                shutil.copytree(source / folder, data / folder)
+        copy_durable(config.service.data_dir, data)
         copy = replace(config, service=replace(config.service, data_dir=data))
-        store = Store(data)
+        store = FileStore(data)
         already = set(store.state.outbox)
         waiting = [Planned(item.next_try or start, item.kind, item.to, item.subject)
                    for item in store.state.outbox.values()

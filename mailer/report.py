@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from mailer.calendar.occurrences import expand
 from mailer.config import Community
-from mailer.meetings import expand
 from mailer.membership import members_of
 from mailer.state import State
 

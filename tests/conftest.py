@@ -8,7 +8,7 @@ import pytest
 
 from mailer.config import Config
 from mailer.daemon import Runtime
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from tests import faults
 from tests.peers import Dovecot, SmtpPeer
 

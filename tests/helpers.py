@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mailer.config import Config, load_config
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 
 COMMUNITY = """
 [[community]]

@@ -157,7 +157,7 @@ def test_run_refuses_a_broken_config_naming_the_line(tmp_path: Path) -> None:
 def test_an_invalid_edit_keeps_the_last_good_config(tmp_path: Path,
                                                     caplog: pytest.LogCaptureFixture) -> None:
     from mailer.daemon import Runtime
-    from mailer.edges.store import Store
+    from mailer.edges.store import FileStore as Store
     from tests.helpers import write_config
 
     config = write_config(tmp_path)

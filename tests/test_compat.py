@@ -42,7 +42,7 @@ def test_every_listing_reads_as_version_0_1_printed_it(old: Path) -> None:
 
 
 def test_the_daemon_carries_on_from_a_0_1_data_dir(old: Path) -> None:
-    from mailer.edges.store import Store
+    from mailer.edges.store import FileStore as Store
 
     Store(old.parent / "data").archive.add(make_mail(
         sender="Agus Wibowo <agus@example.org>", subject="Re: Pecahan di kelas 3",

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from mailer.config import parse_config
+from mailer.config.values import parse_duration, parse_timezone, parse_weekday
 from mailer.errors import ConfigError
-from mailer.values import parse_duration, parse_timezone, parse_weekday
 
 SHIPPED = Path(__file__).resolve().parent.parent / "cop.toml"
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from mailer.cli import main
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import DataDirLock, Store
+from mailer.edges.store import DataDirLock
+from mailer.edges.store import FileStore as Store
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from mailer.daemon import Runtime, tick
-from mailer.edges import store as store_module
-from mailer.edges.store import Store
-from mailer.outbox import backoff
+from mailer.edges.store import FileStore as Store
+from mailer.edges.store import spool as store_module
+from mailer.outbound.outbox import backoff
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, smtp_outbound, write_config
 from tests.peers import SmtpPeer

@@ -11,8 +11,8 @@ from urllib.parse import unquote
 import pytest
 
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
-from mailer.jobs import send_digest
+from mailer.edges.store import FileStore as Store
+from mailer.timed.digests import send_digest
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for

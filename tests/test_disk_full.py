@@ -14,7 +14,7 @@ import pytest
 
 from mailer.config import load_config
 from mailer.daemon import Runtime, _start_receiver, tick
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from tests.helpers import make_mail, write_config
 from tests.peers import free_port
 

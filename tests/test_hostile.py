@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailer.config import Config
-from mailer.parse import MAX_TEXT_CHARS, parse_mail
-from mailer.process import App, Result, process_message
+from mailer.handle.app import App, Result
+from mailer.handle.dispatch import process_message
+from mailer.inbound.parse import MAX_TEXT_CHARS, parse_mail
 from mailer.state import State
 from tests.faults import ABSURD_MAIL, SCALE
 from tests.helpers import make_mail, write_config

@@ -10,9 +10,9 @@ import pytest
 
 from mailer.daemon import Runtime, tick
 from mailer.edges.imap import DONE_FLAG, ImapMailbox
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from mailer.errors import ImapUnavailable
-from mailer.parse import parse_mail
+from mailer.inbound.parse import parse_mail
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, message_records, write_config
 from tests.peers import Dovecot

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import vobject
 
+from mailer.calendar.occurrences import expand
 from mailer.config import load_config
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from mailer.errors import ConfigError
-from mailer.meetings import expand
 from tests.conftest import OpenRuntime
 from tests.helpers import mark_edited, write_config
 from tests.test_pipeline import mail_for

@@ -101,7 +101,7 @@ def test_confirming_needs_the_persons_own_reply(rt: Runtime) -> None:
 def test_a_cop_toml_member_who_leaves_is_left_and_organizers_are_told(rt: Runtime) -> None:
     send(rt, 1, sender="Budi <budi@example.org>", subject="keluar", body="\n")
     assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
-    from mailer.jobs import _attention
+    from mailer.timed.attention import attention_of as _attention
 
     assert _attention(rt.store, rt.config.communities[0], T0).requests == (
         "left: budi@example.org",)

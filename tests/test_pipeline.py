@@ -14,8 +14,8 @@ import pytest
 import vobject
 
 from mailer.daemon import Runtime, _start_receiver, tick
-from mailer.edges.store import Store
-from mailer.jobs import send_digest
+from mailer.edges.store import FileStore as Store
+from mailer.timed.digests import send_digest
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, mark_edited, message_records, write_config
 from tests.peers import free_port
@@ -347,10 +347,10 @@ def test_mail_for_no_community_gets_a_bilingual_answer(tmp_path: Path) -> None:
 
 def test_a_bug_for_one_message_or_one_job_stops_nothing_else(
         rt: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    import mailer.jobs
-    import mailer.process
+    import mailer.handle.posts
+    import mailer.timed.due
 
-    real_route = mailer.process.route_mail
+    real_route = mailer.handle.posts.route_mail
 
     def fragile_route(r: object) -> object:
         if "meledak" in r.mail.subject:  # type: ignore[attr-defined]
@@ -360,8 +360,8 @@ def test_a_bug_for_one_message_or_one_job_stops_nothing_else(
     def broken_digests(*args: object) -> int:
         raise ValueError("a broken digest template")
 
-    monkeypatch.setattr(mailer.process, "route_mail", fragile_route)
-    monkeypatch.setattr(mailer.jobs, "send_digests", broken_digests)
+    monkeypatch.setattr(mailer.handle.posts, "route_mail", fragile_route)
+    monkeypatch.setattr(mailer.timed.due, "send_digests", broken_digests)
     deliver_raw(rt, make_mail(subject="Ini meledak"))
     deliver_raw(rt, make_mail(subject="Ini biasa"))
     tick(rt, T0)

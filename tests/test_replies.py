@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mailer.parse import parse_mail
-from mailer.replies import new_text
+from mailer.inbound.parse import parse_mail
+from mailer.inbound.replies import new_text
 
 DATA = Path(__file__).parent / "data" / "mail"
 CASES = sorted(p.stem for p in DATA.glob("*.eml"))

@@ -9,7 +9,7 @@ import pytest
 
 from mailer.config import load_config
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from mailer.membership import paused
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
@@ -69,7 +69,7 @@ def test_an_address_that_keeps_failing_is_paused_not_removed(tmp_path: Path) -> 
     tick(rt, T0 + timedelta(days=3))
     assert not mail_for(config.service.data_dir, "dewi@example.org", "Setelah jeda")
     assert mail_for(config.service.data_dir, "agus@example.org", "Setelah jeda")
-    from mailer.jobs import _attention
+    from mailer.timed.attention import attention_of as _attention
 
     attention = _attention(rt.store, config.communities[0], T0 + timedelta(days=3))
     assert attention.bouncing == ("dewi@example.org",)

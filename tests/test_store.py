@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mailer.edges.store import DataDirLock, Journal, Store
+from mailer.edges.store import DataDirLock
+from mailer.edges.store import FileStore as Store
+from mailer.edges.store.journal import Journal
 from mailer.errors import StoreError
 
 

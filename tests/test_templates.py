@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from mailer.compose import compose_posts
 from mailer.config import Member
-from mailer.mime import HeaderInjection, encode_address
 from mailer.model import Post, Thread
-from mailer.render import TemplateProblem, _render, environment, render
+from mailer.outbound.compose import compose_posts
+from mailer.outbound.mime import HeaderInjection, encode_address
+from mailer.outbound.render import TemplateProblem, _render, environment, render
 from tests.helpers import write_config
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mailer.daemon import Runtime, tick
-from mailer.verify import forged_from, own_headers
+from mailer.inbound.verify import forged_from, own_headers
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, message_records, write_config
 from tests.test_pipeline import mail_for

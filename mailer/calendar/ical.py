@@ -14,8 +14,8 @@ from datetime import UTC, datetime, time
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText, vUri
 
+from mailer.calendar.occurrences import expand, series_starts
 from mailer.config import Community, MeetingConfig, Member
-from mailer.meetings import expand, series_starts
 
 PRODID = "-//CoP Mailer//cop-mailer 0.1//EN"
 

@@ -1,22 +1,17 @@
 """Meeting -> occurrences: recurrence, breaks and national holidays. Pure functions.
 
-Recurrence is expanded on wall-clock time in the meeting's zone (a 14:00 meeting stays at
-14:00 across DST changes), exactly as a calendar client expands RRULE with a TZID.
+The rule's own starts come from config/recurrence.py (wall-clock time in the meeting's
+zone); this module skips breaks and holidays and applies moves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
-from dateutil.rrule import rrulestr
-
-from mailer.config import MeetingConfig
-
-# A meeting series without an end is expanded this far ahead at most.
-HORIZON = timedelta(days=3 * 366)
+from mailer.config.model import MeetingConfig
+from mailer.config.recurrence import rule_starts
 
 
 @dataclass(frozen=True)
@@ -38,7 +33,7 @@ def expand(meeting: MeetingConfig, language: str = "id") -> tuple[list[Occurrenc
     occurrences: list[Occurrence] = []
     skipped: list[Skipped] = []
     moves = {m.date: m.start for m in meeting.moved}
-    for start in _starts(meeting):
+    for start in rule_starts(meeting):
         reason = skip_reason(meeting, start.date(), language)
         moved = moves.get(start.date())
         if reason and moved is None:
@@ -51,14 +46,9 @@ def expand(meeting: MeetingConfig, language: str = "id") -> tuple[list[Occurrenc
     return occurrences, skipped
 
 
-def series_dates(meeting: MeetingConfig) -> set[date]:
-    """Every day the series itself falls on, skipped ones included."""
-    return {start.date() for start in _starts(meeting)}
-
-
 def series_starts(meeting: MeetingConfig) -> list[datetime]:
     """Every start the RRULE generates, skipped ones included (what COUNT counts)."""
-    return list(_starts(meeting))
+    return list(rule_starts(meeting))
 
 
 def upcoming(meeting: MeetingConfig, now: datetime, limit: int = 3,
@@ -89,21 +79,3 @@ def national_holidays(country: str, year: int, language: str) -> dict[date, str]
     if wanted in supported:
         calendar = holidays.country_holidays(country, years=[year], language=wanted)
     return dict(calendar.items())
-
-
-def _starts(meeting: MeetingConfig) -> Iterator[datetime]:
-    zone = meeting.timezone
-    if not meeting.rrule:
-        yield meeting.start
-        return
-    local_start = meeting.start.replace(tzinfo=None)
-    rule = rrulestr(f"RRULE:{meeting.rrule}", dtstart=local_start)
-    if meeting.until is not None:
-        rule = rule.replace(until=datetime.combine(meeting.until, time.max))
-    elif meeting.count is not None:
-        rule = rule.replace(count=meeting.count)
-    horizon = local_start + HORIZON
-    for start in rule:
-        if start > horizon:
-            return
-        yield start.replace(tzinfo=zone)

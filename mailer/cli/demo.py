@@ -23,9 +23,9 @@ import click
 
 from mailer.config import load_config
 from mailer.daemon import Runtime, _start_receiver, tick
-from mailer.edges.store import DataDirLock, Store
-from mailer.jobs import send_digest
-from mailer.outbox import deliver
+from mailer.edges.store import DataDirLock, FileStore, outbox_folder
+from mailer.outbound.outbox import deliver
+from mailer.timed.digests import send_digest
 
 
 def _free_port() -> int:
@@ -62,11 +62,12 @@ def demo(folder: str) -> None:
     say(f"CoP Mailer demo in {root}")
     say(f"  config:   {config_path}")
     say(f"  receiver: built-in SMTP on 127.0.0.1:{port}")
-    say(f"  outbox:   {config.service.data_dir / 'outbox' / 'new'} (a Maildir)\n")
+    outbox = outbox_folder(config.service.data_dir)
+    say(f"  outbox:   {outbox / 'new'} (a Maildir)\n")
     lock = DataDirLock(config.service.data_dir)
     lock.acquire()
     arrived = threading.Event()
-    store = Store(config.service.data_dir)
+    store = FileStore(config.service.data_dir)
     rt = Runtime(config, store)
     receiver = _start_receiver(rt, arrived)
     community = config.communities[0]
@@ -92,7 +93,7 @@ def demo(folder: str) -> None:
             f"goes to the members who read every message ({report.delivered.get('sent', 0)} "
             "copies, each addressed to one member).")
 
-        copy = _received_by(config.service.data_dir / "outbox", "dewi@example.org",
+        copy = _received_by(outbox, "dewi@example.org",
                             "kertas lipat")
         reply = EmailMessage()
         reply["From"] = "Dewi Lestari <dewi@example.org>"
@@ -122,9 +123,9 @@ def demo(folder: str) -> None:
         receiver.stop()
         rt.close()
         lock.release()
-    outbox = sorted((config.service.data_dir / "outbox" / "new").iterdir())
-    say(f"Sent mail ({len(outbox)} messages) is in {config.service.data_dir / 'outbox/new'}:")
-    for path in outbox:
+    sent = sorted((outbox / "new").iterdir())
+    say(f"Sent mail ({len(sent)} messages) is in {outbox / 'new'}:")
+    for path in sent:
         msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         say(f"  {str(msg['To'])[:38]:<38}  {msg['Subject']}")
     say("\nLook further:")

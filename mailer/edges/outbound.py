@@ -11,11 +11,11 @@ from pathlib import Path
 
 from mailer.config import OutboundConfig
 from mailer.edges.store import fsync_dir
-from mailer.outbox import PermanentFailure, ServerUnavailable, TransientFailure, Transport
+from mailer.outbound.outbox import PermanentFailure, ServerUnavailable, TransientFailure, Transport
 
 
 class MaildirTransport:
-    """Delivers into data_dir/outbox/{new,cur,tmp}, one file per outbox item.
+    """Delivers into a Maildir ({new,cur,tmp}), one file per outbox item.
 
     The file is named after the item, so delivering the same item twice writes one file.
     """
@@ -139,7 +139,8 @@ def _failure(code: int, reason: bytes | str) -> Exception:
     return PermanentFailure(message) if 500 <= code < 600 else TransientFailure(message)
 
 
-def open_transport(config: OutboundConfig, data_dir: Path) -> Transport:
+def open_transport(config: OutboundConfig, maildir: Path) -> Transport:
+    """The configured transport; `maildir` is where the maildir protocol delivers."""
     if config.protocol == "maildir":
-        return MaildirTransport(data_dir / "outbox")
+        return MaildirTransport(maildir)
     return SmtpTransport(config)

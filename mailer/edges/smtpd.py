@@ -14,14 +14,14 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from mailer.edges.store import Archive
+from mailer.store import RawArchive
 from mailer.tokens import plus_tag
 
 log = logging.getLogger(__name__)
 
 
 class ReceiveHandler:
-    def __init__(self, archive: Archive, addresses: Callable[[], list[str]],
+    def __init__(self, archive: RawArchive, addresses: Callable[[], list[str]],
                  arrived: threading.Event) -> None:
         self.archive = archive
         self.addresses = addresses  # read on every RCPT: follows cop.toml reloads

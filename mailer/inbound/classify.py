@@ -6,7 +6,7 @@
     automatic    auto-submitted, precedence, x-autoreply,  never answered, never posted
                  auto-response-suppress, vacation-subject,
                  null-sender, robot-sender
-    rsvp         calendar-reply, rsvp-words                handed to the meetings module
+    rsvp         calendar-reply, rsvp-words                handled in handle/meetings.py
     command      plus-command, subject-command,            join / leave / help
                  body-command
     post         post                                      routed to a thread (route.py)
@@ -133,7 +133,7 @@ def _rsvp(mail: Mail, ctx: Context) -> Outcome | None:
 
 def rsvp_answer(text: str) -> str | None:
     """'Insya Allah hadir' -> ACCEPTED; the first non-empty line decides."""
-    from mailer.replies import new_text
+    from mailer.inbound.replies import new_text
 
     first = next((line for line in new_text(text).splitlines() if line.strip()), "")
     words = re.sub(r"[^\w' ]+", " ", first.lower()).strip()
@@ -167,7 +167,7 @@ def _command(mail: Mail, ctx: Context) -> Outcome | None:
 
 def _one_word_body(text: str) -> str:
     """The body when it is a single word (a command typed on a phone), else ''."""
-    from mailer.replies import new_text
+    from mailer.inbound.replies import new_text
 
     stripped = text.strip()
     first = stripped.split("\n", 1)[0].strip().strip(".!").lower()

@@ -138,7 +138,7 @@ def _quoted_sections(text: str) -> list[str]:
 
 def split_digest_reply(text: str) -> list[tuple[str | None, str]]:
     """[(thread or None for text above all quotes, new text)], in the order written."""
-    from mailer.replies import new_text
+    from mailer.inbound.replies import new_text
 
     lines = text.replace("\r\n", "\n").split("\n")
     first_quote = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">")),

@@ -19,15 +19,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from mailer.calendar.ical import Series, build_calendar
+from mailer.calendar.occurrences import expand
 from mailer.config import Community, Member
-from mailer.dates import format_day
-from mailer.digest import Digest
-from mailer.ical import Series, build_calendar
-from mailer.meetings import expand
-from mailer.mime import alternative, check_header, encode_address, encode_text, header_lines
+from mailer.inbound.route import clean_subject
 from mailer.model import Post, Thread
-from mailer.render import render
-from mailer.route import clean_subject
+from mailer.outbound.dates import format_day
+from mailer.outbound.digest import Digest
+from mailer.outbound.mime import (
+    alternative,
+    check_header,
+    encode_address,
+    encode_text,
+    header_lines,
+)
+from mailer.outbound.render import render
 from mailer.tokens import command_address, reply_address, reply_addresses
 
 LOOP_HEADER = "X-Cop-Loop"

@@ -13,7 +13,7 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_time as _babel_time
 
-from mailer.values import zone_label
+from mailer.config.values import zone_label
 
 _LOCALES = {"id": "id_ID", "en": "en_GB"}
 

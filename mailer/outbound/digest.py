@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from mailer.calendar.occurrences import Occurrence, upcoming
 from mailer.config import Community, MeetingConfig
-from mailer.meetings import Occurrence, upcoming
 from mailer.model import Post, Thread
 
 EXCERPT_CHARS = 280

@@ -1,6 +1,6 @@
 """The outbox: every outgoing message is recorded before any attempt to send it.
 
-    queue(store, outgoing, now)     write queue/<id>.eml, then journal an `outbox` record.
+    queue(store, outgoing, now)     keep the message's bytes, then journal an `outbox` record.
                                     The id comes from what the message is (its key), so
                                     queueing the same message again after a crash is a no-op.
     deliver(store, transport, ...)  send what is due; journal `outbox-state` after each
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from mailer.compose import Outgoing
-from mailer.edges.store import Store
 from mailer.model import OutboxItem
+from mailer.outbound.compose import Outgoing
+from mailer.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def queue(store: Store, outgoing: Outgoing, community_address: str, now: datetim
     item_id = outbox_id(outgoing.key)
     if item_id in store.state.outbox:
         return False
-    segment, offset, length = store.spool.add(outgoing.data)
+    segment, offset, length = store.add_outgoing(outgoing.data)
     store.record({
         "t": "outbox", "id": item_id, "to": outgoing.to, "kind": outgoing.kind,
         "subject": outgoing.subject, "message_id": outgoing.message_id,
@@ -123,7 +123,7 @@ def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = 
         if budget is not None and budget <= 0:
             counts["limited"] += 1
             continue
-        data = store.spool.read(*item.spool)
+        data = store.read_outgoing(item.spool)
         attempts = item.attempts + 1
         try:
             transport.send(item.envelope_from, item.to, data, item.id)
@@ -146,11 +146,11 @@ def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = 
         _record_state(store, item.id, "sent", attempts, now, None, None)
         # the duplicate window closes when this fsync is done; it runs while the next
         # message is sent, and the next record waits for it
-        store.journal.flush(behind=True)
+        store.flush_records(behind=True)
         counts["sent"] += 1
         if budget is not None:
             budget -= 1
-    store.journal.flush()
+    store.flush_records()
     return counts
 
 

@@ -17,7 +17,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateErro
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from mailer.dates import format_clock, format_day, format_short, format_when
+from mailer.outbound.dates import format_clock, format_day, format_short, format_when
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,9 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
 
 def builtin_templates() -> Path:
-    installed = Path(__file__).parent / "templates"
-    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).resolve().parent.parent  # mailer/
+    installed = package / "templates"  # a wheel carries them inside the package
+    return installed if installed.is_dir() else package.parent / "templates"
 
 
 @lru_cache(maxsize=16)

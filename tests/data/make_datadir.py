@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from mailer.cli import main
 from mailer.daemon import Runtime, tick
-from mailer.edges.store import Store
+from mailer.edges.store import FileStore as Store
 from tests.helpers import make_mail, write_config
 
 HERE = Path(__file__).resolve().parent / "datadir-0.1"

@@ -1,0 +1,76 @@
+"""What every verb shares: loading cop.toml, opening the store, errors, times, JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from mailer.config import Community, Config, load_config
+from mailer.edges.store import FileStore
+from mailer.errors import ConfigError, StoreError
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"cop: {message}", err=True)
+    sys.exit(code)
+
+
+def config_path(ctx: click.Context) -> Path:
+    return Path(ctx.obj["config"])
+
+
+def load(ctx: click.Context) -> Config:
+    path = config_path(ctx)
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(f"{path.name} has {len(exc.problems)} problem(s); run `cop check` after fixing")
+
+
+def open_store(config: Config, read_only: bool = True) -> FileStore:
+    try:
+        return FileStore(config.service.data_dir, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def parse_now(value: str | None, config: Config | None = None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now {value!r} is not an ISO date-time; write e.g. 2026-12-04T14:00:00+07:00",
+              2)
+    if moment.tzinfo is None:
+        zone = config.service.timezone if config else UTC
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def setup_logging(level: str) -> None:
+    numeric = getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=numeric, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger().setLevel(numeric)  # basicConfig leaves it alone if handlers exist
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command lines
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def community_of(ctx: click.Context, config: Config, community_id: str) -> Community:
+    community = config.community(community_id)
+    if community is None:
+        known = ", ".join(c.id for c in config.communities)
+        fail(f"no community '{community_id}' in {config_path(ctx).name} (known: {known})")
+    return community

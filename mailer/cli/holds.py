@@ -1,0 +1,82 @@
+"""The moderation queue: `cop holds`, `cop holds approve ID`, `cop holds reject ID`."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from mailer.cli.common import emit_json, fail, load, open_store, parse_now, setup_logging
+from mailer.daemon import Runtime, apply_result, decide_hold
+from mailer.edges.store import DataDirLock, FileStore
+from mailer.errors import StoreError
+from mailer.outbound.outbox import Limits, deliver
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def holds(ctx: click.Context, as_json: bool) -> None:
+    """The moderation queue; `holds approve ID`, `holds reject ID` decide."""
+    if ctx.invoked_subcommand is not None:
+        return
+    config = load(ctx)
+    store = open_store(config)
+    waiting = [h for h in store.state.holds.values() if h.state == "held"]
+    if as_json:
+        emit_json([{"id": h.id, "community": h.community, "from": h.from_addr,
+                     "subject": h.subject, "reason": h.reason,
+                     "received": h.received.isoformat()} for h in waiting])
+        return
+    if not waiting:
+        click.echo("no held messages")
+    for h in waiting:
+        click.echo(f"{h.id:>5}  {h.received:%Y-%m-%d %H:%M}  [{h.community}] {h.from_addr}: "
+                   f"{h.subject}  ({h.reason})")
+
+
+@holds.command("approve")
+@click.argument("hold_id")
+@click.pass_context
+def holds_approve(ctx: click.Context, hold_id: str) -> None:
+    """Pass a held message on to the members."""
+    _decide(ctx, hold_id, "approve", "")
+
+
+@holds.command("reject")
+@click.argument("hold_id")
+@click.option("--reason", default="", help="Sent to the sender.")
+@click.pass_context
+def holds_reject(ctx: click.Context, hold_id: str, reason: str) -> None:
+    """Do not pass a held message on; the sender is told (with the reason)."""
+    _decide(ctx, hold_id, "reject", reason)
+
+
+def _decide(ctx: click.Context, hold_id: str, decision: str, reason: str) -> None:
+    config = load(ctx)
+    hold = open_store(config).state.holds.get(hold_id)
+    if hold is None:
+        fail(f"no held message '{hold_id}'; `cop holds` lists them")
+    if hold.state != "held":
+        fail(f"{hold_id} is already {hold.state}")
+    by = os.environ.get("USER", "cop")
+    lock = DataDirLock(config.service.data_dir)
+    try:
+        lock.acquire()
+    except StoreError:  # the daemon runs: it carries the decision out at its next tick
+        FileStore(config.service.data_dir, read_only=True).requests.submit([{
+            "t": "hold-decision", "id": hold_id, "decision": decision, "reason": reason,
+            "by": by}])
+        click.echo(f"{hold_id}: {decision} recorded; the running daemon carries it out")
+        return
+    try:
+        setup_logging(config.service.log_level)
+        rt = Runtime(config, FileStore(config.service.data_dir))
+        now = parse_now(None, config)
+        apply_result(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
+        deliver(rt.store, rt.transport, now,
+                Limits(config.outbound.per_minute, config.outbound.per_day))
+        rt.close()
+    finally:
+        lock.release()
+    click.echo(f"{hold_id}: {'approved' if decision == 'approve' else 'rejected'}")

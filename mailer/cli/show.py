@@ -1,0 +1,167 @@
+"""Listings: threads, one thread, meetings with RSVPs, members, the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from mailer.calendar.occurrences import expand
+from mailer.cli.common import config_path, emit_json, fail, load, open_store, parse_now
+from mailer.membership import memberships, paused
+from mailer.model import Post, Thread
+from mailer.store import Store
+
+
+def _post_json(p: Post) -> dict[str, Any]:
+    return {"message_id": p.message_id, "from": p.from_addr, "name": p.name,
+            "date": p.date.isoformat(), "body": p.body,
+            "attachments": [a.filename for a in p.attachments]}
+
+
+def _thread_json(t: Thread, posts: bool = True) -> dict[str, Any]:
+    doc = {"id": t.id, "community": t.community, "subject": t.subject,
+           "started": t.started.isoformat(), "last_activity": t.last_activity.isoformat(),
+           "post_count": len(t.posts)}
+    if posts:
+        doc["posts"] = [_post_json(p) for p in t.posts]
+    return doc
+
+
+@click.command()
+@click.option("--community", "community_id", help="Only this community.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def threads(ctx: click.Context, community_id: str | None, as_json: bool) -> None:
+    """Threads, newest activity first."""
+    config = load(ctx)
+    if community_id and config.community(community_id) is None:
+        fail(f"no community '{community_id}' in {config_path(ctx).name}")
+    store = open_store(config)
+    chosen = store.state.threads_newest_first(community_id)
+    if as_json:
+        emit_json([_thread_json(t) for t in chosen])
+        return
+    if not chosen:
+        click.echo("no threads yet")
+    for t in chosen:
+        last = t.posts[-1].name if t.posts else "-"
+        click.echo(f"{t.id:>6}  {t.last_activity:%Y-%m-%d %H:%M}  {len(t.posts):>3} post(s)  "
+                   f"[{t.community}] {t.subject}  (last: {last})")
+
+
+@click.command()
+@click.argument("thread_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
+    """One thread with its posts."""
+    config = load(ctx)
+    store = open_store(config)
+    t = store.state.threads.get(thread_id) or store.state.threads.get(f"t{thread_id}")
+    if t is None:
+        fail(f"no thread '{thread_id}'; `cop threads` lists them")
+    if as_json:
+        emit_json(_thread_json(t))
+        return
+    click.echo(f"{t.id} [{t.community}] {t.subject}")
+    for p in t.posts:
+        click.echo(f"\n--- {p.name} <{p.from_addr}>, {p.date:%Y-%m-%d %H:%M}")
+        click.echo(p.body)
+        for a in p.attachments:
+            click.echo(f"[attachment: {a.filename}]")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--now", "now_text", help="Occurrences after this ISO date-time.")
+@click.pass_context
+def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
+    """Meetings and occurrences with each member's RSVP."""
+    config = load(ctx)
+    store = open_store(config)
+    now = parse_now(now_text, config)
+    docs = []
+    for c in config.communities:
+        for m in c.meetings:
+            sent = store.get_meta("meeting", f"{c.id}/{m.id}") or {}
+            occurrences, skipped = expand(m, c.language)
+            key = f"{c.id}/{m.id}"
+            invited = [mem.email for mem in c.members if mem.delivery != "none"]
+            answers = store.state
+            docs.append({
+                "id": m.id, "community": c.id, "title": m.title, "uid": sent.get("uid"),
+                "sequence": sent.get("sequence", 0), "status": sent.get("status", "unsent"),
+                "occurrences": [{
+                    "start": o.start.isoformat(), "end": o.end.isoformat(),
+                    "rsvp": {e: answers.rsvp_of(key, e.lower(), o.start.isoformat())
+                             for e in invited},
+                } for o in occurrences],
+                "skipped": [{"start": s.start.isoformat(), "reason": s.reason}
+                            for s in skipped],
+                "rsvp": {e: answers.latest_rsvp(key, e.lower()) for e in invited},
+            })
+    if as_json:
+        emit_json(docs)
+        return
+    for doc in docs:
+        future = [o for o in doc["occurrences"] if o["end"] > now.isoformat()]
+        click.echo(f"{doc['community']}/{doc['id']} \"{doc['title']}\" sequence "
+                   f"{doc['sequence']} ({doc['status']}), {len(future)} to come")
+        for o in future[:3]:
+            click.echo(f"  {o['start']}")
+        for email, answer in doc["rsvp"].items():
+            click.echo(f"  {answer:<12} {email}")
+
+
+@click.command()
+@click.option("--community", "community_id", required=True, help="The community's id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def members(ctx: click.Context, community_id: str, as_json: bool) -> None:
+    """Members, delivery mode and state."""
+    config = load(ctx)
+    community = config.community(community_id)
+    if community is None:
+        fail(f"no community '{community_id}' in {config_path(ctx).name}")
+    store = open_store(config)
+    docs = [{"email": m.member.email, "name": m.member.name, "delivery": m.member.delivery,
+             "state": _member_state(store, community.id, m.member.email, m.state),
+             "source": m.source} for m in memberships(community, store.state)]
+    if as_json:
+        emit_json(docs)
+        return
+    for d in docs:
+        click.echo(f"{d['state']:<8} {d['delivery']:<7} {d['source']:<8} "
+                   f"{d['name']} <{d['email']}>")
+
+
+def _member_state(store: Store, community: str, email: str, state: str) -> str:
+    """active, pending, left, or bouncing: delivery paused because mail to them fails."""
+    if state == "active" and paused(store.state, email, datetime.now(UTC)):
+        return "bouncing"
+    return state
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def outbox(ctx: click.Context, as_json: bool) -> None:
+    """Outgoing mail: queued, sent, deferred (with next try), failed (with reason)."""
+    config = load(ctx)
+    store = open_store(config)
+    items = sorted(store.state.outbox.values(),
+                   key=lambda i: (i.queued.isoformat() if i.queued else "", i.id))
+    if as_json:
+        emit_json([{"id": i.id, "to": i.to, "subject": i.subject, "kind": i.kind,
+                     "state": i.state, "attempts": i.attempts,
+                     "next_try": i.next_try.isoformat() if i.next_try else None,
+                     "error": i.error} for i in items])
+        return
+    if not items:
+        click.echo("outbox is empty")
+    for i in items:
+        extra = f" next {i.next_try:%Y-%m-%d %H:%M}" if i.next_try else ""
+        extra += f" ({i.error})" if i.error else ""
+        click.echo(f"{i.state:<8} {i.kind:<10} {i.to:<30} {i.subject}{extra}")

@@ -1,0 +1,158 @@
+"""Writing files so that a crash leaves the old or the new, never half: atomic replace,
+append-or-roll-back to segment files, fsync of directories; the data_dir lock; the layout.
+
+    data_dir/
+      cop.lock        held by the running daemon (flock); read-only verbs do not need it
+      db.json         small metadata, rewritten atomically once per tick (metadata.py)
+      db.json.prev    the previous db.json, kept by each flush as a way back
+      journal/        append-only JSON lines, replayed into memory at start (journal.py)
+      archive/        Maildir of raw inbound mail, new/ to process, cur/ done (archive.py)
+      queue/          outgoing messages in append-only segments (spool.py)
+      requests/       changes asked for with `cop` while the daemon runs (archive.py)
+      outbox/         Maildir the `maildir` outbound protocol delivers into
+      secret          the key that signs reply addresses when cop.toml gives none
+
+Nothing outside this package builds a path under data_dir.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import functools
+import os
+import secrets
+import shutil
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from mailer.errors import StoreError
+
+SEGMENT_BYTES = 16 * 2**20
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes, keep_previous: bool = False) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk: leave the old file and no debris
+        raise
+    if keep_previous and path.exists():
+        prev = path.with_name(path.name + ".prev")
+        with contextlib.suppress(FileNotFoundError):
+            prev.unlink()
+        os.link(path, prev)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+class DataDirLock:
+    """An exclusive flock on data_dir/cop.lock, held for the daemon's lifetime."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "cop.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise StoreError(
+                    f"another `cop run` is already using {self.path.parent} ({holder}); "
+                    "stop it first, or give this one its own data_dir"
+                ) from None
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def append_or_roll_back(file: Any, data: bytes, size: int) -> None:
+    """Append `data` to a segment that is `size` bytes long. If the disk is full, cut back to
+    `size`, so a retry appends whole records after whole records (a torn record in the
+    middle of a segment would make it unreadable). The records stay pending."""
+    fd = file.fileno()  # straight to the O_APPEND descriptor: no buffer to flush later
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+        raise
+
+
+def open_segment(folder: Path, suffix: str, limit: int) -> tuple[Any, Path]:
+    """The newest segment file with room left, else the next number, open for appending."""
+    existing = sorted(folder.glob(f"*{suffix}"))
+    if existing and existing[-1].stat().st_size < limit:
+        path = existing[-1]
+    else:
+        number = int(existing[-1].stem) + 1 if existing else 1
+        path = folder / f"{number:06d}{suffix}"
+    file = open(path, "ab")  # noqa: SIM115 - kept open across flushes by the caller
+    fsync_dir(folder)
+    return file, path
+
+
+@functools.cache
+def fsync_worker() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="cop-fsync")
+
+
+def outbox_folder(data_dir: Path) -> Path:
+    """The Maildir that the `maildir` outbound protocol delivers into."""
+    return data_dir / "outbox"
+
+
+def load_secret(data_dir: Path, configured: str | None) -> str:
+    """The configured secret, else one generated once and kept in data_dir/secret, written
+    readable by its owner only."""
+    if configured:
+        return configured
+    path = data_dir / "secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    write_atomic(path, value.encode())
+    os.chmod(path, 0o600)
+    return value
+
+
+def copy_durable(source: Path, target: Path) -> None:
+    """What a rehearsal (`cop plan`) needs of a data_dir, copied: metadata, the secret, the
+    journal and the queue; not the archive or the outbox."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("db.json", "secret"):
+        if (source / name).exists():
+            shutil.copy2(source / name, target / name)
+    for folder in ("journal", "queue"):
+        if (source / folder).exists():
+            shutil.copytree(source / folder, target / folder)

@@ -1,0 +1,86 @@
+"""The file store: the Store interface (mailer/store.py) over a data_dir.
+
+Crash safety: a file is written to a temp name, fsynced, renamed over the old one, and the
+directory fsynced. The journal is appended and fsynced; a torn last line is cut off at the
+next open. `flush()` orders it: raw mail, outgoing bytes, records, then metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+
+from mailer.edges.store.archive import Archive, Requests
+from mailer.edges.store.journal import Journal
+from mailer.edges.store.metadata import BufferedAtomicStorage
+from mailer.edges.store.spool import Spool
+from mailer.state import Record, State
+from mailer.store import OutgoingRef
+
+
+class FileStore:
+    """The data_dir: TinyDB metadata, the journal and the archive, flushed together."""
+
+    def __init__(self, data_dir: Path, read_only: bool = False) -> None:
+        self.data_dir = data_dir
+        self.read_only = read_only
+        if read_only and not data_dir.exists():
+            self.storage = BufferedAtomicStorage(str(data_dir / "db.json"), read_only=True)
+        else:
+            if not read_only:
+                data_dir.mkdir(parents=True, exist_ok=True)
+            self.storage = BufferedAtomicStorage(str(data_dir / "db.json"), read_only)
+        self.db = TinyDB(storage=lambda: self.storage)
+        self.journal = Journal(data_dir / "journal", read_only)
+        self.archive = Archive(data_dir / "archive", create=not read_only)
+        self.spool = Spool(data_dir / "queue", read_only)
+        self.requests = Requests(data_dir / "requests")
+        self.state = State()
+        for record in self.journal.replay():
+            self.state.apply(record)
+
+    def record(self, record: Record) -> None:
+        """Apply a record to the in-memory state and append it to the journal."""
+        self.state.apply(record)
+        self.journal.append(record)
+
+    def flush(self) -> None:
+        """Make everything recorded so far durable: the outgoing messages the records point
+        to, then the journal, then metadata. Raw mail fetched from IMAP first: its outcome
+        must not be durable before the mail itself."""
+        self.archive.sync()
+        self.spool.flush()
+        self.journal.flush()
+        self.storage.flush()
+
+    def flush_records(self, behind: bool = False) -> None:
+        self.journal.flush(behind=behind)
+
+    def close(self) -> None:
+        self.flush()
+        self.journal.close()
+        self.spool.close()
+
+    def get_meta(self, table: str, key: str) -> dict[str, Any] | None:
+        doc = self.db.table(table).get(Query().key == key)
+        return None if doc is None else {k: v for k, v in doc.items() if k != "key"}
+
+    def put_meta(self, table: str, key: str, value: dict[str, Any]) -> None:
+        """Set one small metadata document, buffered until flush()."""
+        self.db.table(table).upsert({**value, "key": key}, Query().key == key)
+
+    def meta_items(self, table: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for doc in self.db.table(table).all():
+            yield doc["key"], {k: v for k, v in doc.items() if k != "key"}
+
+    def add_outgoing(self, data: bytes) -> OutgoingRef:
+        return self.spool.add(data)
+
+    def read_outgoing(self, ref: OutgoingRef) -> bytes:
+        return self.spool.read(*ref)
+
+    def prune_outgoing(self, needed: set[str], written_before: float) -> list[str]:
+        return self.spool.prune(needed, written_before)

@@ -1,0 +1,112 @@
+"""The journal: append-only JSON-lines records in numbered segment files, replayed into
+memory at start. A torn last line (killed mid-write, never acknowledged) is cut off at the
+next open; a damaged line elsewhere stops the start with what to do.
+
+Why not TinyDB for everything: TinyDB's table update rebuilds the whole table dict on every
+insert and its JSON storage rewrites the whole file, so per-record cost grows with the table.
+Measured here: 20,000 single inserts take ~50 s with CachingMiddleware and about an hour
+without. The journal keeps per-record cost flat (see bench/storage.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from mailer.edges.store.files import SEGMENT_BYTES, append_or_roll_back, fsync_worker, open_segment
+from mailer.errors import StoreError
+
+
+class Journal:
+    """Append-only JSON-lines records in numbered segment files."""
+
+    def __init__(self, folder: Path, read_only: bool = False) -> None:
+        self.folder = folder
+        self.read_only = read_only
+        self._pending: list[bytes] = []
+        self._file: Any = None  # the open segment, appended to by flush()
+        self._size = 0
+        self._behind: Future[None] | None = None
+        if not read_only:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._repair_tail()
+
+    def segments(self) -> list[Path]:
+        if not self.folder.exists():
+            return []
+        return sorted(self.folder.glob("*.jsonl"))
+
+    def replay(self) -> Iterator[dict[str, Any]]:
+        """Every record in the order written; a torn last line is skipped. Read a line at
+        a time: a segment is never in memory whole."""
+        segments = self.segments()
+        for n, segment in enumerate(segments):
+            with open(segment, "rb") as f:
+                for i, line in enumerate(f, 1):
+                    if line == b"\n":
+                        continue
+                    try:
+                        yield json.loads(line)
+                    except ValueError:
+                        # a line with no newline can only be the file's last: a torn append
+                        if n == len(segments) - 1 and not line.endswith(b"\n"):
+                            continue
+                        raise StoreError(
+                            f"{segment}: line {i} is damaged; move that line out of the file "
+                            "(the message is still in data_dir/archive) and start again"
+                        ) from None
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        self._pending.append(line.encode() + b"\n")
+
+    def flush(self, behind: bool = False) -> None:
+        """Write what is pending and fsync it. With behind=True the fsync runs in a worker
+        while the caller goes on (the next flush waits for it): the outbox uses this to
+        overlap the record of one sent message with sending the next."""
+        self._wait_behind()
+        if not self._pending or self.read_only:
+            return
+        if self._file is None or self._size >= SEGMENT_BYTES:
+            self._open_segment()
+        data = b"".join(self._pending)
+        append_or_roll_back(self._file, data, self._size)
+        self._size += len(data)
+        self._pending.clear()
+        if behind:
+            self._behind = fsync_worker().submit(os.fsync, self._file.fileno())
+        else:
+            os.fsync(self._file.fileno())
+
+    def _wait_behind(self) -> None:
+        if self._behind is not None:
+            self._behind.result()
+            self._behind = None
+
+    def close(self) -> None:
+        self._wait_behind()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _open_segment(self) -> None:
+        self.close()
+        self._file, _ = open_segment(self.folder, ".jsonl", SEGMENT_BYTES)
+        self._size = self._file.tell()
+
+    def _repair_tail(self) -> None:
+        """Cut a torn last line left by a crash mid-append."""
+        segments = self.segments()
+        if not segments:
+            return
+        last = segments[-1]
+        data = last.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            with open(last, "r+b") as f:
+                f.truncate(keep)
+                os.fsync(f.fileno())

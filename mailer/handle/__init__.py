@@ -1,0 +1,10 @@
+"""One archived message -> exactly one recorded state, plus the mail it causes. Pure.
+
+    dispatch.py    process_message: parse, find the community, classify, hand to one of:
+    posts.py       a post (who may post, its thread, every member's copy) or a hold
+    moderation.py  a moderator's reply to a hold notice; carrying out a decision
+    commands.py    help, join, confirm, leave
+    meetings.py    an RSVP; an organizer's answer to a roll-call
+    bounces.py     a delivery failure report
+    app.py         App and Result, shared by all of them (no handler imports dispatch)
+"""

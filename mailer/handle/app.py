@@ -1,0 +1,62 @@
+"""What every handler shares: the App (configuration + secret) and the Result it returns.
+
+A handler takes one parsed message and returns a Result: the state the message ends in, the
+journal records to append and the mail to queue. Handlers never write; the daemon does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mailer.config import Community, Config
+from mailer.model import Mail
+from mailer.outbound.compose import Outgoing, compose_notice
+from mailer.state import Record
+
+
+@dataclass(frozen=True)
+class App:
+    """What processing needs from the configuration, resolved once per config load."""
+
+    config: Config
+    secret: str
+
+    @property
+    def templates(self) -> Path | None:
+        return self.config.service.templates
+
+
+@dataclass
+class Result:
+    state: str
+    rule: str
+    message_id: str
+    community: str | None = None
+    thread: str | None = None
+    records: list[Record] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    detail: str = ""
+    # a moderator's decision: (hold id, approve | reject, reason, by); the daemon reads the
+    # held message from the archive and calls release_hold
+    decisions: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+def notice(app: App, community: Community, mail: Mail, template: str, subject_id: str,
+            subject_en: str, now: datetime, **data: Any) -> Outgoing:
+    return compose_notice(community, mail.from_addr, mail.from_name, template,
+                          subject_id if community.language == "id" else subject_en, now,
+                          app.templates, key=f"{template}:{mail.message_id}",
+                          in_reply_to=mail.message_id, **data)
+
+
+def message_record(result: Result, key: str, mail: Mail | None, now: datetime) -> Record:
+    return {
+        "t": "message", "id": result.message_id or f"<quarantined.{key}@cop>",
+        "state": result.state, "rule": result.rule, "community": result.community,
+        "thread": result.thread, "from": mail.from_addr if mail else "",
+        "subject": mail.subject if mail else "", "received": now.isoformat(),
+        "archive": key, "detail": result.detail,
+    }

@@ -1,0 +1,147 @@
+"""A post: who may post, which thread it joins, every member's copy; or a hold for a
+moderator, with a notice to the sender and to each moderator."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mailer.config import Community
+from mailer.handle.app import App, Result
+from mailer.inbound.replies import new_text
+from mailer.inbound.route import RouteInput, clean_subject, content_hold, posting_hold, route_mail
+from mailer.inbound.verify import forged_from
+from mailer.membership import members_of, paused
+from mailer.model import Mail, Post, Thread
+from mailer.outbound.compose import compose_notice, compose_posts
+from mailer.state import State
+from mailer.tokens import moderation_address
+
+
+def post_mail(app: App, state: State, mail: Mail, key: str, community: Community,
+          now: datetime, approved: bool = False) -> Result:
+    members = members_of(community, state)
+    sender = mail.from_addr
+    is_moderator = sender in {m.lower() for m in (*community.moderators,
+                                                  *community.organizers)}
+    route = route_mail(RouteInput(
+        mail=mail, community_id=community.id, community_address=community.address,
+        secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
+    first_post = community.moderate_first_post and (community.id, sender) not in state.posters
+    forged = forged_from(mail.auth_results, sender)
+    hold = ((f"{FORGED} ({forged})" if forged else None)
+            or posting_hold(community.posting, sender in members, is_moderator, first_post)
+            or route.hold
+            or (None if is_moderator else content_hold(
+                mail, community.address, community.max_post_bytes, community.max_recipients,
+                community.held_words)))
+    if hold and not approved:
+        return _hold(app, state, mail, key, community, route.rule, hold, now)
+    result = Result("posted", route.rule, mail.message_id, community.id)
+    member = members.get(sender)
+    name = mail.from_name or (member.name if member else sender.split("@")[0])
+    sections = route.sections or (
+        (route.thread, new_text(mail.text, new_thread=route.thread is None)),)
+    recipients = [m for m in members.values()
+                  if m.delivery == "each" and m.email.lower() != sender
+                  and not paused(state, m.email, now)]
+    threads = []
+    for n, (thread_id, body) in enumerate(sections):
+        thread = state.threads.get(thread_id) if thread_id else None
+        if thread is None:
+            subject = (_first_line(body) if route.sections else clean_subject(mail.subject))
+            thread = Thread(id=state.new_thread_id(), community=community.id,
+                            subject=subject or _no_subject(community), started=now,
+                            last_activity=now)
+            result.records.append({"t": "thread", "id": thread.id,
+                                   "community": community.id, "subject": thread.subject,
+                                   "started": now.isoformat()})
+        message_id = mail.message_id if n == 0 else f"<part{n + 1}.{mail.message_id[1:]}"
+        post = Post(message_id=message_id, thread=thread.id, from_addr=sender, name=name,
+                    date=now, body=body, attachments=mail.attachments if n == 0 else ())
+        result.records.append({
+            "t": "post", "thread": thread.id, "message_id": post.message_id, "from": sender,
+            "name": name, "date": now.isoformat(), "body": post.body,
+            "attachments": [a.__dict__ for a in post.attachments],
+        })
+        references = _references(thread, mail) if not route.sections else tuple(
+            p.message_id for p in reversed(thread.posts))[:10]
+        result.outgoing += compose_posts(community, thread, post, recipients, app.secret,
+                                         app.templates, references, now)
+        threads.append(thread.id)
+    result.thread = ",".join(threads)
+    return result
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = next((s.strip() for s in text.splitlines() if s.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _references(thread: Thread, mail: Mail) -> tuple[str, ...]:
+    """In-Reply-To first: what the member answered, else the thread's latest post."""
+    if mail.in_reply_to:
+        return mail.in_reply_to
+    return tuple(p.message_id for p in reversed(thread.posts))[:10]
+
+
+def _no_subject(community: Community) -> str:
+    return "(tanpa judul)" if community.language == "id" else "(no subject)"
+
+
+def _hold(app: App, state: State, mail: Mail, key: str, community: Community, rule: str,
+          reason: str, now: datetime) -> Result:
+    result = Result("held", rule, mail.message_id, community.id, detail=reason)
+    hold_id = state.new_hold_id()
+    result.records.append({
+        "t": "hold", "id": hold_id, "community": community.id, "from": mail.from_addr,
+        "subject": mail.subject, "reason": reason, "received": now.isoformat(),
+        "message_id": mail.message_id, "archive": key,  # approval re-reads the raw mail
+    })
+    if not reason.startswith(FORGED):  # the address's owner did not send it: no backscatter
+        result.outgoing.append(compose_notice(
+            community, mail.from_addr, mail.from_name, "held",
+            "Pesan Anda menunggu moderator" if community.language == "id"
+            else "Your message is waiting for a moderator",
+            now, app.templates, key=f"held:{mail.message_id}", in_reply_to=mail.message_id,
+            subject_of=mail.subject, reason=reason,
+            reason_text=_reason_text(reason, community.language)))
+    excerpt = "\n".join(new_text(mail.text).splitlines()[:15])
+    for moderator in sorted({e.lower() for e in community.moderators}):
+        result.outgoing.append(compose_notice(
+            community, moderator, moderator, "hold",
+            ("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
+            + (mail.subject or "-"), now, app.templates, key=f"hold:{hold_id}",
+            reply_to=moderation_address(app.secret, community.address, hold_id, moderator),
+            hold_id=hold_id, sender=mail.from_addr, sender_name=mail.from_name,
+            subject_of=mail.subject, reason_text=_reason_text(reason, community.language),
+            excerpt=excerpt))
+    return result
+
+
+def _reason_text(reason: str, language: str) -> str:
+    """A hold reason as the sender reads it; listed words are not repeated back."""
+    return HOLD_REASONS.get(reason.split(" (", 1)[0], {}).get(language, reason)
+
+
+FORGED = "sender address failed verification"
+HOLD_REASONS = {
+    FORGED: {"id": "server penerima menilai alamat pengirim dipalsukan",
+             "en": "the receiving server found the sender's address forged"},
+    "message contains a listed word": {
+        "id": "pesan memuat kata yang diperiksa moderator",
+        "en": "the message contains a word the moderators check"},
+    "sender is not a member": {"id": "alamat Anda belum terdaftar sebagai anggota",
+                               "en": "your address is not a member yet"},
+    "message is larger than the community allows": {
+        "id": "ukuran pesan melebihi batas komunitas", "en": "the message is very large"},
+    "message is addressed to many other people too": {
+        "id": "pesan juga dikirim ke banyak alamat lain",
+        "en": "the message also went to many other addresses"},
+    "first post of a new member": {"id": "pesan pertama anggota baru diperiksa moderator dulu",
+                                   "en": "a new member's first message is checked first"},
+    "community is moderated": {"id": "setiap pesan di komunitas ini diperiksa moderator",
+                               "en": "every message in this community is checked first"},
+    "reply address issued to another member than the sender": {
+        "id": "alamat balasan yang dipakai milik anggota lain",
+        "en": "the reply address used belongs to another member"},
+}

@@ -1,0 +1,68 @@
+"""The Store: what the core and the daemon need from storage, as an interface.
+
+Handlers never touch it (they return records); the daemon, the timed jobs and the outbox
+write through it. The one implementation today is the file store in edges/store/ (a
+data_dir); a second backend implements the same methods. Every write is keyed by what it is
+(Message-ID, outbox id, metadata key), and nothing is durable before `flush()`:
+
+    record(r)          apply a journal record to `state` and keep it for the next flush
+    get/put_meta       small metadata documents by table and key (cursors, what was sent)
+    add_outgoing(b)    keep an outgoing message's bytes; the ref goes into its outbox record
+    flush()            make all of it durable, raw mail first, then bytes, records, metadata
+    archive            raw inbound mail, exactly as received, until and after it is processed
+    requests           changes asked for with `cop` while the daemon runs
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from mailer.state import Record, State
+
+# where an outgoing message's bytes are: (segment, offset, length)
+OutgoingRef = tuple[str, int, int]
+
+
+class RawArchive(Protocol):
+    """Inbound mail as received: `pending` is what was received but not yet processed."""
+
+    def add(self, raw: bytes, sync: bool = True) -> str: ...
+    def pending(self) -> list[str]: ...
+    def read(self, key: str) -> bytes: ...
+    def mark_done(self, keys: list[str]) -> None: ...
+    def count(self) -> int: ...
+
+
+class Requests(Protocol):
+    """Records asked for from the command line, applied by the daemon at its next tick."""
+
+    def submit(self, records: list[Record]) -> str: ...
+    def pending(self) -> list[tuple[str, list[Record]]]: ...
+    def done(self, request: str) -> None: ...
+
+
+class Store(Protocol):
+    @property
+    def state(self) -> State: ...
+    @property
+    def archive(self) -> RawArchive: ...
+    @property
+    def requests(self) -> Requests: ...
+
+    def record(self, record: Record) -> None: ...
+    def flush(self) -> None: ...
+    def flush_records(self, behind: bool = False) -> None:
+        """Make the records so far durable (not metadata). With behind=True the wait for the
+        disk may overlap the caller's next step; the next flush waits for it."""
+    def close(self) -> None: ...
+
+    def get_meta(self, table: str, key: str) -> dict[str, Any] | None: ...
+    def put_meta(self, table: str, key: str, value: dict[str, Any]) -> None: ...
+    def meta_items(self, table: str) -> Iterator[tuple[str, dict[str, Any]]]: ...
+
+    def add_outgoing(self, data: bytes) -> OutgoingRef: ...
+    def read_outgoing(self, ref: OutgoingRef) -> bytes: ...
+    def prune_outgoing(self, needed: set[str], written_before: float) -> list[str]:
+        """Drop the bytes of sent mail: segments no waiting message is in, unwritten since
+        `written_before` (a timestamp). The names removed."""
