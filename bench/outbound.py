@@ -56,7 +56,7 @@ def bench_ours(peer: PeerProcess, count: int) -> tuple[float, int]:
         elapsed = time.perf_counter() - start
         rt.close()
         assert counts["sent"] == count, counts
-        size = next(iter(store.state.outbox.values())).spool[2]
+        size = sum(part[2] for part in next(iter(store.state.outbox.values())).spool)
     return elapsed, size
 
 

@@ -130,7 +130,8 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
         try:
-            result = process_message(rt.app, store.state, key, store.archive.read(key), now)
+            result = process_message(rt.app, store.state, key, store.archive.read(key), now,
+                                     store.read_file)
         except Exception as exc:
             # a bug for this one message must not hold up every other one, every minute:
             # it is set aside like unreadable mail (raw kept) and can be processed again
@@ -166,7 +167,8 @@ def _prune_spool(store: Store) -> None:
     """Free the disk of sent mail: a segment goes once every message in it went (or failed
     for good) and it has not been written to for KEEP_SENT. The journal keeps each outcome.
     By the file's own time, not the tick's: `cop run --now` must not delete the present."""
-    needed = {store.state.outbox[i].spool[0] for i in store.state.outbox_waiting}
+    waiting = (store.state.outbox[i] for i in store.state.outbox_waiting)
+    needed = {part[0] for item in waiting for part in item.spool}
     cutoff = time.time() - KEEP_SENT.total_seconds()
     for name in store.prune_outgoing(needed, cutoff):
         log.info("spool segment removed segment=%s reason=all sent, older than %d days",
@@ -174,7 +176,9 @@ def _prune_spool(store: Store) -> None:
 
 
 def apply_result(rt: Runtime, result: Result, now: datetime) -> int:
-    """Record a result, queue its mail, and say so in one log line."""
+    """Keep a result's files, record it, queue its mail, and say so in one log line."""
+    for data in result.files.values():  # durable before the records that name them
+        rt.store.add_file(data)
     for record in result.records:
         rt.store.record(record)
     queued = 0

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file that came with a post. Its bytes are kept once, by sha256, in the store."""
+
     filename: str
     content_type: str
     size: int
+    sha256: str = ""
+    content_id: str = ""  # an inline image's Content-ID (without <>), shown in the HTML
+    withheld: str = ""  # why members' copies leave it out: "" | "blocked" | "large"
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class Mail:
     calendar: str | None = None  # a text/calendar part, when there is one
     size: int = 0
     auth_results: tuple[str, ...] = ()  # Authentication-Results headers, top first
+    files: Mapping[str, bytes] = field(default_factory=dict)  # sha256 -> an attachment's bytes
 
 
 @dataclass(slots=True)  # one per post ever: no per-instance __dict__
@@ -80,4 +87,5 @@ class OutboxItem:
     message_id: str = ""
     queued: datetime | None = None
     updated: datetime | None = None
-    spool: tuple[str, int, int] = ("", 0, 0)  # where the message's bytes are
+    # where the message's bytes are: its own part, then a part its copies share (a post)
+    spool: tuple[tuple[str, int, int], ...] = ()

@@ -20,6 +20,15 @@ Record = dict[str, Any]
 # `duplicate` record of the first).
 
 
+def _parts(spool: list[Any]) -> tuple[tuple[str, int, int], ...]:
+    """[segment, offset, length] (0.1), or a list of them (a copy's own part, then a part its
+    copies share)."""
+    if spool and isinstance(spool[0], list):
+        return tuple((str(s), int(o), int(n)) for s, o, n in spool)
+    segment, offset, length = spool
+    return ((str(segment), int(offset), int(length)),)
+
+
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -163,7 +172,7 @@ class State:
             id=rec["id"], to=rec["to"], subject=rec["subject"], kind=rec["kind"],
             state="queued", envelope_from=rec.get("envelope_from", ""),
             message_id=rec.get("message_id", ""), queued=_time(rec.get("queued")),
-            spool=tuple(rec["spool"]),
+            spool=_parts(rec["spool"]),
         )
         self.outbox_waiting.add(rec["id"])
 

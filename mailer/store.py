@@ -8,6 +8,7 @@ data_dir); a second backend implements the same methods. Every write is keyed by
     record(r)          apply a journal record to `state` and keep it for the next flush
     get/put_meta       small metadata documents by table and key (cursors, what was sent)
     add_outgoing(b)    keep an outgoing message's bytes; the ref goes into its outbox record
+    add_file(b)        keep an attachment once, by its sha256 (durable when this returns)
     flush()            make all of it durable, raw mail first, then bytes, records, metadata
     archive            raw inbound mail, exactly as received, until and after it is processed
     requests           changes asked for with `cop` while the daemon runs
@@ -62,7 +63,12 @@ class Store(Protocol):
     def meta_items(self, table: str) -> Iterator[tuple[str, dict[str, Any]]]: ...
 
     def add_outgoing(self, data: bytes) -> OutgoingRef: ...
-    def read_outgoing(self, ref: OutgoingRef) -> bytes: ...
+    def read_outgoing(self, parts: tuple[OutgoingRef, ...]) -> bytes:
+        """A message's bytes from its parts (its own, then what its copies share)."""
     def prune_outgoing(self, needed: set[str], written_before: float) -> list[str]:
         """Drop the bytes of sent mail: segments no waiting message is in, unwritten since
         `written_before` (a timestamp). The names removed."""
+
+    def add_file(self, data: bytes) -> str:
+        """Keep an attachment's bytes once, content-addressed; its sha256 (hex)."""
+    def read_file(self, sha256: str) -> bytes | None: ...

@@ -17,7 +17,10 @@ from mailer.store import Store
 def _post_json(p: Post) -> dict[str, Any]:
     return {"message_id": p.message_id, "from": p.from_addr, "name": p.name,
             "date": p.date.isoformat(), "body": p.body,
-            "attachments": [a.filename for a in p.attachments]}
+            "attachments": [{"filename": a.filename, "content_type": a.content_type,
+                             "size": a.size, "sha256": a.sha256,
+                             **({"withheld": a.withheld} if a.withheld else {})}
+                            for a in p.attachments]}
 
 
 def _thread_json(t: Thread, posts: bool = True) -> dict[str, Any]:
@@ -70,7 +73,8 @@ def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
         click.echo(f"\n--- {p.name} <{p.from_addr}>, {p.date:%Y-%m-%d %H:%M}")
         click.echo(p.body)
         for a in p.attachments:
-            click.echo(f"[attachment: {a.filename}]")
+            kept = {"blocked": ", removed", "large": ", not mailed: too large"}.get(a.withheld, "")
+            click.echo(f"[attachment: {a.filename}, {a.size} bytes{kept}]")
 
 
 @click.command()

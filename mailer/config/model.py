@@ -148,6 +148,7 @@ class Community:
     digest: DigestConfig
     members: tuple[Member, ...]
     meetings: tuple[MeetingConfig, ...]
+    max_attachments_bytes: int = 10 * 2**20  # above it a post's files are kept back
 
     def member(self, email: str) -> Member | None:
         wanted = email.lower()

@@ -89,11 +89,13 @@ OUTBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "per
 COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "language",
                   "timezone", "moderators", "organizers", "posting", "subject_tag",
                   "private_replies", "moderate_first_post", "max_post_size",
-                  "max_recipients", "held_words", "topics", "whatsapp",
+                  "max_attachments_size", "max_recipients", "held_words", "topics", "whatsapp",
                   "archive_url", "unsubscribe_url", "digest", "member", "meeting")
 DIGEST_KEYS = ("every", "on", "at", "send_empty")
 MEMBER_KEYS = ("email", "name", "delivery")
 TOP_KEYS = ("service", "inbound", "outbound", "community")
+MAX_POST = 25 * 2**20  # a whole message above this waits for a moderator (Gmail's limit)
+MAX_FILES = 10 * 2**20  # a post's files above this are kept back, to be asked for
 
 
 def _read_config(r: Reader, raw: dict[str, Any], path: Path, text: str) -> Config | None:
@@ -274,8 +276,9 @@ def _read_community(r: Reader, raw: Any, p: tuple[str | int, ...],
         subject_tag=r.value(t, p, "subject_tag", str, f"[{cid}]") or "",
         private_replies=bool(r.value(t, p, "private_replies", bool, False)),
         moderate_first_post=bool(r.value(t, p, "moderate_first_post", bool, False)),
-        max_post_bytes=r.value(t, p, "max_post_size", str, 5 * 2**20, _parse_size)
-        or 5 * 2**20,
+        max_post_bytes=r.value(t, p, "max_post_size", str, MAX_POST, _parse_size) or MAX_POST,
+        max_attachments_bytes=r.value(t, p, "max_attachments_size", str, MAX_FILES,
+                                      _parse_size) or MAX_FILES,
         max_recipients=r.value(t, p, "max_recipients", int, 10) or 10,
         held_words=tuple(w.lower() for w in r.strings(t, p, "held_words")),
         topics=r.strings(t, p, "topics"),

@@ -38,6 +38,7 @@ class Result:
     thread: str | None = None
     records: list[Record] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # sha256 -> bytes, to keep
     detail: str = ""
     # a moderator's decision: (hold id, approve | reject, reason, by); the daemon reads the
     # held message from the archive and calls release_hold
@@ -45,10 +46,11 @@ class Result:
 
 
 def notice(app: App, community: Community, mail: Mail, template: str, subject_id: str,
-            subject_en: str, now: datetime, **data: Any) -> Outgoing:
+           subject_en: str, now: datetime, key_suffix: str = "", **data: Any) -> Outgoing:
+    """A notice answering `mail`, to its sender, in the community's language."""
     return compose_notice(community, mail.from_addr, mail.from_name, template,
                           subject_id if community.language == "id" else subject_en, now,
-                          app.templates, key=f"{template}:{mail.message_id}",
+                          app.templates, key=f"{template}:{mail.message_id}{key_suffix}",
                           in_reply_to=mail.message_id, **data)
 
 

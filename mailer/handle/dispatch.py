@@ -18,8 +18,10 @@ from mailer.errors import MailError
 from mailer.handle.app import App, Result, message_record
 from mailer.handle.bounces import record_bounce
 from mailer.handle.commands import leave_records, run_command
+from mailer.handle.files import FileReader, send_files
 from mailer.handle.meetings import answer_roll_call, answer_rsvp
 from mailer.handle.posts import post_mail
+from mailer.inbound.asks import asks_for_files
 from mailer.inbound.classify import Context, classify_mail
 from mailer.inbound.parse import parse_mail
 from mailer.model import Mail
@@ -30,7 +32,9 @@ from mailer.tokens import plus_tag
 log = logging.getLogger(__name__)
 
 
-def process_message(app: App, state: State, key: str, raw: bytes, now: datetime) -> Result:
+def process_message(app: App, state: State, key: str, raw: bytes, now: datetime,
+                    files: FileReader = lambda sha256: None) -> Result:
+    """`files` reads an attachment kept earlier, by sha256 (a member may ask for them)."""
     try:
         mail = parse_mail(raw, app.config.inbound.max_message_bytes)
     except MailError as exc:
@@ -40,7 +44,7 @@ def process_message(app: App, state: State, key: str, raw: bytes, now: datetime)
         result.records.append({"t": "duplicate", "id": mail.message_id, "archive": key})
         return result
     community = find_community(app.config, mail)
-    result = _process(app, state, mail, raw, key, community, now)
+    result = _process(app, state, mail, raw, key, community, now, files)
     result.records.append(message_record(result, key, mail, now))
     return result
 
@@ -62,7 +66,7 @@ def find_community(config: Config, mail: Mail) -> Community | None:
 
 
 def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
-             community: Community | None, now: datetime) -> Result:
+             community: Community | None, now: datetime, files: FileReader) -> Result:
     if community is None:
         return _unrouted(app, mail, now)
     ctx = Context(community_address=community.address, list_id=list_id(community),
@@ -86,6 +90,8 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
         return answer_rsvp(app, state, mail, community, outcome, now)
     if outcome.kind == "command":
         return run_command(app, state, mail, community, outcome, now)
+    if asks_for_files(mail.text):
+        return send_files(app, state, mail, community, files, now)
     return post_mail(app, state, mail, key, community, now)
 
 

@@ -12,13 +12,14 @@ from mailer.inbound.route import RouteInput, clean_subject, content_hold, postin
 from mailer.inbound.verify import forged_from
 from mailer.membership import members_of, paused
 from mailer.model import Mail, Post, Thread
+from mailer.outbound.attachments import judge_files
 from mailer.outbound.compose import compose_notice, compose_posts
 from mailer.state import State
 from mailer.tokens import moderation_address
 
 
 def post_mail(app: App, state: State, mail: Mail, key: str, community: Community,
-          now: datetime, approved: bool = False) -> Result:
+              now: datetime, approved: bool = False) -> Result:
     members = members_of(community, state)
     sender = mail.from_addr
     is_moderator = sender in {m.lower() for m in (*community.moderators,
@@ -37,6 +38,12 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
     if hold and not approved:
         return _hold(app, state, mail, key, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
+    attachments = judge_files(mail.attachments, community.max_attachments_bytes)
+    result.files = {a.sha256: mail.files[a.sha256] for a in attachments
+                    if a.withheld != "blocked" and a.sha256 in mail.files}
+    withheld = [f"{a.withheld}:{a.filename}" for a in attachments if a.withheld]
+    if withheld:
+        result.detail = "files withheld " + " ".join(withheld)[:200]
     member = members.get(sender)
     name = mail.from_name or (member.name if member else sender.split("@")[0])
     sections = route.sections or (
@@ -57,7 +64,7 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
                                    "started": now.isoformat()})
         message_id = mail.message_id if n == 0 else f"<part{n + 1}.{mail.message_id[1:]}"
         post = Post(message_id=message_id, thread=thread.id, from_addr=sender, name=name,
-                    date=now, body=body, attachments=mail.attachments if n == 0 else ())
+                    date=now, body=body, attachments=attachments if n == 0 else ())
         result.records.append({
             "t": "post", "thread": thread.id, "message_id": post.message_id, "from": sender,
             "name": name, "date": now.isoformat(), "body": post.body,
@@ -66,7 +73,7 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
         references = _references(thread, mail) if not route.sections else tuple(
             p.message_id for p in reversed(thread.posts))[:10]
         result.outgoing += compose_posts(community, thread, post, recipients, app.secret,
-                                         app.templates, references, now)
+                                         app.templates, references, now, result.files)
         threads.append(thread.id)
     result.thread = ",".join(threads)
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import mimetypes
 import re
 from datetime import datetime
 from email import policy
@@ -64,7 +65,7 @@ def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
     references = _MSGID.findall(_header(msg, "references"))
     in_reply_to = _MSGID.findall(_header(msg, "in-reply-to"))
     ids = tuple(dict.fromkeys([*in_reply_to, *reversed(references)]))
-    text, attachments, calendar = _body(msg)
+    text, attachments, calendar, files = _body(msg)
     return Mail(
         message_id=message_id,
         from_addr=from_addr.strip().lower(),
@@ -80,6 +81,7 @@ def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
         size=len(raw),
         auth_results=tuple(_header_text(v)
                            for v in (msg.get_all("authentication-results") or [])[:20]),
+        files=files,
     )
 
 
@@ -167,11 +169,12 @@ def _date(value: str) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-def _body(msg: Message) -> tuple[str, list[Attachment], str | None]:
+def _body(msg: Message) -> tuple[str, list[Attachment], str | None, dict[str, bytes]]:
     plain: str | None = None
     html: str | None = None
     calendar: str | None = None
     attachments: list[Attachment] = []
+    files: dict[str, bytes] = {}
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -185,8 +188,8 @@ def _body(msg: Message) -> tuple[str, list[Attachment], str | None]:
             continue
         if filename or disposition == "attachment" or not ctype.startswith("text/"):
             if ctype != "message/rfc822" or filename:
-                attachments.append(Attachment(_clean_name(filename or "attachment"), ctype,
-                                              len(data)))
+                attachments.append(_attachment(part, ctype, filename, data, len(attachments)))
+                files[attachments[-1].sha256] = data
             continue
         text = _decode_bytes(data, part.get_content_charset())
         if ctype == "text/plain" and plain is None:
@@ -199,7 +202,26 @@ def _body(msg: Message) -> tuple[str, list[Attachment], str | None]:
         body = html_to_text(html)
     else:
         body = plain or ""
-    return body.replace("\r\n", "\n").replace("\x00", ""), attachments, calendar
+    return body.replace("\r\n", "\n").replace("\x00", ""), attachments, calendar, files
+
+
+def _attachment(part: Message, ctype: str, filename: str | None, data: bytes,
+                number: int) -> Attachment:
+    """A file as members will get it: a clean name, its hash, and its Content-ID when it is
+    an image shown inside HTML mail."""
+    content_id = ""
+    if ctype.startswith("image/"):
+        match = _CONTENT_ID.search(_header_text(part.get("content-id") or ""))
+        content_id = match.group(1) if match else ""
+    if not filename:
+        extension = mimetypes.guess_extension(ctype) or ".bin"
+        filename = f"{'gambar' if ctype.startswith('image/') else 'lampiran'}-{number + 1}" \
+                   f"{extension}"
+    return Attachment(_clean_name(_header_text(filename)), ctype, len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), content_id=content_id)
+
+
+_CONTENT_ID = re.compile(r"<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]{1,200})>?")
 
 
 def _payload_bytes(part: Message) -> bytes:

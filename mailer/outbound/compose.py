@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -23,11 +24,11 @@ from mailer.calendar.ical import Series, build_calendar
 from mailer.calendar.occurrences import expand
 from mailer.config import Community, Member
 from mailer.inbound.route import clean_subject
-from mailer.model import Post, Thread
+from mailer.model import Attachment, Post, Thread
+from mailer.outbound.attachments import post_body
 from mailer.outbound.dates import format_day
 from mailer.outbound.digest import Digest
 from mailer.outbound.mime import (
-    alternative,
     check_header,
     encode_address,
     encode_text,
@@ -54,16 +55,34 @@ def list_id(community: Community) -> str:
     return f"{community.id}.{community.address.split('@', 1)[1]}"
 
 
+class Shared:
+    """Bytes that every copy of one message carries (a post's headers, text and files): the
+    store keeps them once, however many members get the post."""
+
+    __slots__ = ("data", "ref")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.ref: tuple[str, int, int] | None = None  # where the store put them, once queued
+
+
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for one recipient, as it goes on the wire (CRLF, headers encoded)."""
+    """One message for one recipient, as it goes on the wire (CRLF, headers encoded): its own
+    bytes, then the bytes it shares with the other copies of the same message."""
 
     key: str  # stable: the same message for the same member always has the same key
     kind: str
     to: str
     subject: str
     message_id: str
-    data: bytes
+    own: bytes
+    shared: Shared | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The whole message (a copy of the shared bytes: for tests and previews)."""
+        return self.own + self.shared.data if self.shared is not None else self.own
 
 
 def unsubscribe_link(community: Community) -> str:
@@ -106,8 +125,10 @@ def tagged_subject(community: Community, subject: str) -> str:
 
 def compose_posts(community: Community, thread: Thread, post: Post,
                   members: list[Member], secret: str, templates: Path | None,
-                  references: tuple[str, ...], now: datetime) -> list[Outgoing]:
-    """Every member's copy of a post: rendered once, only To and Reply-To differ.
+                  references: tuple[str, ...], now: datetime,
+                  files: Mapping[str, bytes] | None = None) -> list[Outgoing]:
+    """Every member's copy of a post: rendered once, only To and Reply-To differ; the rest,
+    files included (`files`: sha256 -> bytes), is one Shared body kept once.
 
     The copies share the post's Message-ID: it is one post, and a client that gets it twice
     (a retry after a crash) shows it once.
@@ -119,14 +140,15 @@ def compose_posts(community: Community, thread: Thread, post: Post,
         "title": subject, "post": post, "thread": thread, "community": community,
         "unsubscribe": unsubscribe_link(community),
     }
-    body = alternative(render("post.txt.j2", community.language, templates, **data),
-                       render("post.html.j2", community.language, templates, **data))
+    body = post_body(render("post.txt.j2", community.language, templates, **data),
+                     render("post.html.j2", community.language, templates, **data),
+                     post.attachments, files or {})
     headers = list_headers(community, subject, from_name=f"{post.name} via {community.name}",
                            message_id=post.message_id, now=now)
     if references:
         headers += [("In-Reply-To", references[0]),
                     ("References", " ".join(reversed(references[:20])))]
-    shared = header_lines(headers) + body
+    shared = Shared(header_lines(headers) + body)
     private = (encode_address(clean_name(post.name), post.from_addr)
                if community.private_replies else None)
     copies = []
@@ -138,7 +160,7 @@ def compose_posts(community: Community, thread: Thread, post: Post,
                             ("Reply-To", reply_to)])
         copies.append(Outgoing(key=f"post:{post.message_id}:{member.email.lower()}",
                                kind="post", to=member.email, subject=subject,
-                               message_id=post.message_id, data=own + shared))
+                               message_id=post.message_id, own=own, shared=shared))
     return copies
 
 
@@ -165,7 +187,7 @@ def _single(community: Community, to_name: str, to_addr: str, subject: str, *,
 
 def _outgoing(msg: EmailMessage, key: str, kind: str, to: str, subject: str) -> Outgoing:
     return Outgoing(key=key, kind=kind, to=to, subject=subject,
-                    message_id=str(msg["Message-ID"]), data=msg.as_bytes(policy=policy.SMTP))
+                    message_id=str(msg["Message-ID"]), own=msg.as_bytes(policy=policy.SMTP))
 
 
 def add_bodies(msg: EmailMessage, text: str, html: str) -> None:
@@ -176,8 +198,9 @@ def add_bodies(msg: EmailMessage, text: str, html: str) -> None:
 def compose_notice(community: Community, to_addr: str, to_name: str, template: str,
                    subject: str, now: datetime, templates: Path | None, key: str,
                    in_reply_to: str | None = None, reply_to: str | None = None,
-                   **data: Any) -> Outgoing:
-    """A message from the service itself (help, unrouted, held, welcome): auto-generated."""
+                   attach: Sequence[tuple[Attachment, bytes]] = (), **data: Any) -> Outgoing:
+    """A message from the service itself (help, unrouted, held, welcome): auto-generated.
+    `attach`: files it carries (a member asked for a post's files)."""
     subject = tagged_subject(community, subject)
     msg = _single(community, to_name or to_addr.split("@")[0], to_addr, subject,
                   from_name=community.name,
@@ -191,6 +214,12 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
     text = render(f"{template}.txt.j2", community.language, templates, **context)
     add_bodies(msg, text, render("notice.html.j2", community.language, templates,
                                  text=text, **context))
+    for attachment, content in attach:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if not (maintype and subtype) or maintype in ("text", "multipart", "message"):
+            maintype, subtype = "application", "octet-stream"  # bytes as they came, untouched
+        msg.add_attachment(content, maintype=maintype, subtype=subtype,
+                           filename=attachment.filename)
     return _outgoing(msg, f"notice:{key}:{to_addr.lower()}", "notice", to_addr, subject)
 
 
@@ -284,7 +313,7 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
         data_ = b"".join((to, head, text.fill(links), middle, html.fill(links), tail))
         copies.append(Outgoing(key=f"digest:{message_id}:{member.email.lower()}",
                                kind="digest", to=member.email, subject=subject,
-                               message_id=message_id, data=data_))
+                               message_id=message_id, own=data_))
     return copies
 
 

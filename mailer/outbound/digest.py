@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from mailer.calendar.occurrences import Occurrence, upcoming
 from mailer.config import Community, MeetingConfig
-from mailer.model import Post, Thread
+from mailer.model import Attachment, Post, Thread
 
 EXCERPT_CHARS = 280
 WAITING_WINDOW = timedelta(days=30)  # older unanswered threads are no longer listed
@@ -33,6 +33,12 @@ class DigestThread:
     @property
     def excerpt(self) -> str:
         return excerpt(self.new_posts[-1].body)
+
+    @property
+    def files(self) -> list[tuple[Attachment, str]]:
+        """The new posts' files members can have, with who shared each."""
+        return [(a, p.name) for p in self.new_posts for a in p.attachments
+                if a.withheld != "blocked"]
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,17 @@ def queue(store: Store, outgoing: Outgoing, community_address: str, now: datetim
     item_id = outbox_id(outgoing.key)
     if item_id in store.state.outbox:
         return False
-    segment, offset, length = store.add_outgoing(outgoing.data)
+    parts = [store.add_outgoing(outgoing.own)]
+    shared = outgoing.shared
+    if shared is not None:  # kept once for every copy of the message
+        if shared.ref is None:
+            shared.ref = store.add_outgoing(shared.data)
+        parts.append(shared.ref)
     store.record({
         "t": "outbox", "id": item_id, "to": outgoing.to, "kind": outgoing.kind,
         "subject": outgoing.subject, "message_id": outgoing.message_id,
         "envelope_from": bounce_address(community_address, item_id),
-        "queued": now.isoformat(), "spool": [segment, offset, length],
+        "queued": now.isoformat(), "spool": [list(part) for part in parts],
     })
     return True
 

@@ -69,8 +69,17 @@ def environment(language: str, override: Path | None) -> LimitedSandbox:
     env.filters["day"] = lambda d: format_day(d, language)
     env.filters["clock"] = lambda d: format_clock(d, language)
     env.filters["short"] = lambda d: format_short(d, language)
+    env.filters["size"] = lambda n: format_size(n, language)
     env.globals["language"] = language
     return env
+
+
+def format_size(size: int, language: str) -> str:
+    """'340 KB', '5,2 MB' (Indonesian writes a decimal comma)."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    text = f"{size / 2**20:.1f} MB"
+    return text.replace(".", ",") if language == "id" else text
 
 
 def render(name: str, language: str, override: Path | None, **data: Any) -> str:

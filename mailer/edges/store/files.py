@@ -9,6 +9,7 @@ append-or-roll-back to segment files, fsync of directories; the data_dir lock; t
       archive/        Maildir of raw inbound mail, new/ to process, cur/ done (archive.py)
       queue/          outgoing messages in append-only segments (spool.py)
       requests/       changes asked for with `cop` while the daemon runs (archive.py)
+      files/          attachments, once each, by sha256 (files/ab/ab12...)
       outbox/         Maildir the `maildir` outbound protocol delivers into
       secret          the key that signs reply addresses when cop.toml gives none
 
@@ -21,7 +22,9 @@ import contextlib
 import errno
 import fcntl
 import functools
+import hashlib
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -156,3 +159,32 @@ def copy_durable(source: Path, target: Path) -> None:
     for folder in ("journal", "queue"):
         if (source / folder).exists():
             shutil.copytree(source / folder, target / folder)
+
+
+class Files:
+    """Attachments, content-addressed: each kept once whatever posts or copies carry it.
+    A file is written to a temp name, fsynced and renamed, so it is whole or absent."""
+
+    _SHA = re.compile(r"^[0-9a-f]{64}$")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, sha256: str) -> Path:
+        if not self._SHA.match(sha256):
+            raise ValueError(f"not a sha256: {sha256[:80]!r}")
+        return self.folder / sha256[:2] / sha256
+
+    def add(self, data: bytes) -> str:
+        sha256 = hashlib.sha256(data).hexdigest()
+        target = self.path(sha256)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, data)
+        return sha256
+
+    def read(self, sha256: str) -> bytes | None:
+        try:
+            return self.path(sha256).read_bytes()
+        except (FileNotFoundError, ValueError):
+            return None

@@ -14,6 +14,7 @@ from typing import Any
 from tinydb import Query, TinyDB
 
 from mailer.edges.store.archive import Archive, Requests
+from mailer.edges.store.files import Files
 from mailer.edges.store.journal import Journal
 from mailer.edges.store.metadata import BufferedAtomicStorage
 from mailer.edges.store.spool import Spool
@@ -38,6 +39,7 @@ class FileStore:
         self.archive = Archive(data_dir / "archive", create=not read_only)
         self.spool = Spool(data_dir / "queue", read_only)
         self.requests = Requests(data_dir / "requests")
+        self.files = Files(data_dir / "files")
         self.state = State()
         for record in self.journal.replay():
             self.state.apply(record)
@@ -79,8 +81,14 @@ class FileStore:
     def add_outgoing(self, data: bytes) -> OutgoingRef:
         return self.spool.add(data)
 
-    def read_outgoing(self, ref: OutgoingRef) -> bytes:
-        return self.spool.read(*ref)
+    def read_outgoing(self, parts: tuple[OutgoingRef, ...]) -> bytes:
+        return b"".join(self.spool.read(*part) for part in parts)
 
     def prune_outgoing(self, needed: set[str], written_before: float) -> list[str]:
         return self.spool.prune(needed, written_before)
+
+    def add_file(self, data: bytes) -> str:
+        return self.files.add(data)
+
+    def read_file(self, sha256: str) -> bytes | None:
+        return self.files.read(sha256)

@@ -1,0 +1,24 @@
+"""Short requests a member writes instead of a post. Pure.
+
+    asks_for_files   "kirim lampiran", "tolong kirim lampirannya ya Bu", "send files":
+                     the files of the post (or thread) answered, mailed to the asker only
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailer.inbound.replies import new_text
+
+_FILES = re.compile(
+    r"\b(kirim(kan)?|minta|mohon|tolong|send|resend|email|forward|get)\b.{0,20}"
+    r"\b(lampiran(nya)?|file(nya)?|berkas(nya)?|dokumen(nya)?|files?|attachments?)\b",
+    re.I)
+MAX_WORDS = 14  # a request, not a post that happens to mention files
+
+
+def asks_for_files(text: str) -> bool:
+    if not _FILES.search(text):  # nearly every post: one linear scan, no trimming
+        return False
+    written = new_text(text)
+    return len(written.split()) <= MAX_WORDS and bool(_FILES.search(written))
