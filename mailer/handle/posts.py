@@ -124,7 +124,10 @@ def _reason_text(reason: str, language: str) -> str:
 
 
 FORGED = "sender address failed verification"
+BULK = "message was sent as bulk mail"
 HOLD_REASONS = {
+    BULK: {"id": "pesan ditandai sebagai surat massal, jadi moderator memeriksanya dulu",
+           "en": "the message was marked as bulk mail, so a moderator checks it first"},
     FORGED: {"id": "server penerima menilai alamat pengirim dipalsukan",
              "en": "the receiving server found the sender's address forged"},
     "message contains a listed word": {
