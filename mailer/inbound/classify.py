@@ -161,7 +161,8 @@ def _bounce(mail: Mail, ctx: Context) -> Outcome | None:
     robot = is_robot(mail.from_addr) or not mail.from_addr or envelope == "" \
         or is_robot(envelope or "")
     bounce_words = _BOUNCE_SUBJECT.search(mail.subject) or "x-failed-recipients" in mail.headers
-    if bounce_words and (robot or mail.from_addr not in ctx.members):
+    if robot or (bounce_words and mail.from_addr not in ctx.members):
+        # read as a failure report; one that names no failed address ends as automatic
         return Outcome("bounce", "failure-notice")
     return None
 

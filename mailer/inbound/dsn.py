@@ -35,9 +35,10 @@ from email.message import Message
 from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses
 
-from mailer.inbound.vendors import context_of, report_addresses
+from mailer.inbound.vendors import context_of, report_addresses, report_lines
 
-_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+_STATUS = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+_TEXT_FIELDS = re.compile(r"^(final|original)-recipient:", re.I | re.M)
 _REPLY = re.compile(r"(?<![\d.])([45])\d\d(?=[ \-])")
 _DMARC = re.compile(r"dmarc|\bspf\b|\bdkim\b|authenticat|5\.7\.2[3-9]|sender policy framework"
                     r"|domainkeys|unauthenticated|arc validation", re.I)
@@ -50,7 +51,11 @@ _TEMPORARY = re.compile(r"temporar|try (again )?later|deferr|delayed|greylist|gr
                         r"|retry|will be retried|not yet been delivered|timed? ?out|expired"
                         r"|could not be delivered within|no answer from|connection (refused|"
                         r"reset|lost)|too many (connections|concurrent)|rate limit|throttl"
-                        r"|warning: (could not|message)|resources temporarily", re.I)
+                        r"|warning: (could not|message)|resources temporarily|have been failing"
+                        r"|last tried|not accepting (connections|mail)|service (unavailable|"
+                        r"refused|not available)|too many errors|host not reachable|no route to"
+                        r"|unable to connect|could not connect|connection timed|warning only"
+                        r"|still being retried|will retry|try later", re.I)
 _POLICY = re.compile(r"spam|block|blacklist|\brbl\b|reputation|virus|content (was )?"
                      r"(rejected|filter)|message content|denied by policy|policy (violation|"
                      r"reasons|rejection)|relay(ing)? (access )?denied|not permitted to relay"
@@ -112,8 +117,9 @@ def grade_failure(status: str, words: str, action: str = "failed") -> str:
         return "full"
     if _DMARC.search(words) and not _DEAD.search(words):
         return "dmarc"
-    if not status and _TEMPORARY.search(words) and not _DEAD.search(words):
-        return "temporary"
+    if subject in ("", "0", "3", "4", "5") and _TEMPORARY.search(words) \
+            and not _DEAD.search(words):
+        return "temporary"  # a server or the path failed (5.0.0, 5.4.x), not the mailbox
     if _POLICY.search(words) and not _DEAD.search(words):
         return "policy"
     return "dead"
@@ -140,6 +146,10 @@ def _read(msg: Message, raw: bytes, ignore: set[str]) -> Report:
     originals: list[Message] = []
     texts: list[str] = []
     _collect(msg, blocks, feedback, originals, texts)
+    if not blocks:  # RFC 3464 fields written into the text part (Amazon WorkMail, ...)
+        blocks = [HeaderParser().parsestr(b.strip() + "\n")
+                  for t in texts for b in re.split(r"\n[ \t]*\n", t.replace("\r", ""))
+                  if _TEXT_FIELDS.search(b)]
     original = originals[0] if originals else Message()
     text = "\n".join(texts)
     fields = _fields(feedback)
@@ -184,6 +194,8 @@ def _collect(part: Message, blocks: list[Message], feedback: list[Message],
         for sub in payload:
             if isinstance(sub, Message):
                 _collect(sub, blocks, feedback, originals, texts)
+    elif ctype.startswith("multipart/") and isinstance(payload, str):
+        texts.append(payload)  # its boundary is not in it (a redacted or broken report)
     elif ctype == "text/plain" or (ctype == "text/html" and not texts):
         text = _decoded(part)
         texts.append(re.sub(r"<[^>]+>", " ", text) if ctype == "text/html" else text)
@@ -255,7 +267,7 @@ def _from_detectors(msg: Message, text: str, own: set[str]) -> list[Failure]:
             if not address or address in own or not _plausible(address):
                 continue
             words = context_of(text, address) or text[:2000]
-            status = best_status("", words)
+            status = best_status("", words) or best_status("", _head(text))
             kind = "temporary" if temp else grade_failure(status, words)
             failures.append(Failure(address, kind, status, " ".join(words.split())[:300]))
     return _unique(failures)
@@ -265,8 +277,17 @@ def _from_words(msg: Message, text: str, own: set[str]) -> list[Failure]:
     named = [_address(a) for a in str(msg.get("x-failed-recipients", "")).split(",")]
     found = [(a, context_of(text, a) or text[:2000]) for a in named if a and a not in own]
     found += [(a, w) for a, w in report_addresses(text) if a not in own and _plausible(a)]
-    return _unique([Failure(a, grade_failure(best_status("", w), w), best_status("", w),
-                            " ".join(w.split())[:300]) for a, w in found])
+    failures = []
+    for address, words in found:
+        status = best_status("", words) or best_status("", _head(text))
+        failures.append(Failure(address, grade_failure(status, words), status,
+                                " ".join(words.split())[:300]))
+    return _unique(failures)
+
+
+def _head(text: str) -> str:
+    """The report's own words, without the returned message."""
+    return "\n".join(report_lines(text))
 
 
 def _from_original(original_to: tuple[str, ...], text: str, own: set[str],

@@ -33,7 +33,7 @@ _RETURNED = re.compile(
     r"unsent message|message headers follow|original message headers|"
     r"-+ ?original|content-type: message/rfc822|\*+ +end of message)", re.I)
 _HEADER_LINE = re.compile(r"^(received|return-path|message-id|x-[\w-]+|dkim-signature)"
-                          r":\s", re.I)
+                          r":\s?\S", re.I)
 _CUE = re.compile(
     r"fail|undeliver|not (be )?deliver|wasn't delivered|could ?n[o']t|unable to|rejected|"
     r"refused|unknown|no such|does ?n[o']t exist|invalid|permanent|fatal|problem|bounced|"
