@@ -45,8 +45,8 @@ def record_bounce(state: State, mail: Mail, raw: bytes, community: Community,
         records = [_counted(state, community, item, f, mail, now) for f in failures[:1]]
     else:
         members = members_of(community, state)
-        records = [_record(community, _who(f, members), f, mail, now, members)
-                   for f in report.failures]
+        records = [_record(community, email, f, mail, now, members)
+                   for f in report.failures for email in _who(f)]
     if not records:
         return Result("automatic", outcome.rule, mail.message_id, community.id,
                       detail="no failed address in it")
@@ -119,12 +119,12 @@ def _looks_failed(mail: Mail) -> bool:
         or "x-failed-recipients" in mail.headers
 
 
-def _who(failure: Failure, members: Collection[str]) -> str:
-    """The member a failure is about: the original recipient when the final one is an
-    address it was forwarded to."""
-    if failure.original_recipient in members and failure.address not in members:
-        return failure.original_recipient
-    return failure.address
+def _who(failure: Failure) -> list[str]:
+    """The addresses a failure is about: the one that failed, and the one we sent to when
+    the report names it apart (a forward, an alias): the member is found under either."""
+    if failure.original_recipient and failure.original_recipient != failure.address:
+        return [failure.address, failure.original_recipient]
+    return [failure.address]
 
 
 def _record(community: Community, email: str, failure: Failure, mail: Mail, now: datetime,

@@ -60,7 +60,8 @@ ROBOT = re.compile(
     r"bounces?([-_.+=].*)?|.*[-_.+]bounces?|dmarc.*|opendmarc.*|.*[-_.]dmarc([-_.].*)?|"
     r"fbl([-_.].*)?|feedback[-_.]?loop.*|auto[-_.]?(reply|respon(se|der)|mailer|notify).*|"
     r"mail[-_.]?delivery.*|delivery[-_.]?(status|notification).*|notifications?|"
-    r"listserv|majordomo|.*-request|owner-.*|.*-owner|msprvs\d*|nobody|devnull)@", re.I)
+    r"listserv|majordomo|.*-request|owner-.*|.*-owner|.+-admin|msprvs\d*|nobody|devnull)@",
+    re.I)
 _BOUNCE_SUBJECT = re.compile(
     r"(undeliver(ed|able)|delivery (status|failure|has failed|notification|problem)|"
     r"(mail|message) delivery (failed|failure|subsystem|problem)|returned mail|"
@@ -122,7 +123,11 @@ _REPORT_PART = re.compile(
 def report_parts(raw: bytes) -> frozenset[str]:
     """Which report parts a message carries anywhere, by a bounded look at its bytes: the
     parsed Mail keeps the top-level Content-Type only, and reports are often wrapped."""
-    return frozenset(m.decode().lower() for m in _REPORT_PART.findall(raw[:2_000_000]))
+    head = raw[:2_000_000]
+    found = {m.decode().lower() for m in _REPORT_PART.findall(head)}
+    if re.search(rb"^X-HmXmrOriginalRecipient:", head, re.I | re.M):
+        found.add("hotmail-complaint")  # Hotmail's complaints from before ARF
+    return frozenset(found)
 
 
 def is_robot(address: str) -> bool:
@@ -141,7 +146,8 @@ def envelope_sender(mail: Mail) -> str | None:
 
 def _report(mail: Mail, ctx: Context) -> Outcome | None:
     ctype = mail.headers.get("content-type", "").lower()
-    if "feedback-report" in ctype or "feedback-report" in ctx.report_parts:
+    if "feedback-report" in ctype or "feedback-report" in ctx.report_parts \
+            or "hotmail-complaint" in ctx.report_parts:
         return Outcome("complaint", "arf-report")
     if "disposition-notification" in ctype or "disposition-notification" in ctx.report_parts:
         return Outcome("automatic", "mdn-report")

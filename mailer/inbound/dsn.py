@@ -155,9 +155,7 @@ def _read(msg: Message, raw: bytes, ignore: set[str]) -> Report:
     fields = _fields(feedback)
     envelope = _address(fields.get("original-mail-from", "")) or _address(
         str(original.get("return-path", "")))
-    own = ignore | {_address(str(msg.get("from", ""))), _address(str(msg.get("to", "")))}
-    own |= {a for _, a in getaddresses([str(v) for v in original.get_all("from") or []])}
-    own |= {_address(str(original.get("return-path", "")))}
+    own = ignore | {_address(str(msg.get("from", "")))}  # the reporter is not the failure
     report_to = tuple(a.lower() for _, a in getaddresses(
         [str(v) for v in original.get_all("to") or []]) if "@" in a)
     failures = _from_dsn(blocks, text) or _from_detectors(msg, text, own) \
@@ -165,9 +163,11 @@ def _read(msg: Message, raw: bytes, ignore: set[str]) -> Report:
     return Report(
         failures=tuple(failures), original_to=report_to, original_envelope=envelope,
         original_id=str(original.get("message-id", "")).strip(),
-        feedback_type=fields.get("feedback-type", "").strip().lower() if feedback else "",
+        feedback_type=fields.get("feedback-type", "").strip().lower() if feedback
+        else ("abuse" if original.get("x-hmxmroriginalrecipient") else ""),
         feedback_recipients=tuple(a for a in (_address(fields.get(k, "")) for k in
-                                              ("original-rcpt-to", "removal-recipient")) if a))
+                                              ("original-rcpt-to", "removal-recipient")) if a)
+        + tuple(_address(str(v)) for v in original.get_all("x-hmxmroriginalrecipient") or []))
 
 
 def _collect(part: Message, blocks: list[Message], feedback: list[Message],

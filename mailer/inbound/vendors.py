@@ -41,6 +41,7 @@ _CUE = re.compile(
     r"\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b|rcpt to|delivery to|address(es)? failed|"
     r"no longer|did not reach|deferred|delayed|not reachable|erro|fehler|unzustellbar|"
     r"non remis|echec|échec|konnte nicht|不明|エラー|送信できません|届きません", re.I)
+_CODE = re.compile(r"\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b")
 _HELP = re.compile(r"contact|postmaster|administrator|help ?desk|support|for (more )?"
                    r"information|unsubscribe|please (send|write)|reply to", re.I)
 _ROBOT = re.compile(r"^(mailer-daemon|mailerdaemon|postmaster|abuse|noreply|no-reply|"
@@ -68,11 +69,12 @@ def report_addresses(text: str) -> list[tuple[str, str]]:
             heading = n
             continue
         near = " ".join(lines[n:n + 4])
+        helps = _HELP.search(line) and not _CODE.search(line)  # "contact postmaster@..."
         for address in addresses:
-            if _ROBOT.match(address) or address in found:
+            if address in found or (_ROBOT.match(address) and helps):
                 continue
-            own_line = _CUE.search(line) and not _HELP.search(line)
-            under_heading = n - heading <= 12 and not _HELP.search(line)
+            own_line = _CUE.search(line) and not helps
+            under_heading = n - heading <= 12 and not helps
             if own_line or under_heading or (_CUE.search(near) and not _HELP.search(near)):
                 found[address] = near
     return list(found.items())
