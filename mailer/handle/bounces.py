@@ -41,14 +41,17 @@ def record_bounce(state: State, mail: Mail, raw: bytes, community: Community,
     item_id = _item_named(mail, report, community)
     item = state.outbox.get(item_id) if item_id else None
     if item is not None:
+        at_our_address = item_id == _item_named(mail, Report(), community)
         failures = _about_copy(item, report, mail, outcome)
-        records = [_counted(state, community, item, f, mail, now) for f in failures[:1]]
+        records = [_counted(state, community, item, f, mail, now, at_our_address)
+                   for f in failures[:1]]
     else:
         members = members_of(community, state)
         records = [_record(community, email, f, mail, now, members)
                    for f in report.failures for email in _who(f)]
-    if not records:
-        return Result("automatic", outcome.rule, mail.message_id, community.id,
+    if not records:  # a robot's notice, an auto-reply to our bounce address
+        return Result("automatic", outcome.detail if outcome.rule == "failure-notice"
+                      and outcome.detail else outcome.rule, mail.message_id, community.id,
                       detail="no failed address in it")
     result = Result("bounce", outcome.rule, mail.message_id, community.id, records=records)
     result.detail = " ".join(
@@ -135,14 +138,16 @@ def _record(community: Community, email: str, failure: Failure, mail: Mail, now:
 
 
 def _counted(state: State, community: Community, item: OutboxItem, failure: Failure,
-             mail: Mail, now: datetime) -> Record:
-    """A bounce at a copy's own bounce address: it counts when the copy really went to that
-    member, once a day; a probe's bounce is kept apart (it decides the pause)."""
+             mail: Mail, now: datetime, at_our_address: bool) -> Record:
+    """A bounce about one copy of ours. It counts when it came to that copy's own bounce
+    address (not only named in the returned headers), the copy really went to that member,
+    and none counted for them that day; a probe's bounce decides the pause."""
     email = item.to.lower()
     day = now.astimezone(community.timezone).date().isoformat()
     weighs = BOUNCE_WEIGHTS.get(failure.kind, 0.0) > 0
-    counted = item.state == "sent" and weighs and state.bounce_day.get(email) != day
+    sent = item.state == "sent" and at_our_address
+    counted = sent and weighs and state.bounce_day.get(email) != day
     record = _record(community, email, failure, mail, now, members_of(community, state))
     record.update(item=item.id, counted=counted, day=day,
-                  probe=item.id in state.probes and item.state == "sent")
+                  probe=item.id in state.probes and sent)
     return record

@@ -168,8 +168,10 @@ def _bounce(mail: Mail, ctx: Context) -> Outcome | None:
         or is_robot(envelope or "")
     bounce_words = _BOUNCE_SUBJECT.search(mail.subject) or "x-failed-recipients" in mail.headers
     if robot or (bounce_words and mail.from_addr not in ctx.members):
-        # read as a failure report; one that names no failed address ends as automatic
-        return Outcome("bounce", "failure-notice")
+        # read as a failure report; one that names no failed address ends as automatic,
+        # under the rule that tells why (detail)
+        automatic = _automatic(mail, ctx)
+        return Outcome("bounce", "failure-notice", automatic.rule if automatic else "")
     return None
 
 

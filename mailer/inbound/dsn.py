@@ -63,7 +63,8 @@ _POLICY = re.compile(r"spam|block|blacklist|\brbl\b|reputation|virus|content (wa
                      r"|banned|suspicious|junk|prohibited|not allowed|refused to accept", re.I)
 _DEAD = re.compile(r"unknown|no such|not (found|exist|valid|a valid|known)|does ?n[o']t "
                    r"exist|invalid|disabled|inactive|deactivated|suspended|closed|deleted"
-                   r"|unavailable|no longer|not our customer|unrouteable|undeliverable address"
+                   r"|(mailbox|user|recipient|account|address) (is )?unavailable|no longer"
+                   r"|not our customer|unrouteable|undeliverable address"
                    r"|bad destination|no mailbox|couldn't be found|could not be found|has moved"
                    r"|mailbox not available|is not a valid|rejected: recipient|nxdomain|null mx"
                    r"|illegal alias|account (has been )?(expired|locked)", re.I)
