@@ -10,7 +10,7 @@ not list them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailer.config import Community, Member
 from mailer.state import State
@@ -42,13 +42,48 @@ def memberships(community: Community, state: State) -> list[Membership]:
     return out
 
 
-BOUNCE_PAUSE = 3.0  # failures (dead = 1, temporary = 0.25) in 30 days that pause delivery
+BOUNCE_PAUSE = 3.0  # failures in 30 days (dead 1, full 0.5, temporary 0.25) that bring a probe
+PROBE_WAIT = timedelta(days=2)  # how long a probe's bounce is waited for
+PAUSE = timedelta(days=30)  # how long delivery pauses after the probe bounced
 
 
 def paused(state: State, email: str, now: datetime) -> bool:
-    """Delivery to this address pauses: mail to it keeps failing. Nobody is removed for it
-    (small groups know why a colleague's mailbox is full); organizers are told."""
-    return state.bounce_score(email, now) >= BOUNCE_PAUSE
+    """Delivery to this address pauses. Nobody is removed for it (small groups know why a
+    colleague's mailbox is full); organizers are told.
+
+    Mailman's way: when mail to an address keeps failing (BOUNCE_PAUSE), a probe goes to it
+    with its own bounce address (timed/attention.py). While it is out (PROBE_WAIT) nothing
+    else is sent there; if the probe bounces, delivery pauses for PAUSE; if it does not, the
+    failures before it are forgiven and delivery goes on. A member who reported our mail as
+    spam (ARF) gets nothing until they join again by email."""
+    email = email.lower()
+    if complained(state, email):
+        return True
+    failed = state.probe_failed.get(email)
+    if failed is not None and failed <= now < failed + PAUSE:
+        return True
+    sent = state.probe_sent.get(email)
+    return sent is not None and sent <= now < sent + PROBE_WAIT \
+        and (failed is None or failed < sent)
+
+
+def needs_probe(state: State, email: str, now: datetime) -> bool:
+    """Mail to this address keeps failing and no probe is out, nor has one bounced."""
+    email = email.lower()
+    if paused(state, email, now):
+        return False
+    return state.bounce_score(email, now, since=state.probe_sent.get(email)) >= BOUNCE_PAUSE
+
+
+def complained(state: State, email: str) -> bool:
+    """They reported our mail as spam, and have not asked to join since."""
+    complaint = state.complaints.get(email.lower())
+    if complaint is None:
+        return False
+    when = datetime.fromisoformat(complaint["at"])
+    return not any(e == email.lower() and r.get("state") == "active" and r.get("at")
+                   and datetime.fromisoformat(r["at"]) > when
+                   for (_, e), r in state.members.items())
 
 
 def members_of(community: Community, state: State) -> dict[str, Member]:

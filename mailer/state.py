@@ -15,6 +15,10 @@ from mailer.model import Attachment, Hold, OutboxItem, Post, Thread
 
 Record = dict[str, Any]
 
+# what one counted bounce of each kind weighs (dmarc and policy: nothing, our mail's fault)
+BOUNCE_WEIGHTS = {"dead": 1.0, "full": 0.5, "temporary": 0.25}
+PROBE_CONFIRMS = ("dead", "full")  # a probe bouncing so confirms the address fails
+
 # The states an inbound message ends in, exactly one each: posted, held, automatic, bounce,
 # rsvp, command, attendance, quarantined, unrouted (a second copy of a Message-ID is a
 # `duplicate` record of the first).
@@ -60,6 +64,11 @@ class State:
         self.notices_to: dict[str, list[datetime]] = {}  # address -> when notices were queued
         # address -> (when, weight) of delivery failures: bounces and 5xx answers
         self.failures: dict[str, list[tuple[datetime, float]]] = {}
+        self.bounce_day: dict[str, str] = {}  # address -> the day its last bounce counted
+        self.probes: dict[str, str] = {}  # outbox id of a probe -> the address it tests
+        self.probe_sent: dict[str, datetime] = {}  # address -> when its last probe went
+        self.probe_failed: dict[str, datetime] = {}  # address -> when a probe bounced
+        self.complaints: dict[str, Record] = {}  # address -> its latest ARF complaint
         self._thread_serial = 0
         self._hold_serial = 0
 
@@ -177,15 +186,34 @@ class State:
         self.outbox_waiting.add(rec["id"])
 
     def _apply_bounce(self, rec: Record) -> None:
-        weight = {"dead": 1.0, "temporary": 0.25}.get(rec.get("kind", "dead"), 0.0)
-        if weight and rec.get("at"):  # a DMARC refusal is our mail's fault, not theirs
-            self.failures.setdefault(rec["email"], []).append(
+        """A bounce counts by its kind (a DMARC or policy refusal is our mail's fault, not
+        theirs) when handle/bounces.py counted it: at the address of a copy really sent to
+        that member, one a day. Records from before `counted` existed count by kind."""
+        email = rec["email"].lower()
+        weight = BOUNCE_WEIGHTS.get(rec.get("kind", "dead"), 0.0)
+        if weight and rec.get("at") and rec.get("counted", True):
+            self.failures.setdefault(email, []).append(
                 (datetime.fromisoformat(rec["at"]), weight))
+        if rec.get("counted") and rec.get("day"):
+            self.bounce_day[email] = rec["day"]
+        if rec.get("probe") and rec.get("kind") in PROBE_CONFIRMS and rec.get("at"):
+            self.probe_failed[email] = datetime.fromisoformat(rec["at"])
 
-    def bounce_score(self, email: str, now: datetime, days: int = 30) -> float:
-        since = now.timestamp() - days * 86400
+    def _apply_probe(self, rec: Record) -> None:
+        email = rec["email"].lower()
+        self.probes[rec["item"]] = email
+        self.probe_sent[email] = datetime.fromisoformat(rec["at"])
+
+    def _apply_complaint(self, rec: Record) -> None:
+        self.complaints[rec["email"].lower()] = rec
+
+    def bounce_score(self, email: str, now: datetime, days: int = 30,
+                     since: datetime | None = None) -> float:
+        start = now.timestamp() - days * 86400
+        if since is not None:
+            start = max(start, since.timestamp())
         return sum(w for when, w in self.failures.get(email.lower(), [])
-                   if when.timestamp() >= since)
+                   if when.timestamp() >= start)
 
     def _apply_outbox_state(self, rec: Record) -> None:
         item = self.outbox[rec["id"]]
@@ -193,6 +221,8 @@ class State:
                 and (rec.get("error") or "").startswith("5"):
             self.failures.setdefault(item.to.lower(), []).append(
                 (datetime.fromisoformat(rec["at"]), 1.0))
+            if item.id in self.probes:  # the probe itself was refused: as good as bounced
+                self.probe_failed[item.to.lower()] = datetime.fromisoformat(rec["at"])
         item.state = rec["state"]
         item.attempts = rec.get("attempts", item.attempts)
         item.next_try = _time(rec.get("next_try"))

@@ -44,7 +44,7 @@ class ReceiveHandler:
         raw = envelope.original_content or envelope.content
         if not isinstance(raw, bytes):
             raw = str(raw).encode("utf-8", "surrogateescape")
-        head = f"X-Cop-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n".encode()
+        head = envelope_headers(envelope.mail_from, envelope.rcpt_tos)
         try:
             with self._lock:
                 key = self.archive.add(head + raw)
@@ -54,6 +54,20 @@ class ReceiveHandler:
         log.info("received key=%s bytes=%d", key, len(raw))
         self.arrived.set()
         return "250 2.0.0 Stored"
+
+
+def envelope_headers(mail_from: str | None, rcpt_tos: list[str]) -> bytes:
+    """The envelope as a delivering server writes it (RFC 5321 section 4.4): Return-Path
+    with MAIL FROM (<> for a bounce), a Delivered-To per recipient; and X-Cop-Envelope-To,
+    which parse.py reads as recipients."""
+    def clean(value: str) -> str:  # no line breaks or brackets from the client in a header
+        return "".join(c for c in value if c.isprintable() and c not in "<>")[:320]
+
+    sender = clean((mail_from or "").strip())
+    lines = [f"Return-Path: <{sender}>"]
+    lines += [f"Delivered-To: {clean(to)}" for to in rcpt_tos]
+    lines.append(f"X-Cop-Envelope-To: {', '.join(clean(to) for to in rcpt_tos)}")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8", "surrogateescape")
 
 
 class SmtpReceiver:

@@ -16,14 +16,15 @@ from datetime import datetime
 from mailer.config import Community, Config
 from mailer.errors import MailError
 from mailer.handle.app import App, Result, message_record
-from mailer.handle.bounces import record_bounce
+from mailer.handle.bounces import record_bounce, record_complaint
 from mailer.handle.commands import leave_records, run_command
 from mailer.handle.files import FileReader, send_files
 from mailer.handle.meetings import answer_roll_call, answer_rsvp
-from mailer.handle.posts import post_mail
+from mailer.handle.posts import BULK, hold_mail, post_mail
 from mailer.inbound.asks import asks_for_files
-from mailer.inbound.classify import Context, classify_mail
+from mailer.inbound.classify import Context, classify_mail, report_parts
 from mailer.inbound.parse import parse_mail
+from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import compose_notice, list_id
 from mailer.state import State
@@ -68,10 +69,13 @@ def find_community(config: Config, mail: Mail) -> Community | None:
 def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
              community: Community | None, now: datetime, files: FileReader) -> Result:
     if community is None:
-        return _unrouted(app, mail, now)
+        return _unrouted(app, mail, raw, now)
     ctx = Context(community_address=community.address, list_id=list_id(community),
-                  invitation_ids=state.invitation_of.keys())
+                  invitation_ids=state.invitation_of.keys(),
+                  members=members_of(community, state).keys(), report_parts=report_parts(raw))
     outcome = classify_mail(mail, ctx)
+    if outcome.kind == "complaint":
+        return record_complaint(state, mail, raw, community, outcome, now)
     if outcome.kind in ("loop", "automatic"):
         result = Result("automatic", outcome.rule, mail.message_id, community.id,
                         detail=outcome.detail)
@@ -82,6 +86,9 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
         return result
     if outcome.kind == "bounce":
         return record_bounce(state, mail, raw, community, outcome, now)
+    if outcome.kind == "hold":  # bulk mail from a member: a moderator decides
+        return hold_mail(app, state, mail, key, community, outcome.rule,
+                         f"{BULK} (Precedence: {outcome.detail})", now)
     roll_call = next((state.thread_of[i] for i in mail.in_reply_to
                       if state.thread_of.get(i, "").startswith("rollcall:")), None)
     if roll_call is not None:
@@ -95,13 +102,14 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
     return post_mail(app, state, mail, key, community, now)
 
 
-def _unrouted(app: App, mail: Mail, now: datetime) -> Result:
+def _unrouted(app: App, mail: Mail, raw: bytes, now: datetime) -> Result:
     """Mail for none of our communities (a BCC, an old address). Automatic mail is only
     recorded; a person is told, in both languages, where to write."""
     first = app.config.communities[0]
-    ctx = Context(community_address=first.address, list_id=list_id(first))
+    ctx = Context(community_address=first.address, list_id=list_id(first),
+                  report_parts=report_parts(raw))
     outcome = classify_mail(mail, ctx)
-    if outcome.kind in ("loop", "automatic", "bounce"):
+    if outcome.kind in ("loop", "automatic", "bounce", "complaint", "hold"):
         return Result("automatic", outcome.rule, mail.message_id, detail="no community")
     result = Result("unrouted", "no-community", mail.message_id,
                     detail="no community address among the recipients")

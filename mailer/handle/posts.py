@@ -36,7 +36,7 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
                 mail, community.address, community.max_post_bytes, community.max_recipients,
                 community.held_words)))
     if hold and not approved:
-        return _hold(app, state, mail, key, community, route.rule, hold, now)
+        return hold_mail(app, state, mail, key, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
     attachments = judge_files(mail.attachments, community.max_attachments_bytes)
     result.files = {a.sha256: mail.files[a.sha256] for a in attachments
@@ -95,8 +95,8 @@ def _no_subject(community: Community) -> str:
     return "(tanpa judul)" if community.language == "id" else "(no subject)"
 
 
-def _hold(app: App, state: State, mail: Mail, key: str, community: Community, rule: str,
-          reason: str, now: datetime) -> Result:
+def hold_mail(app: App, state: State, mail: Mail, key: str, community: Community, rule: str,
+              reason: str, now: datetime) -> Result:
     result = Result("held", rule, mail.message_id, community.id, detail=reason)
     hold_id = state.new_hold_id()
     result.records.append({
@@ -131,7 +131,10 @@ def _reason_text(reason: str, language: str) -> str:
 
 
 FORGED = "sender address failed verification"
+BULK = "message was sent as bulk mail"
 HOLD_REASONS = {
+    BULK: {"id": "pesan ditandai sebagai surat massal, jadi moderator memeriksanya dulu",
+           "en": "the message was marked as bulk mail, so a moderator checks it first"},
     FORGED: {"id": "server penerima menilai alamat pengirim dipalsukan",
              "en": "the receiving server found the sender's address forged"},
     "message contains a listed word": {

@@ -2,16 +2,27 @@
 
     stage        rule names (they appear in the log)      outcome
     loop         own-loop-header, own-list-id              never answered, never posted
-    bounce       dsn-report, mailer-daemon-notice          recorded against the member
-    automatic    auto-submitted, precedence, x-autoreply,  never answered, never posted
+    report       arf-report, mdn-report                    a complaint (ARF, RFC 5965) stops
+                                                           delivery to the member it names; a
+                                                           read receipt (MDN) is only recorded
+    bounce       verp-address, dsn-report,                 read in handle/bounces.py and
+                 failure-notice                            recorded against the member
+    automatic    auto-submitted, x-autoreply,              never answered, never posted
                  auto-response-suppress, vacation-subject,
-                 null-sender, robot-sender
+                 null-sender, robot-sender, robot-envelope,
+                 precedence
+    hold         precedence-member                         Precedence: bulk/junk from a member
+                                                           whose From the receiving server
+                                                           vouched for: a moderator decides
     rsvp         calendar-reply, rsvp-words                handled in handle/meetings.py
     command      plus-command, subject-command,            join / leave / help
                  body-command
     post         post                                      routed to a thread (route.py)
 
-The first stage whose rule matches decides.
+The first stage whose rule matches decides. A robot is told by its address's local part
+(mailer-daemon, postmaster, noreply, bounce*, dmarc*, ...: ROBOT below), in From or in the
+envelope sender (Return-Path, written by the receiving server or our own receiver); a
+null envelope sender (<>) is a robot's by definition (RFC 5321 section 4.5.5).
 """
 
 from __future__ import annotations
@@ -43,11 +54,22 @@ _VACATION = re.compile(
     r"di luar kantor|abwesenheit|réponse automatique|automatisch antwoord)",
     re.I,
 )
-_ROBOT = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)@", re.I)
+ROBOT = re.compile(
+    r"^(mailer[-_.]?daemon|m?daemon|mailer|postmaster|post[-_.]master|hostmaster|abuse|"
+    r"(.*[-_.])?no[-_.]?reply([-_.+].*)?|(.*[-_.])?do[-_.]?not[-_.]?reply.*|dont[-_.]?reply.*|"
+    r"bounces?([-_.+=].*)?|.*[-_.+]bounces?|dmarc.*|opendmarc.*|.*[-_.]dmarc([-_.].*)?|"
+    r"fbl([-_.].*)?|feedback[-_.]?loop.*|auto[-_.]?(reply|respon(se|der)|mailer|notify).*|"
+    r"mail[-_.]?delivery.*|delivery[-_.]?(status|notification).*|notifications?|"
+    r"listserv|majordomo|.*-request|owner-.*|.*-owner|.+-admin|msprvs\d*|nobody|devnull)@",
+    re.I)
 _BOUNCE_SUBJECT = re.compile(
-    r"(undeliver(ed|able)|delivery (status notification|failure|has failed)|"
-    r"mail delivery (failed|subsystem)|returned mail|failure notice|"
-    r"pesan tidak terkirim|tidak dapat dikirim|gagal terkirim)",
+    r"(undeliver(ed|able)|delivery (status|failure|has failed|notification|problem)|"
+    r"(mail|message) delivery (failed|failure|subsystem|problem)|returned mail|"
+    r"failure notice|permanent (delivery )?(failure|error)|non[- ]?delivery|"
+    r"could not (be )?(deliver|sent)|mail (system )?error|delivery failed|"
+    r"failed delivery|mail failed|returning message to sender|nicht zustellbar|"
+    r"unzustellbar|non remis|no entregado|pesan tidak terkirim|tidak dapat dikirim|"
+    r"gagal terkirim|メールエラー|不達)",
     re.I,
 )
 
@@ -59,11 +81,15 @@ class Context:
     community_address: str
     list_id: str
     invitation_ids: Collection[str] = ()  # Message-IDs of invitations we sent
+    members: Collection[str] = ()  # the community's active members, lower-cased
+    # the report parts anywhere in the message (report_parts() below): delivery-status,
+    # feedback-report, disposition-notification
+    report_parts: Collection[str] = ()
 
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # loop | bounce | automatic | rsvp | command | post
+    kind: str  # loop | complaint | bounce | automatic | hold | rsvp | command | post
     rule: str
     detail: str = ""
 
@@ -89,13 +115,63 @@ def _own_loop(mail: Mail, ctx: Context) -> Outcome | None:
     return None
 
 
-def _bounce(mail: Mail, ctx: Context) -> Outcome | None:
+_REPORT_PART = re.compile(
+    rb"content-type:[ \t]*(?:\r?\n[ \t]+)?message/(?:global-)?"
+    rb"(delivery-status|feedback-report|disposition-notification)", re.I)
+
+
+def report_parts(raw: bytes) -> frozenset[str]:
+    """Which report parts a message carries anywhere, by a bounded look at its bytes: the
+    parsed Mail keeps the top-level Content-Type only, and reports are often wrapped."""
+    head = raw[:2_000_000]
+    found = {m.decode().lower() for m in _REPORT_PART.findall(head)}
+    if re.search(rb"^X-HmXmrOriginalRecipient:", head, re.I | re.M):
+        found.add("hotmail-complaint")  # Hotmail's complaints from before ARF
+    return frozenset(found)
+
+
+def is_robot(address: str) -> bool:
+    return bool(address) and bool(ROBOT.match(address))
+
+
+def envelope_sender(mail: Mail) -> str | None:
+    """The envelope sender from Return-Path: '' for the null sender, None when unknown."""
+    if "return-path" not in mail.headers:
+        return None
+    value = mail.headers["return-path"].strip()
+    found = re.search(r"<([^<>]*)>", value)
+    address = (found.group(1) if found else value).strip().lower()
+    return address if "@" in address else ""
+
+
+def _report(mail: Mail, ctx: Context) -> Outcome | None:
     ctype = mail.headers.get("content-type", "").lower()
-    if "multipart/report" in ctype and "delivery-status" in ctype:
+    if "feedback-report" in ctype or "feedback-report" in ctx.report_parts \
+            or "hotmail-complaint" in ctx.report_parts:
+        return Outcome("complaint", "arf-report")
+    if "disposition-notification" in ctype or "disposition-notification" in ctx.report_parts:
+        return Outcome("automatic", "mdn-report")
+    return None
+
+
+def _bounce(mail: Mail, ctx: Context) -> Outcome | None:
+    for address in mail.to_addrs:
+        tag = plus_tag(address, ctx.community_address)
+        if tag and tag.startswith("b-"):
+            return Outcome("bounce", "verp-address", tag[2:])
+    ctype = mail.headers.get("content-type", "").lower()
+    if ("multipart/report" in ctype and "delivery-status" in ctype) \
+            or "delivery-status" in ctx.report_parts:
         return Outcome("bounce", "dsn-report")
-    robot = _ROBOT.match(mail.from_addr) or not mail.from_addr
-    if robot and (_BOUNCE_SUBJECT.search(mail.subject) or "x-failed-recipients" in mail.headers):
-        return Outcome("bounce", "mailer-daemon-notice")
+    envelope = envelope_sender(mail)
+    robot = is_robot(mail.from_addr) or not mail.from_addr or envelope == "" \
+        or is_robot(envelope or "")
+    bounce_words = _BOUNCE_SUBJECT.search(mail.subject) or "x-failed-recipients" in mail.headers
+    if robot or (bounce_words and mail.from_addr not in ctx.members):
+        # read as a failure report; one that names no failed address ends as automatic,
+        # under the rule that tells why (detail)
+        automatic = _automatic(mail, ctx)
+        return Outcome("bounce", "failure-notice", automatic.rule if automatic else "")
     return None
 
 
@@ -103,9 +179,6 @@ def _automatic(mail: Mail, ctx: Context) -> Outcome | None:
     auto = mail.headers.get("auto-submitted", "").strip().lower()
     if auto and not auto.startswith("no"):
         return Outcome("automatic", "auto-submitted", auto)
-    precedence = mail.headers.get("precedence", "").strip().lower()
-    if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return Outcome("automatic", "precedence", precedence)
     if "x-autoreply" in mail.headers or "x-autorespond" in mail.headers:
         return Outcome("automatic", "x-autoreply")
     suppress = mail.headers.get("x-auto-response-suppress", "").lower()
@@ -113,12 +186,42 @@ def _automatic(mail: Mail, ctx: Context) -> Outcome | None:
         return Outcome("automatic", "auto-response-suppress")
     if _VACATION.match(mail.subject):
         return Outcome("automatic", "vacation-subject")
-    return_path = mail.headers.get("return-path", "").strip()
-    if return_path in ("<>", "") and "return-path" in mail.headers:
+    envelope = envelope_sender(mail)
+    if envelope == "":
         return Outcome("automatic", "null-sender")
-    if not mail.from_addr or _ROBOT.match(mail.from_addr):
-        return Outcome("automatic", "robot-sender")
+    if not mail.from_addr or is_robot(mail.from_addr):
+        return Outcome("automatic", "robot-sender", mail.from_addr)
+    if envelope and is_robot(envelope):
+        return Outcome("automatic", "robot-envelope", envelope)
+    precedence = mail.headers.get("precedence", "").strip().lower()
+    if precedence in ("bulk", "junk") and mail.from_addr in ctx.members \
+            and vouched_for(mail.auth_results, mail.from_addr):
+        return Outcome("hold", "precedence-member", precedence)
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return Outcome("automatic", "precedence", precedence)
     return None
+
+
+_PASS = re.compile(r"\b(dmarc|dkim)\s*=\s*pass\b([^;]*)", re.I)
+_DOMAIN_PROP = re.compile(r"\bheader\.(?:from|d|i)\s*=\s*(?:[^\s;@]*@)?([^\s;]+)", re.I)
+
+
+def vouched_for(auth_results: tuple[str, ...], from_addr: str) -> bool:
+    """The receiving server found this From genuine: DMARC or an aligned DKIM signature
+    passed in its own Authentication-Results (verify.py reads the same headers for forgery;
+    no header at all is no voucher)."""
+    from mailer.inbound.verify import own_headers
+
+    domain = from_addr.rpartition("@")[2].lower()
+    for header in own_headers(auth_results):
+        for method, rest in _PASS.findall(header):
+            found = _DOMAIN_PROP.search(rest)
+            if found is None and method.lower() == "dkim":
+                continue  # a signature of an unnamed domain vouches for nobody
+            other = found.group(1).lower().strip(">\"'.") if found else domain
+            if other == domain or domain.endswith("." + other) or other.endswith("." + domain):
+                return True
+    return False
 
 
 def _rsvp(mail: Mail, ctx: Context) -> Outcome | None:
@@ -177,4 +280,4 @@ def _one_word_body(text: str) -> str:
     return written if written and " " not in written and "\n" not in written else ""
 
 
-RULES: tuple[Rule, ...] = (_own_loop, _bounce, _automatic, _rsvp, _command)
+RULES: tuple[Rule, ...] = (_own_loop, _report, _bounce, _automatic, _rsvp, _command)

@@ -59,10 +59,12 @@ class Attention:
     bouncing: tuple[str, ...] = ()
     unrouted: int = 0
     requests: tuple[str, ...] = ()  # "left: b@y": listed in cop.toml, left by email
+    complaints: tuple[str, ...] = ()  # reported our mail as spam (ARF): no mail to them
 
     @property
     def any(self) -> bool:
-        return bool(self.holds or self.bouncing or self.unrouted or self.requests)
+        return bool(self.holds or self.bouncing or self.unrouted or self.requests
+                    or self.complaints)
 
 
 @dataclass(frozen=True)

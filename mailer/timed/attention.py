@@ -1,5 +1,6 @@
-"""What waits for the organizers (holds, bouncing members, unrouted mail, members who left
-by email), and the short mail that tells them: at most one a day."""
+"""What waits for the organizers (holds, bouncing members, spam complaints, unrouted mail,
+members who left by email), and the short mail that tells them: at most one a day. Before
+that, a probe to each address whose mail keeps failing (membership.py says when)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ from datetime import datetime
 
 from mailer.config import Community
 from mailer.handle.app import App
-from mailer.membership import members_of, paused
+from mailer.inbound.classify import is_robot
+from mailer.membership import complained, members_of, needs_probe, paused
 from mailer.outbound.compose import compose_notice
 from mailer.outbound.digest import Attention
-from mailer.outbound.outbox import queue, queued_before
+from mailer.outbound.outbox import outbox_id, queue, queued_before
 from mailer.store import Store
 
 
 def needs_attention(app: App, store: Store, now: datetime) -> int:
     """A short mail to the organizers when something waits for them; at most one a day."""
-    queued = 0
+    queued = send_probes(app, store, now)
     for community in app.config.communities:
         attention = attention_of(store, community, now)
         if not attention.any:
@@ -37,11 +39,37 @@ def needs_attention(app: App, store: Store, now: datetime) -> int:
 def attention_of(store: Store, community: Community, now: datetime) -> Attention:
     holds = sum(1 for h in store.state.holds.values()
                 if h.community == community.id and h.state == "held")
-    bouncing = tuple(sorted(e for e in members_of(community, store.state)
-                            if paused(store.state, e, now)))
+    members = members_of(community, store.state)
+    complaints = tuple(sorted(e for e in members if complained(store.state, e)))
+    bouncing = tuple(sorted(e for e in members
+                            if paused(store.state, e, now) and e not in complaints))
     unrouted = store.state.unrouted
     # people listed in cop.toml who left by email: the organizers may remove the entry
     requests = tuple(f"left: {e}" for (c, e), r in store.state.members.items()
                      if c == community.id and r["state"] == "left"
                      and community.member(e) is not None)
-    return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests)
+    return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests,
+                     complaints=complaints)
+
+
+def send_probes(app: App, store: Store, now: datetime) -> int:
+    """A short notice, with its own bounce address, to each member whose mail keeps failing
+    (Mailman's probe): only its bounce pauses their delivery (membership.paused)."""
+    queued = 0
+    probed: set[str] = set()
+    for community in app.config.communities:
+        day = now.astimezone(community.timezone).date().isoformat()
+        for email, member in members_of(community, store.state).items():
+            if email in probed or is_robot(email) or not needs_probe(store.state, email, now):
+                continue
+            probed.add(email)
+            outgoing = compose_notice(
+                community, member.email, member.name, "probe",
+                "Email untuk Anda tidak sampai" if community.language == "id"
+                else "Mail to you is not arriving", now, app.templates,
+                key=f"probe:{day}", failures=round(store.state.bounce_score(email, now), 2))
+            if queue(store, outgoing, community.address, now):
+                store.record({"t": "probe", "community": community.id, "email": email,
+                              "item": outbox_id(outgoing.key), "at": now.isoformat()})
+                queued += 1
+    return queued
