@@ -5,6 +5,7 @@
     moderation.py  a moderator's reply to a hold notice; carrying out a decision
     commands.py    help, join, confirm, leave
     meetings.py    an RSVP; an organizer's answer to a roll-call
-    bounces.py     a delivery failure report
+    bounces.py     a delivery failure report; a complaint (ARF) about a member's copy
+    files.py       a member asks for a post's files
     app.py         App and Result, shared by all of them (no handler imports dispatch)
 """

@@ -4,6 +4,7 @@
     invitations.py  invitations, updates and cancellations follow cop.toml
     cycle.py        reminders before a meeting; notes thread and roll-call after it
     digests.py      each community's digest when its slot has passed
-    attention.py    one mail a day to the organizers when something waits for them
+    attention.py    one mail a day to the organizers when something waits for them; the
+                    probe to a member whose mail keeps failing
     schedule.py     digest slots
 """

@@ -31,10 +31,12 @@ def _recent_and_coming(meeting: MeetingConfig, community: Community,
 
 
 def send_reminders(app: App, store: Store, now: datetime) -> int:
-    """A reminder `remind` before each meeting, to every member who has not declined."""
+    """A reminder `remind` before each meeting, to every member who has not declined and
+    whose delivery is not paused (mail to them fails, or they reported ours as spam)."""
     queued = 0
     for community in app.config.communities:
-        members = invitees(community, store.state)
+        members = {e: m for e, m in invitees(community, store.state).items()
+                   if not paused(store.state, e, now)}
         for meeting in community.meetings:
             key = f"{community.id}/{meeting.id}"
             for occ in _recent_and_coming(meeting, community, now):

@@ -4,6 +4,7 @@
     send_reminders   cycle.py        a reminder `remind` before each meeting
     after_meetings   cycle.py        a notes thread and a roll-call after each meeting
     send_digests     digests.py      each community's digest when its slot has passed
+    send_probes      attention.py    a probe to a member whose mail keeps failing
     needs_attention  attention.py    one mail a day to the organizers when something waits
 
 Each job is keyed by what it sends (outbox ids from stable keys), so running it again
@@ -17,7 +18,7 @@ from datetime import datetime
 
 from mailer.handle.app import App
 from mailer.store import Store
-from mailer.timed.attention import needs_attention
+from mailer.timed.attention import needs_attention, send_probes
 from mailer.timed.cycle import after_meetings, send_reminders
 from mailer.timed.digests import send_digests
 from mailer.timed.invitations import sync_meetings
@@ -28,7 +29,7 @@ def run_due(app: App, store: Store, now: datetime) -> int:
     """Every job, each on its own: one that fails (a broken template, say) is logged and
     tried again next tick, and does not stop the others, nor mail processing or delivery."""
     queued = 0
-    for job in (sync_meetings, send_reminders, after_meetings, send_digests,
+    for job in (sync_meetings, send_reminders, after_meetings, send_digests, send_probes,
                 needs_attention):
         try:
             queued += job(app, store, now)
