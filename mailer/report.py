@@ -52,11 +52,10 @@ def build_report(community: Community, state: State, start: datetime,
         for occ in occurrences:
             if not start <= occ.start < end:
                 continue
-            when = occ.start.isoformat()
-            answers = [state.rsvp_of(key, e, when) for e in members]
-            marks = state.attendance.get((key, when), {})
+            answers = [state.rsvp_of(key, e, occ.id) for e in members]
+            marks = state.marks(key, occ.id)
             meetings.append({
-                "meeting": meeting.id, "start": when, "invited": len(members),
+                "meeting": meeting.id, "start": occ.start.isoformat(), "invited": len(members),
                 "answered": sum(1 for a in answers if a != "NEEDS-ACTION"),
                 "accepted": sum(1 for a in answers if a == "ACCEPTED"),
                 "roll_call": bool(marks), "present": sum(1 for p in marks.values() if p),

@@ -33,6 +33,13 @@ def _parts(spool: list[Any]) -> tuple[tuple[str, int, int], ...]:
     return ((str(segment), int(offset), int(length)),)
 
 
+def day(occurrence: str) -> str:
+    """The key of an occurrence: the local date its ISO start (Occurrence.id, in the
+    meeting's zone) begins with. Answers and marks stay with that day's meeting when its
+    time of day changes; "" (the whole series) stays ""."""
+    return occurrence[:10]
+
+
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -54,9 +61,9 @@ class State:
         # invitation Message-ID -> (meeting key, the member it was sent to)
         self.invitation_of: dict[str, tuple[str, str]] = {}
         self.meeting_of_uid: dict[str, str] = {}  # calendar UID -> meeting key
-        # (meeting key, occurrence start ISO or "" for the series) -> email -> (status, stamp)
+        # (meeting key, occurrence day or "" for the series) -> email -> (status, stamp)
         self.rsvps: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
-        # (meeting key, occurrence start ISO) -> email -> present (roll-call, by mail or CLI)
+        # (meeting key, occurrence day) -> email -> present (roll-call, by mail or CLI)
         self.attendance: dict[tuple[str, str], dict[str, bool]] = {}
         # (community, email) -> the latest membership record made by email (join, leave)
         self.members: dict[tuple[str, str], Record] = {}
@@ -120,7 +127,7 @@ class State:
         self.meeting_of_uid[rec["uid"]] = rec["meeting"]
 
     def _apply_rsvp(self, rec: Record) -> None:
-        answers = self.rsvps.setdefault((rec["meeting"], rec.get("occurrence") or ""), {})
+        answers = self.rsvps.setdefault((rec["meeting"], day(rec.get("occurrence") or "")), {})
         previous = answers.get(rec["email"])
         if previous is None or previous[1] <= rec["stamp"]:  # ordered by DTSTAMP
             answers[rec["email"]] = (rec["status"], rec["stamp"])
@@ -132,16 +139,20 @@ class State:
         self.members[(rec["community"], rec["email"])] = rec
 
     def _apply_attendance(self, rec: Record) -> None:
-        marks = self.attendance.setdefault((rec["meeting"], rec["occurrence"]), {})
+        marks = self.attendance.setdefault((rec["meeting"], day(rec["occurrence"])), {})
         marks[rec["email"]] = bool(rec["present"])
+
+    def marks(self, meeting: str, occurrence: str) -> dict[str, bool]:
+        """An occurrence's roll-call: email -> present; empty when nobody took it."""
+        return self.attendance.get((meeting, day(occurrence)), {})
 
     def attended(self, meeting: str, occurrence: str, email: str) -> bool | None:
         """True/False once an organizer took the roll; None before."""
-        return self.attendance.get((meeting, occurrence), {}).get(email)
+        return self.marks(meeting, occurrence).get(email)
 
     def rsvp_of(self, meeting: str, email: str, occurrence: str = "") -> str:
         """The answer that holds for one occurrence: its own, else the series'."""
-        for key in ((meeting, occurrence), (meeting, "")):
+        for key in ((meeting, day(occurrence)), (meeting, "")):
             if email in self.rsvps.get(key, {}):
                 return self.rsvps[key][email][0]
         return "NEEDS-ACTION"

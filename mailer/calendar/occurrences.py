@@ -20,6 +20,13 @@ class Occurrence:
     end: datetime
     usual: datetime | None = None  # the usual start when this one was moved (RECURRENCE-ID)
 
+    @property
+    def id(self) -> str:
+        """What answers and roll-calls are kept under: the usual start (RECURRENCE-ID), ISO
+        in the meeting's zone. The state keys it by its date, so a new time of day or a
+        move keeps what members answered for that meeting."""
+        return (self.usual or self.start).isoformat()
+
 
 @dataclass(frozen=True)
 class Skipped:

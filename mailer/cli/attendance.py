@@ -47,7 +47,7 @@ def attendance_mark(ctx: click.Context, community_id: str, meeting_id: str, day:
     if unknown:
         fail(f"not members of {community_id}: {', '.join(unknown)}")
     records = [{"t": "attendance", "meeting": f"{community.id}/{meeting.id}",
-                "occurrence": occ.start.isoformat(), "email": e.lower(), "present": p,
+                "occurrence": occ.id, "email": e.lower(), "present": p,
                 "source": "cli"} for emails, p in ((present, True), (absent, False))
                for e in emails]
     lock = DataDirLock(config.service.data_dir)
@@ -100,14 +100,14 @@ def attendance_export(ctx: click.Context, community_id: str | None, start: str |
                     continue
                 for member in c.members:
                     email = member.email.lower()
-                    came = store.state.attended(key, o.start.isoformat(), email)
+                    came = store.state.attended(key, o.id, email)
                     row = totals.setdefault((c.id, email), [0, 0])
                     row[0] += 1
                     row[1] += 1 if came else 0
                     if not summary:
                         out.writerow([o.start.date().isoformat(), o.start.strftime("%H:%M"),
                                       c.id, m.id, m.title, member.name, member.email,
-                                      store.state.rsvp_of(key, email, o.start.isoformat()),
+                                      store.state.rsvp_of(key, email, o.id),
                                       "" if came is None else ("yes" if came else "no")])
     if summary:
         out.writerow(["community", "name", "email", "meetings", "attended", "rate"])

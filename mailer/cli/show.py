@@ -99,7 +99,7 @@ def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
                 "sequence": sent.get("sequence", 0), "status": sent.get("status", "unsent"),
                 "occurrences": [{
                     "start": o.start.isoformat(), "end": o.end.isoformat(),
-                    "rsvp": {e: answers.rsvp_of(key, e.lower(), o.start.isoformat())
+                    "rsvp": {e: answers.rsvp_of(key, e.lower(), o.id)
                              for e in invited},
                 } for o in occurrences],
                 "skipped": [{"start": s.start.isoformat(), "reason": s.reason}

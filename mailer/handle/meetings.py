@@ -43,7 +43,7 @@ def answer_rsvp(app: App, state: State, mail: Mail, community: Community, outcom
         result.detail = f"plain answer from {mail.from_addr} to an invitation for {invited}"
         return result
     upcoming_ = upcoming(meeting, now, limit=1, language=community.language)
-    occurrence = upcoming_[0].start.isoformat() if upcoming_ else ""
+    occurrence = upcoming_[0].id if upcoming_ else ""
     result.records.append(_rsvp_record(key, invited, outcome.detail, occurrence, now,
                                        mail.message_id))
     state_after = {e: state.rsvp_of(key, e, occurrence) for e in members}

@@ -45,7 +45,7 @@ def send_reminders(app: App, store: Store, now: datetime) -> int:
                         continue
                     notice_key = f"remind:{key}:{occ.start.isoformat()}:{before}"
                     for email, member in members.items():
-                        if store.state.rsvp_of(key, email, occ.start.isoformat()) == "DECLINED":
+                        if store.state.rsvp_of(key, email, occ.id) == "DECLINED":
                             continue
                         if queued_before(store, f"notice:{notice_key}:{email}"):
                             continue
@@ -54,7 +54,7 @@ def send_reminders(app: App, store: Store, now: datetime) -> int:
                             ("Pengingat: " if community.language == "id" else "Reminder: ")
                             + meeting.title, now, app.templates, key=notice_key,
                             meeting=meeting, start=occ.start,
-                            answer=store.state.rsvp_of(key, email, occ.start.isoformat())),
+                            answer=store.state.rsvp_of(key, email, occ.id)),
                             community.address, now)
     return queued
 
@@ -107,7 +107,7 @@ def _notes_thread(app: App, store: Store, community: Community, meeting: Meeting
 
 def _roll_call(app: App, store: Store, community: Community, key: str,
                meeting: MeetingConfig, occ: Occurrence, now: datetime) -> int:
-    occurrence = occ.start.isoformat()
+    occurrence = occ.id
     members = invitees(community, store.state)
     queued = 0
     for staff in sorted({e.lower() for e in community.organizers}):

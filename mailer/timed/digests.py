@@ -95,7 +95,7 @@ def _head_counter(store: Store, community: Community) -> HeadCount:
 
     def count(meeting: MeetingConfig, occurrence: Occurrence) -> int:
         return store.state.head_count(f"{community.id}/{meeting.id}",
-                                      occurrence.start.isoformat(), invited)
+                                      occurrence.id, invited)
     return count
 
 
