@@ -61,6 +61,12 @@ class State:
         # invitation Message-ID -> (meeting key, the member it was sent to)
         self.invitation_of: dict[str, tuple[str, str]] = {}
         self.meeting_of_uid: dict[str, str] = {}  # calendar UID -> meeting key
+        # Message-ID of a mail we sent about a meeting -> (kind, meeting key, occurrence id):
+        # invitation, reminder, notes, digest ("" meeting: the community's), rollcall, ...
+        self.meeting_mail: dict[str, tuple[str, str, str]] = {}
+        # answers recorded from members' own words and calendars, oldest first, for the
+        # organizers' attention mail: (community, record)
+        self.answers: list[Record] = []
         # (meeting key, occurrence day or "" for the series) -> email -> (status, stamp)
         self.rsvps: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
         # (meeting key, occurrence day) -> email -> present (roll-call, by mail or CLI)
@@ -119,9 +125,16 @@ class State:
 
     def _apply_sent_id(self, rec: Record) -> None:
         self.thread_of[rec["message_id"]] = rec["thread"]
-        if rec["thread"].startswith("invitation:"):
-            self.invitation_of[rec["message_id"]] = (rec["thread"].removeprefix("invitation:"),
-                                                     rec.get("to", ""))
+        kind, _, rest = rec["thread"].partition(":")
+        if kind == "invitation":
+            self.invitation_of[rec["message_id"]] = (rest, rec.get("to", ""))
+            self.meeting_mail[rec["message_id"]] = ("invitation", rest, "")
+        elif kind == "digest":
+            self.meeting_mail[rec["message_id"]] = ("digest", "", "")
+
+    def _apply_meeting_mail(self, rec: Record) -> None:
+        self.meeting_mail[rec["message_id"]] = (rec["kind"], rec["meeting"],
+                                                rec.get("occurrence", ""))
 
     def _apply_meeting_uid(self, rec: Record) -> None:
         self.meeting_of_uid[rec["uid"]] = rec["meeting"]
@@ -131,6 +144,8 @@ class State:
         previous = answers.get(rec["email"])
         if previous is None or previous[1] <= rec["stamp"]:  # ordered by DTSTAMP
             answers[rec["email"]] = (rec["status"], rec["stamp"])
+        if rec.get("source"):  # from the member's own words or calendar, not a migration
+            self.answers.append(rec)
 
     def _apply_poster(self, rec: Record) -> None:
         self.posters.add((rec["community"], rec["email"]))

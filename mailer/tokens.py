@@ -71,6 +71,21 @@ def confirms(secret: str, tag: str, sender: str) -> bool:
     return hmac.compare_digest(tag, expected)
 
 
+def answer_address(secret: str, community_address: str, member: str) -> str:
+    """Where one person answers the community's meeting mail (invitations, reminders, the
+    digest, roll-calls): only their own reply to it counts as their answer."""
+    local, domain = community_address.split("@", 1)
+    m = member_hash(secret, member)
+    return f"{local}+a-{m}-{_mac(secret, 'answer', community_address.lower(), m)[:12]}@{domain}"
+
+
+def answers_for(secret: str, tag: str, community_address: str, sender: str) -> bool:
+    """Whether `tag` is the answer address issued to this sender in this community."""
+    m = member_hash(secret, sender)
+    expected = f"a-{m}-{_mac(secret, 'answer', community_address.lower(), m)[:12]}"
+    return hmac.compare_digest(tag, expected)
+
+
 def command_address(community_address: str, command: str) -> str:
     local, domain = community_address.split("@", 1)
     return f"{local}+{command}@{domain}"

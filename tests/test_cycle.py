@@ -34,6 +34,7 @@ def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
 def answer_invitation(rt: Runtime, who: str, words: str) -> None:
     invitation = mail_for(rt.config.service.data_dir, who, "Undangan")[0]
     rt.store.archive.add(make_mail(sender=f"X <{who}>", subject="Re: Undangan", body=words,
+                                   to=invitation["Reply-To"].addresses[0].addr_spec,
                                    in_reply_to=str(invitation["Message-ID"])))
     tick(rt, T0 + timedelta(hours=1))
 
@@ -75,6 +76,7 @@ def test_after_the_meeting_a_notes_thread_and_a_roll_call(rt: Runtime) -> None:
     marked = text.replace("[ ] Budi Santoso", "[x] Budi Santoso")
     rt.store.archive.add(make_mail(
         subject="Re: " + str(roll["Subject"]), message_id="<roll-answer@example.org>",
+        to=roll["Reply-To"].addresses[0].addr_spec,  # the address mailed to her only
         in_reply_to=str(roll["Message-ID"]),
         body="Sudah saya tandai.\n\n" + "\n".join("> " + ln for ln in marked.splitlines())))
     tick(rt, after + timedelta(minutes=15))
@@ -89,6 +91,10 @@ def test_only_organizers_take_the_roll(rt: Runtime) -> None:
     tick(rt, FIRST + timedelta(hours=2, minutes=30))
     (roll,) = mail_for(rt.config.service.data_dir, "siti@example.org", "Daftar hadir")
     rt.store.archive.add(make_mail(sender="Budi <budi@example.org>", subject="Re: x",
+                                   body="[x] Budi Santoso <budi@example.org>\n",
+                                   in_reply_to=str(roll["Message-ID"])))
+    # nor an organizer's address without the answer address mailed to her
+    rt.store.archive.add(make_mail(sender="Siti <siti@example.org>", subject="Re: x",
                                    body="[x] Budi Santoso <budi@example.org>\n",
                                    in_reply_to=str(roll["Message-ID"])))
     tick(rt, FIRST + timedelta(hours=3))

@@ -52,6 +52,7 @@ def test_a_week_of_posts_then_the_weekly_digest(rt: Runtime) -> None:
     # an RSVP, so the digest can say who is coming
     invitation = mail_for(rt.config.service.data_dir, "dewi@example.org", "Undangan")[0]
     post(rt, MONDAY + timedelta(days=2, hours=1), sender="Dewi <dewi@example.org>",
+         to=invitation["Reply-To"].addresses[0].addr_spec,  # her own answer address
          subject="Re: Undangan", body="hadir\n", in_reply_to=str(invitation["Message-ID"]))
     tick(rt, datetime(2026, 12, 4, 7, 59, tzinfo=UTC))  # Friday 14:59 WIB: not yet
     assert digests(rt, "budi@example.org") == []

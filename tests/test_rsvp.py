@@ -197,13 +197,34 @@ def test_outlook_without_organizer_with_windows_zone_answers_one_occurrence(
         "NEEDS-ACTION"
 
 
-def test_apple_reply_from_another_address_counts_for_the_attendee(rt: Runtime) -> None:
-    rt.store.archive.add(calendar_mail("Siti <siti.rahayu@icloud.com>", "Declined",
+def test_apple_reply_counts_for_the_attendee_who_sent_it(rt: Runtime) -> None:
+    rt.store.archive.add(calendar_mail("Siti <siti@example.org>", "Declined",
                                        apple(uid(rt), "siti@example.org", "DECLINED"),
                                        method_param=False))
     tick(rt, T0 + timedelta(hours=1))
     assert rt.store.state.latest_rsvp(KEY, "siti@example.org") == "DECLINED"
-    assert rt.store.state.latest_rsvp(KEY, "siti.rahayu@icloud.com") == "NEEDS-ACTION"
+
+
+def test_a_calendar_reply_for_another_attendee_or_from_the_future_changes_nothing(
+        rt: Runtime) -> None:
+    """Anyone holding the meeting's UID (every invitation carries it) could decline for a
+    member; a DTSTAMP in 2099 would beat the member's own later answers."""
+    rt.store.archive.add(calendar_mail("Orang <orang@elsewhere.org>", "Declined",
+                                       apple(uid(rt), "siti@example.org", "DECLINED"),
+                                       method_param=False))
+    rt.store.archive.add(calendar_mail("Agus <agus@example.org>", "Declined for Dewi",
+                                       gmail(uid(rt), "dewi@example.org", "DECLINED")))
+    future = gmail(uid(rt), "budi@example.org", "DECLINED").replace(
+        "DTSTAMP:2026", "DTSTAMP:2099")
+    rt.store.archive.add(calendar_mail("Budi <budi@example.org>", "Declined", future))
+    tick(rt, T0 + timedelta(hours=1))
+    assert rt.store.state.latest_rsvp(KEY, "siti@example.org") == "NEEDS-ACTION"
+    assert rt.store.state.latest_rsvp(KEY, "dewi@example.org") == "NEEDS-ACTION"
+    assert rt.store.state.latest_rsvp(KEY, "budi@example.org") == "DECLINED"
+    rt.store.archive.add(calendar_mail("Budi <budi@example.org>", "Accepted after all",
+                                       gmail(uid(rt), "budi@example.org", "ACCEPTED")))
+    tick(rt, T0 + timedelta(hours=2))
+    assert rt.store.state.latest_rsvp(KEY, "budi@example.org") == "ACCEPTED"
 
 
 def test_thunderbird_answers_several_occurrences_at_once(rt: Runtime) -> None:
@@ -233,6 +254,7 @@ def test_plain_answers_to_the_invitation(rt: Runtime, words: str, expected: str)
     (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
     rt.store.archive.add(make_mail(
         sender="Dewi Lestari <dewi@example.org>", subject="Re: " + str(invitation["Subject"]),
+        to=invitation["Reply-To"].addresses[0].addr_spec,  # the address mailed to her only
         message_id="<plain-rsvp@example.org>", in_reply_to=str(invitation["Message-ID"]),
         body=f"{words}\n\nPada Sel, 1 Des 2026 KKG <kkg@example.org> menulis:\n> ...\n"))
     tick(rt, T0 + timedelta(hours=1))

@@ -19,8 +19,9 @@ from mailer.handle.app import App, Result, message_record
 from mailer.handle.bounces import record_bounce, record_complaint
 from mailer.handle.commands import leave_records, run_command
 from mailer.handle.files import FileReader, send_files
-from mailer.handle.meetings import answer_roll_call, answer_rsvp
+from mailer.handle.meetings import answer_rsvp
 from mailer.handle.posts import BULK, hold_mail, post_mail
+from mailer.handle.rollcall import answer_roll_call
 from mailer.inbound.asks import asks_for_files
 from mailer.inbound.classify import Context, classify_mail, report_parts
 from mailer.inbound.parse import parse_mail
@@ -71,7 +72,7 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
     if community is None:
         return _unrouted(app, mail, raw, now)
     ctx = Context(community_address=community.address, list_id=list_id(community),
-                  invitation_ids=state.invitation_of.keys(),
+                  meeting_ids=state.meeting_mail.keys(),
                   members=members_of(community, state).keys(), report_parts=report_parts(raw))
     outcome = classify_mail(mail, ctx)
     if outcome.kind == "complaint":
@@ -92,9 +93,10 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
     roll_call = next((state.thread_of[i] for i in mail.in_reply_to
                       if state.thread_of.get(i, "").startswith("rollcall:")), None)
     if roll_call is not None:
-        return answer_roll_call(state, mail, community, roll_call.removeprefix("rollcall:"))
+        return answer_roll_call(app, state, mail, community, roll_call.removeprefix("rollcall:"),
+                                now)
     if outcome.kind == "rsvp":
-        return answer_rsvp(app, state, mail, community, outcome, now)
+        return answer_rsvp(app, state, mail, key, community, outcome, now)
     if outcome.kind == "command":
         return run_command(app, state, mail, community, outcome, now)
     if asks_for_files(mail.text):

@@ -1,99 +1,182 @@
-"""Answers about meetings: an RSVP (a calendar REPLY or words in reply to an invitation),
-and an organizer's answer to a roll-call."""
+"""Answers about meetings: a calendar REPLY, or a member's own words in reply to our meeting
+mail (an invitation, an update, a reminder, the notes mail, a digest).
+
+Only the person answers for themselves: a calendar REPLY counts for the ATTENDEE that is its
+sender, never dated after its arrival; words count through the signed answer address mailed
+to that member (tokens.answer_address), from their own address. A reply that answers and
+also says something for everyone is both: the answer recorded, the rest posted, the member
+told once which happened. A reply that says nothing of coming is a post, as before.
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from mailer.calendar.occurrences import upcoming
+from mailer.calendar.occurrences import Occurrence, upcoming
 from mailer.config import Community, MeetingConfig
 from mailer.handle.app import App, Result
+from mailer.handle.posts import post_mail
+from mailer.inbound.answers import RsvpReading, read_rsvp
 from mailer.inbound.classify import Outcome
+from mailer.inbound.replies import new_text
 from mailer.inbound.rsvp import read_calendar_reply
+from mailer.inbound.verify import forged_from
 from mailer.membership import members_of
 from mailer.model import Mail
-from mailer.outbound.compose import compose_notice
+from mailer.outbound.compose import Outgoing, compose_notice
 from mailer.state import Record, State
+from mailer.tokens import answer_address, answers_for, member_hash, plus_tag, read_token
+
+LOOK_AHEAD = 12  # occurrences a named date is looked for in
 
 
-def answer_rsvp(app: App, state: State, mail: Mail, community: Community, outcome: Outcome,
-          now: datetime) -> Result:
+def answer_rsvp(app: App, state: State, mail: Mail, key: str, community: Community,
+                outcome: Outcome, now: datetime) -> Result:
+    if outcome.rule == "calendar-reply":
+        return _calendar_reply(state, mail, community, outcome, now)
+    return _words(app, state, mail, key, community, now)
+
+
+def _calendar_reply(state: State, mail: Mail, community: Community, outcome: Outcome,
+                    now: datetime) -> Result:
     result = Result("rsvp", outcome.rule, mail.message_id, community.id)
     members = members_of(community, state)
-    if outcome.rule == "calendar-reply":
-        answers = read_calendar_reply(mail.calendar or "")
-        for answer in answers:
-            key = state.meeting_of_uid.get(answer.uid)
-            meeting = _meeting(community, key)
-            if key is None or meeting is None or answer.email not in members:
-                result.detail += f"ignored uid={answer.uid} attendee={answer.email}; "
-                continue
-            occurrence = (answer.occurrence.astimezone(meeting.timezone).isoformat()
-                          if answer.occurrence else "")
-            result.records.append(_rsvp_record(key, answer.email, answer.status, occurrence,
-                                               answer.stamp or now, mail.message_id))
-        if not answers:
-            result.detail = "calendar reply without a readable answer"
-        return result
-    key, invited = next(state.invitation_of[i] for i in mail.in_reply_to
-                        if i in state.invitation_of)
-    meeting = _meeting(community, key)
-    if meeting is None or mail.from_addr != invited:
-        result.detail = f"plain answer from {mail.from_addr} to an invitation for {invited}"
-        return result
-    upcoming_ = upcoming(meeting, now, limit=1, language=community.language)
-    occurrence = upcoming_[0].id if upcoming_ else ""
-    result.records.append(_rsvp_record(key, invited, outcome.detail, occurrence, now,
-                                       mail.message_id))
-    state_after = {e: state.rsvp_of(key, e, occurrence) for e in members}
-    state_after[invited] = outcome.detail
-    coming = sum(1 for s in state_after.values() if s == "ACCEPTED")
-    result.outgoing.append(compose_notice(
+    forged = forged_from(mail.auth_results, mail.from_addr)
+    answers = read_calendar_reply(mail.calendar or "")
+    for answer in answers:
+        key = state.meeting_of_uid.get(answer.uid)
+        meeting = meeting_of(community, key)
+        if key is None or meeting is None or answer.email not in members \
+                or answer.email != mail.from_addr or forged:
+            result.detail += f"ignored uid={answer.uid} attendee={answer.email}; "
+            continue
+        occurrence = (answer.occurrence.astimezone(meeting.timezone).isoformat()
+                      if answer.occurrence else "")
+        stamp = min(answer.stamp or now, now)  # a DTSTAMP from the future is its arrival
+        result.records.append(rsvp_record(key, answer.email, answer.status, occurrence,
+                                          stamp, mail.message_id, "calendar"))
+    if not answers:
+        result.detail = "calendar reply without a readable answer"
+    return result
+
+
+def _words(app: App, state: State, mail: Mail, key: str, community: Community,
+           now: datetime) -> Result:
+    kind, meeting_key, occurrence = next(state.meeting_mail[i] for i in mail.in_reply_to
+                                         if i in state.meeting_mail)
+    meeting = meeting_of(community, meeting_key) or _next_meeting(community, now)
+    if meeting is None:
+        return post_mail(app, state, mail, key, community, now)
+    coming = upcoming(meeting, now, limit=LOOK_AHEAD, language=community.language)
+    today = now.astimezone(meeting.timezone).date()
+    reading = read_rsvp(new_text(mail.text), today, [o.start.date() for o in coming])
+    if reading is None or mail.from_addr not in members_of(community, state):
+        return post_mail(app, state, mail, key, community, now)  # not an answer: a post
+    meeting_key = f"{community.id}/{meeting.id}"
+    if not _proven(app, mail, community):
+        return _unproven(app, mail, community, meeting, meeting_key, now)
+    default = next((o for o in coming if o.id == occurrence), coming[0] if coming else None)
+    records = []
+    for status, day in reading.answers:
+        chosen = next((o for o in coming if o.start.date() == day), default)
+        records.append(rsvp_record(meeting_key, mail.from_addr, status,
+                                   chosen.id if chosen else "", now, mail.message_id,
+                                   "words", reading.reason))
+    result = _with_rest(app, state, mail, key, community, now, kind, reading, meeting)
+    result.records += records
+    status, first = records[0]["status"], next(
+        (o for o in coming if o.id == records[0]["occurrence"]), None)
+    result.outgoing.append(_confirmation(app, state, mail, community, meeting, meeting_key,
+                                         status, first, now, posted=result.state == "posted"))
+    result.detail = " ".join(f"{r['status']}@{r['occurrence'][:10] or 'series'}"
+                             for r in records) + (" +posted" if result.state == "posted" else "")
+    return result
+
+
+def _proven(app: App, mail: Mail, community: Community) -> bool:
+    """Sent to an address issued to the sender (their answer address, or their reply
+    address of a thread), and not found forged on the way."""
+    mine = member_hash(app.secret, mail.from_addr)
+    for address in mail.to_addrs:
+        tag = plus_tag(address, community.address) or ""
+        token = read_token(app.secret, tag)
+        if answers_for(app.secret, tag, community.address, mail.from_addr) or (
+                token is not None and token.member_hash == mine):
+            return not forged_from(mail.auth_results, mail.from_addr)
+    return False
+
+
+def _with_rest(app: App, state: State, mail: Mail, key: str, community: Community,
+               now: datetime, kind: str, reading: RsvpReading,
+               meeting: MeetingConfig) -> Result:
+    """What the member said for everyone is posted (a digest reply as it came, routed by
+    its sections; otherwise only the rest, in the thread named after the meeting); an
+    answer alone is not."""
+    if not reading.rest:
+        return Result("rsvp", "rsvp-words", mail.message_id, community.id)
+    posting = mail if kind == "digest" else replace(
+        mail, text=reading.rest, subject=f"Re: {meeting.title}")
+    return post_mail(app, state, posting, key, community, now)
+
+
+def _unproven(app: App, mail: Mail, community: Community, meeting: MeetingConfig,
+              meeting_key: str, now: datetime) -> Result:
+    """An answer that did not come through the member's own answer address: nothing is
+    recorded; the member (never anyone else) is asked to answer by replying to this."""
+    result = Result("rsvp", "rsvp-unproven", mail.message_id, community.id,
+                    detail="answer not through the sender's signed address: not recorded")
+    if forged_from(mail.auth_results, mail.from_addr):
+        return result  # the address's owner did not write it: they are not mailed
+    notice = compose_notice(
+        community, mail.from_addr, mail.from_name, "rsvp-again",
+        ("Jawaban Anda belum tercatat: " if community.language == "id"
+         else "Your answer is not recorded yet: ") + meeting.title, now, app.templates,
+        key=f"rsvp-again:{mail.message_id}", in_reply_to=mail.message_id,
+        reply_to=answer_address(app.secret, community.address, mail.from_addr),
+        meeting=meeting)
+    result.outgoing.append(notice)
+    result.records.append({"t": "meeting-mail", "message_id": notice.message_id,
+                           "kind": "rsvp-again", "meeting": meeting_key})
+    return result
+
+
+def _confirmation(app: App, state: State, mail: Mail, community: Community,
+                  meeting: MeetingConfig, meeting_key: str, status: str,
+                  occurrence: Occurrence | None, now: datetime, posted: bool) -> Outgoing:
+    members = members_of(community, state)
+    when = occurrence.id if occurrence else ""
+    after = {e: state.rsvp_of(meeting_key, e, when) for e in members}
+    after[mail.from_addr] = status
+    return compose_notice(
         community, mail.from_addr, mail.from_name, "rsvp",
         ("Jawaban Anda tercatat: " if community.language == "id" else "Your answer: ")
         + meeting.title, now, app.templates, key=f"rsvp:{mail.message_id}",
-        in_reply_to=mail.message_id, meeting=meeting, status=outcome.detail,
-        start=upcoming_[0].start if upcoming_ else None, coming=coming))
-    result.detail = outcome.detail
-    return result
+        in_reply_to=mail.message_id,
+        reply_to=answer_address(app.secret, community.address, mail.from_addr),
+        meeting=meeting, status=status, start=occurrence.start if occurrence else None,
+        coming=sum(1 for s in after.values() if s == "ACCEPTED"), posted=posted)
 
 
-_MARK = re.compile(r"^[\s>]*\[\s*([xXvV✓✔*]?)\s*\][^<\n]*<([^<>\s]+@[^<>\s]+)>")
-
-
-def answer_roll_call(state: State, mail: Mail, community: Community, target: str) -> Result:
-    """An organizer's answer to a roll-call: [x] present, [ ] absent, one member a line.
-    Only organizers may take the roll; marks are read from the reply, quoted or not."""
-    result = Result("attendance", "roll-call", mail.message_id, community.id)
-    staff = {e.lower() for e in (*community.organizers, *community.moderators)}
-    if mail.from_addr not in staff:
-        result.detail = f"roll-call answered by {mail.from_addr}, who is not an organizer"
-        return result
-    key, _, occurrence = target.partition(":")
-    members = members_of(community, state)
-    marks: dict[str, bool] = {}
-    for line in mail.text.splitlines():
-        match = _MARK.match(line)
-        if match and match.group(2).lower() in members:
-            marks[match.group(2).lower()] = bool(match.group(1))
-    for email, present in marks.items():
-        result.records.append({"t": "attendance", "meeting": key, "occurrence": occurrence,
-                               "email": email, "present": present, "source": "roll-call",
-                               "by": mail.from_addr, "message_id": mail.message_id})
-    result.detail = f"present={sum(marks.values())} absent={len(marks) - sum(marks.values())}"
-    return result
-
-
-def _meeting(community: Community, key: str | None) -> MeetingConfig | None:
+def meeting_of(community: Community, key: str | None) -> MeetingConfig | None:
     if key is None or not key.startswith(community.id + "/"):
         return None
     wanted = key.split("/", 1)[1]
     return next((m for m in community.meetings if m.id == wanted), None)
 
 
-def _rsvp_record(key: str, email: str, status: str, occurrence: str, stamp: datetime,
-                 message_id: str) -> Record:
-    return {"t": "rsvp", "meeting": key, "email": email, "status": status,
-            "occurrence": occurrence, "stamp": stamp.astimezone(UTC).isoformat(),
-            "message_id": message_id}
+def _next_meeting(community: Community, now: datetime) -> MeetingConfig | None:
+    """A digest is about the community's meetings: the one that meets next."""
+    coming = [(o[0].start, m) for m in community.meetings
+              if (o := upcoming(m, now, limit=1, language=community.language))]
+    return min(coming, key=lambda c: c[0])[1] if coming else None
+
+
+def rsvp_record(key: str, email: str, status: str, occurrence: str, stamp: datetime,
+                message_id: str, source: str, reason: str = "") -> Record:
+    record: Record = {"t": "rsvp", "meeting": key, "email": email, "status": status,
+                      "occurrence": occurrence, "stamp": stamp.astimezone(UTC).isoformat(),
+                      "message_id": message_id, "source": source}
+    if reason:
+        record["reason"] = reason[:120]
+    return record

@@ -14,7 +14,9 @@
     hold         precedence-member                         Precedence: bulk/junk from a member
                                                            whose From the receiving server
                                                            vouched for: a moderator decides
-    rsvp         calendar-reply, rsvp-words                handled in handle/meetings.py
+    rsvp         calendar-reply, meeting-reply             handled in handle/meetings.py:
+                                                           a reply to our meeting mail that
+                                                           says nothing of coming is posted
     command      plus-command, subject-command,            join / leave / help
                  body-command
     post         post                                      routed to a thread (route.py)
@@ -40,14 +42,6 @@ COMMANDS = {
     "help": "help", "bantuan": "help", "tolong": "help",
     "confirm": "confirm", "konfirmasi": "confirm",
 }  # fmt: skip
-RSVP_WORDS = {
-    "ACCEPTED": ("hadir", "ya", "yes", "insya allah hadir", "insyaallah hadir", "insha allah",
-                 "saya hadir", "ikut", "bisa", "accept", "accepted", "i will attend", "siap hadir"),
-    "DECLINED": ("tidak bisa", "tidak hadir", "tidak", "no", "berhalangan", "maaf tidak bisa",
-                 "decline", "declined", "can't make it", "cannot attend", "izin"),
-    "TENTATIVE": ("mungkin", "maybe", "belum tahu", "belum pasti", "tentative",
-                  "insya allah", "insyaallah"),
-}
 _VACATION = re.compile(
     r"^\s*(auto(matic)?[ -]?reply|auto:|autoreply|out of (the )?office|ooo\b|on vacation|"
     r"away from (the )?office|balasan otomatis|pesan otomatis|sedang cuti|"
@@ -80,7 +74,9 @@ class Context:
 
     community_address: str
     list_id: str
-    invitation_ids: Collection[str] = ()  # Message-IDs of invitations we sent
+    # Message-IDs of every mail we sent about a meeting (invitations, reminders, notes,
+    # digests, roll-calls): a reply to one may be an answer (handle/meetings.py reads it)
+    meeting_ids: Collection[str] = ()
     members: Collection[str] = ()  # the community's active members, lower-cased
     # the report parts anywhere in the message (report_parts() below): delivery-status,
     # feedback-report, disposition-notification
@@ -227,25 +223,8 @@ def vouched_for(auth_results: tuple[str, ...], from_addr: str) -> bool:
 def _rsvp(mail: Mail, ctx: Context) -> Outcome | None:
     if mail.calendar and re.search(r"^METHOD:\s*REPLY\s*$", mail.calendar, re.I | re.M):
         return Outcome("rsvp", "calendar-reply")
-    if ctx.invitation_ids and any(i in ctx.invitation_ids for i in mail.in_reply_to):
-        answer = rsvp_answer(mail.text)
-        if answer:
-            return Outcome("rsvp", "rsvp-words", answer)
-    return None
-
-
-def rsvp_answer(text: str) -> str | None:
-    """'Insya Allah hadir' -> ACCEPTED; the first non-empty line decides."""
-    from mailer.inbound.replies import new_text
-
-    first = next((line for line in new_text(text).splitlines() if line.strip()), "")
-    words = re.sub(r"[^\w' ]+", " ", first.lower()).strip()
-    # longest phrase first, so "tidak bisa" beats "bisa" and "insya allah hadir" beats "ya"
-    phrases = sorted(((p, k) for k, ps in RSVP_WORDS.items() for p in ps),
-                     key=lambda pk: -len(pk[0]))
-    for phrase, answer in phrases:
-        if words == phrase or words.startswith(phrase + " "):
-            return answer
+    if ctx.meeting_ids and any(i in ctx.meeting_ids for i in mail.in_reply_to):
+        return Outcome("rsvp", "meeting-reply")
     return None
 
 

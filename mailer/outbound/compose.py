@@ -35,7 +35,7 @@ from mailer.outbound.mime import (
     header_lines,
 )
 from mailer.outbound.render import render
-from mailer.tokens import command_address, reply_address, reply_addresses
+from mailer.tokens import answer_address, command_address, reply_address, reply_addresses
 
 LOOP_HEADER = "X-Cop-Loop"
 
@@ -224,7 +224,8 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
 
 
 def compose_invitation(series: Series, member: Member, method: str, now: datetime,
-                       templates: Path | None, first_for_member: bool = False) -> Outgoing:
+                       templates: Path | None, first_for_member: bool = False,
+                       reply_to: str | None = None) -> Outgoing:
     """An iMIP message: text, HTML and text/calendar in multipart/alternative, plus invite.ics.
 
     Layout (interop checklist MIME-5): multipart/mixed { multipart/alternative { text/plain,
@@ -242,7 +243,8 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     msg = _single(community, member.name, member.email, subject, from_name=community.name,
                   message_id=make_message_id(community, "invitation", series.uid,
                                              str(series.sequence), method,
-                                             member.email.lower()), now=now)
+                                             member.email.lower()), now=now,
+                  reply_to=reply_to)
     occurrences, skipped = expand(meeting, language)
     data: dict[str, Any] = {
         "title": subject, "community": community, "meeting": meeting, "member": member,
@@ -296,8 +298,6 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
     boundary = "=_cop_" + hashlib.sha256(text.fingerprint + html.fingerprint).hexdigest()[:24]
     headers = list_headers(community, subject, from_name=community.name,
                            message_id=message_id, now=now)
-    headers.append(("Reply-To", encode_address(clean_name(community.name),
-                                               community.address)))
     head = header_lines(headers) + (
         f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
         f"--{boundary}\r\n").encode()
@@ -309,7 +309,10 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
     for member in members:
         addresses = reply_addresses(secret, community.address, threads, member.email)
         links = {t: f"mailto:{a}{subjects[t]}" for t, a in addresses.items()}
-        to = header_lines([("To", encode_address(clean_name(member.name), member.email))])
+        to = header_lines([  # replies come from the member's own answer address
+            ("To", encode_address(clean_name(member.name), member.email)),
+            ("Reply-To", encode_address(clean_name(community.name), answer_address(
+                secret, community.address, member.email)))])
         data_ = b"".join((to, head, text.fill(links), middle, html.fill(links), tail))
         copies.append(Outgoing(key=f"digest:{message_id}:{member.email.lower()}",
                                kind="digest", to=member.email, subject=subject,

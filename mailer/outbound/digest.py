@@ -60,11 +60,13 @@ class Attention:
     unrouted: int = 0
     requests: tuple[str, ...] = ()  # "left: b@y": listed in cop.toml, left by email
     complaints: tuple[str, ...] = ()  # reported our mail as spam (ARF): no mail to them
+    # members' answers since the last attention mail: (name, status, day, reason)
+    answers: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def any(self) -> bool:
         return bool(self.holds or self.bouncing or self.unrouted or self.requests
-                    or self.complaints)
+                    or self.complaints or self.answers)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailer.config import Community
+from mailer.config import Community, Member
 from mailer.handle.app import App
 from mailer.inbound.classify import is_robot
 from mailer.membership import complained, members_of, needs_probe, paused
@@ -24,15 +24,19 @@ def needs_attention(app: App, store: Store, now: datetime) -> int:
         if not attention.any:
             continue
         day = now.astimezone(community.timezone).date().isoformat()
+        key = f"attention:{community.id}:{day}"
+        sent = 0
         for organizer in sorted({e.lower() for e in community.organizers}):
-            key = f"attention:{community.id}:{day}"
             if queued_before(store, f"notice:{key}:{organizer}"):
                 continue
-            queued += queue(store, compose_notice(
+            sent += queue(store, compose_notice(
                 community, organizer, organizer, "attention",
                 ("Perlu perhatian: " if community.language == "id" else "Needs attention: ")
                 + community.name, now, app.templates, key=key, attention=attention),
                 community.address, now)
+        if sent:  # the answers in it are told; the next mail tells only newer ones
+            store.put_meta("attention", community.id, {"at": now.isoformat()})
+        queued += sent
     return queued
 
 
@@ -49,7 +53,26 @@ def attention_of(store: Store, community: Community, now: datetime) -> Attention
                      if c == community.id and r["state"] == "left"
                      and community.member(e) is not None)
     return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests,
-                     complaints=complaints)
+                     complaints=complaints, answers=_answers(store, community, members))
+
+
+def _answers(store: Store, community: Community,
+             members: dict[str, Member]) -> tuple[tuple[str, str, str, str], ...]:
+    """Members' answers about meetings since the last attention mail, latest per member
+    and day: the organizers hear who comes without a mail per answer."""
+    last = (store.get_meta("attention", community.id) or {}).get("at", "")
+    since = datetime.fromisoformat(last) if last else None
+    latest: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+    for rec in store.state.answers:
+        if not rec["meeting"].startswith(community.id + "/"):
+            continue
+        if since is not None and datetime.fromisoformat(rec["stamp"]) <= since:
+            continue
+        member = members.get(rec["email"])
+        name = member.name if member else rec["email"]
+        day = rec.get("occurrence", "")[:10]
+        latest[(rec["email"], day)] = (name, rec["status"], day, rec.get("reason", ""))
+    return tuple(sorted(latest.values(), key=lambda a: (a[2], a[0])))
 
 
 def send_probes(app: App, store: Store, now: datetime) -> int:

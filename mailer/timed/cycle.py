@@ -16,6 +16,7 @@ from mailer.outbound.dates import format_day
 from mailer.outbound.outbox import queue, queued_before
 from mailer.outbound.render import render
 from mailer.store import Store
+from mailer.tokens import answer_address
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,18 @@ def send_reminders(app: App, store: Store, now: datetime) -> int:
                             continue
                         if queued_before(store, f"notice:{notice_key}:{email}"):
                             continue
-                        queued += queue(store, compose_notice(
+                        reminder = compose_notice(
                             community, member.email, member.name, "reminder",
                             ("Pengingat: " if community.language == "id" else "Reminder: ")
                             + meeting.title, now, app.templates, key=notice_key,
+                            reply_to=answer_address(app.secret, community.address, email),
                             meeting=meeting, start=occ.start,
-                            answer=store.state.rsvp_of(key, email, occ.id)),
-                            community.address, now)
+                            answer=store.state.rsvp_of(key, email, occ.id))
+                        queued += queue(store, reminder, community.address, now)
+                        if reminder.message_id not in store.state.meeting_mail:
+                            store.record({"t": "meeting-mail", "kind": "reminder",
+                                          "message_id": reminder.message_id,
+                                          "meeting": key, "occurrence": occ.id})
     return queued
 
 
@@ -100,6 +106,9 @@ def _notes_thread(app: App, store: Store, community: Community, meeting: Meeting
     for outgoing in compose_posts(community, store.state.threads[thread.id], post, recipients,
                                   app.secret, app.templates, (), now):
         queued += queue(store, outgoing, community.address, now)
+    # a reply to the notes may say who comes next time
+    store.record({"t": "meeting-mail", "kind": "notes", "message_id": message_id,
+                  "meeting": f"{community.id}/{meeting.id}"})
     log.info("notes thread community=%s meeting=%s thread=%s", community.id, meeting.id,
              thread.id)
     return queued
@@ -120,7 +129,8 @@ def _roll_call(app: App, store: Store, community: Community, key: str,
             community, staff, staff, "rollcall",
             ("Daftar hadir: " if community.language == "id" else "Roll-call: ")
             + f"{meeting.title}, {format_day(occ.start, community.language)}", now,
-            app.templates, key=notice_key, meeting=meeting, start=occ.start, rows=rows)
+            app.templates, key=notice_key, meeting=meeting, start=occ.start, rows=rows,
+            reply_to=answer_address(app.secret, community.address, staff))
         if queue(store, outgoing, community.address, now):
             queued += 1
             store.record({"t": "sent-id", "message_id": outgoing.message_id,

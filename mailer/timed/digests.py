@@ -8,6 +8,7 @@ What was sent is kept in the `digest` and `digest-seen` metadata tables; outbox 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from mailer.calendar.occurrences import Occurrence
@@ -68,7 +69,9 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
         digest = build_digest(
             community, threads, datetime.fromisoformat(since) if since else None, now, serial,
             head_count=_head_counter(store, community), new_members=new_members,
-            attention=attention_of(store, community, now) if is_staff else Attention())
+            # members' answers go in the attention mail, not in the digest
+            attention=replace(attention_of(store, community, now), answers=()) if is_staff
+            else Attention())
         if digest.empty and not community.digest.send_empty and not force \
                 and not digest.attention.any:
             continue

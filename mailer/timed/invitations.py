@@ -30,6 +30,7 @@ from mailer.membership import invitees
 from mailer.outbound.compose import compose_invitation
 from mailer.outbound.outbox import queue
 from mailer.store import Store
+from mailer.tokens import answer_address
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,10 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
             if upcoming_start is not None and upcoming_start > meeting.start:
                 firsts[email] = upcoming_start.isoformat()
         first = in_zone(firsts[email], meeting.timezone) if email in firsts else None
-        invitation = compose_invitation(replace(series, first=first), members[email],
-                                        "REQUEST", now, app.templates, first_for_member=joining)
+        invitation = compose_invitation(
+            replace(series, first=first), members[email], "REQUEST", now, app.templates,
+            first_for_member=joining,
+            reply_to=answer_address(app.secret, community.address, email))
         if queue(store, invitation, community.address, now):
             queued += 1
             store.record({"t": "sent-id", "message_id": invitation.message_id,

@@ -1,0 +1,128 @@
+"""Answers in members' own words reach the right meeting, only from the member, never as a
+post to everyone; the rest of a mixed reply is posted; organizers hear of it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import main
+from mailer.daemon import Runtime, tick
+from tests.conftest import OpenRuntime
+from tests.helpers import make_mail, mark_edited, write_config
+from tests.test_pipeline import mail_for
+
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+FIRST = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)  # Friday 14:00 WIB
+KEY, OCC = "kkg/rutin", "2026-12-04T14:00:00+07:00"
+
+
+@pytest.fixture
+def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
+    runtime = open_runtime(write_config(tmp_path))
+    tick(runtime, T0)
+    return runtime
+
+
+def reply(rt: Runtime, who: str, to_mail: object, body: str, *, signed: bool = True,
+          message_id: str | None = None, when: datetime = T0 + timedelta(hours=1)) -> None:
+    mail = to_mail  # an EmailMessage we sent
+    to = mail["Reply-To"].addresses[0].addr_spec if signed else "kkg@example.org"  # type: ignore[index]
+    rt.store.archive.add(make_mail(
+        sender=f"{who.split('@')[0].title()} <{who}>", to=to,
+        subject="Re: " + str(mail["Subject"]), body=body,  # type: ignore[index]
+        in_reply_to=str(mail["Message-ID"]), message_id=message_id))  # type: ignore[index]
+    tick(rt, when)
+
+
+def posts(rt: Runtime) -> list[str]:
+    return [p.body for t in rt.store.state.threads.values() for p in t.posts]
+
+
+def test_a_no_to_the_reminder_is_an_answer_not_a_post(rt: Runtime) -> None:
+    tick(rt, FIRST - timedelta(days=1))
+    data = rt.config.service.data_dir
+    (reminder,) = mail_for(data, "agus@example.org", "Pengingat")
+    reply(rt, "agus@example.org", reminder, "Tidak bisa hadir Bu, maaf.\n",
+          when=FIRST - timedelta(hours=20))
+    assert rt.store.state.rsvp_of(KEY, "agus@example.org", OCC) == "DECLINED"
+    assert posts(rt) == []
+    for other in ("siti@example.org", "dewi@example.org", "budi@example.org"):
+        assert [m for m in mail_for(data, other) if "Pengingat" in str(m["Subject"])
+                and "Re:" in str(m["Subject"])] == []
+    (told,) = [m for m in mail_for(data, "agus@example.org") if "tercatat" in str(m["Subject"])]
+    assert "Tidak hadir" in told.get_body(("plain",)).get_content()
+
+
+def test_an_answer_not_through_the_members_own_address_is_not_recorded(rt: Runtime) -> None:
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation, "hadir\n", signed=False)
+    assert rt.store.state.rsvp_of(KEY, "dewi@example.org", OCC) == "NEEDS-ACTION"
+    assert posts(rt) == []
+    (again,) = mail_for(data, "dewi@example.org", "belum tercatat")
+    # Budi answering with Dewi's invitation: nothing for Dewi, and Budi is asked, not Dewi
+    reply(rt, "budi@example.org", invitation, "tidak bisa hadir\n",
+          when=T0 + timedelta(hours=2))
+    assert rt.store.state.rsvp_of(KEY, "dewi@example.org", OCC) == "NEEDS-ACTION"
+    assert rt.store.state.rsvp_of(KEY, "budi@example.org", OCC) == "NEEDS-ACTION"
+    assert len(mail_for(data, "dewi@example.org", "belum tercatat")) == 1
+    # Dewi answers the notice that asked her: it counts
+    reply(rt, "dewi@example.org", again, "hadir\n", when=T0 + timedelta(hours=3))
+    assert rt.store.state.rsvp_of(KEY, "dewi@example.org", OCC) == "ACCEPTED"
+
+
+def test_a_mixed_reply_records_the_answer_and_posts_the_rest_once(rt: Runtime) -> None:
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation,
+          "Hadir Bu.\n\nSaya juga mau berbagi video pecahan: https://example.org/video\n")
+    assert rt.store.state.rsvp_of(KEY, "dewi@example.org", OCC) == "ACCEPTED"
+    assert posts(rt) == ["Saya juga mau berbagi video pecahan: https://example.org/video"]
+    (told,) = [m for m in mail_for(data, "dewi@example.org") if "tercatat" in str(m["Subject"])]
+    assert "sudah kami teruskan" in told.get_body(("plain",)).get_content()
+    (copy,) = [m for m in mail_for(data, "agus@example.org", "Pertemuan rutin")
+               if "video" in m.get_body(("plain",)).get_content()]
+    assert str(copy["Subject"]) == "[KKG] Pertemuan rutin"
+
+
+def test_a_reply_to_the_invitation_that_is_no_answer_is_a_post(rt: Runtime) -> None:
+    (invitation,) = mail_for(rt.config.service.data_dir, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation, "Apakah perlu membawa laptop?\n")
+    assert posts(rt) == ["Apakah perlu membawa laptop?"]
+    assert rt.store.state.rsvp_of(KEY, "dewi@example.org", OCC) == "NEEDS-ACTION"
+
+
+def test_the_organizers_hear_of_answers_in_their_attention_mail(rt: Runtime) -> None:
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "agus@example.org", "Undangan")
+    reply(rt, "agus@example.org", invitation, "Mohon izin, tidak bisa hadir.\n")
+    (attention,) = mail_for(data, "siti@example.org", "Perlu perhatian")
+    text = attention.get_body(("plain",)).get_content()
+    assert "Agus Wibowo: tidak hadir (2026-12-04)" in text
+    tick(rt, T0 + timedelta(days=1, hours=2))
+    assert len(mail_for(data, "siti@example.org", "Perlu perhatian")) == 1  # told once
+
+
+def test_a_new_time_of_day_keeps_the_answers_in_every_view(rt: Runtime) -> None:
+    (invitation,) = mail_for(rt.config.service.data_dir, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation, "hadir\n")
+    path = rt.config.path
+    path.write_text(path.read_text().replace("start = 2026-12-04T14:00:00",
+                                             "start = 2026-12-04T14:30:00"))
+    mark_edited(path)
+    assert rt.reload_if_changed()
+    tick(rt, T0 + timedelta(hours=2))
+    rt.store.flush()
+    result = CliRunner().invoke(main, ["--config", str(path), "meetings", "--json"])
+    (meeting,) = json.loads(result.stdout)
+    first = meeting["occurrences"][0]
+    assert first["start"] == "2026-12-04T14:30:00+07:00"
+    assert first["rsvp"]["dewi@example.org"] == "ACCEPTED"
+    assert meeting["rsvp"]["dewi@example.org"] == "ACCEPTED"
+    (update,) = mail_for(rt.config.service.data_dir, "dewi@example.org", "diperbarui")
+    assert update is not None
