@@ -118,13 +118,13 @@ def _talon_literals(source: Path) -> Iterator[Case]:
             continue
         names: dict[str, str] = {}
         count = 0
-        for node in ast.walk(function):
-            if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                    and isinstance(node.targets[0], ast.Name)):
-                value = _py_string(node.value, names)
-                if value is not None:
-                    names[node.targets[0].id] = value
         for node in _in_order(function):
+            if isinstance(node, ast.Assign):
+                if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    value = _py_string(node.value, names)
+                    if value is not None:
+                        names[node.targets[0].id] = value
+                continue
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id == "eq_" and len(node.args) >= 2):
                 continue
@@ -138,10 +138,11 @@ def _talon_literals(source: Path) -> Iterator[Case]:
                 yield Case(f"{function.name}#{count}", body, expected)
 
 
-def _in_order(function: ast.FunctionDef) -> Iterator[ast.AST]:
-    """Calls in source order, with the assignments before each seen (bodies are rebound)."""
-    nodes = [n for n in ast.walk(function) if isinstance(n, ast.Call)]
-    return iter(sorted(nodes, key=lambda n: (n.lineno, n.col_offset)))
+def _in_order(function: ast.FunctionDef) -> list[ast.AST]:
+    """Assignments and calls in source order: a body rebound between checks is read as
+    it is at each check."""
+    nodes = [n for n in ast.walk(function) if isinstance(n, ast.Assign | ast.Call)]
+    return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))
 
 
 def _py_string(node: ast.expr, names: dict[str, str]) -> str | None:
@@ -190,7 +191,8 @@ def _parser_family(root: Path) -> Iterator[Case]:
 
 def _family_from(source: Path, fixtures: Path) -> Iterator[Case]:
     text = _read(source)
-    constants = _constants(text)
+    js = source.suffix == ".js"  # JavaScript reads escapes in single quotes too
+    constants = _constants(text, js)
     available = {p.stem: p for p in fixtures.glob("*.txt")}
     starts = [m.start() for m in _FUNCTION.finditer(text)] + [len(text)]
     for start, end in zip(starts, starts[1:], strict=False):
@@ -199,30 +201,30 @@ def _family_from(source: Path, fixtures: Path) -> Iterator[Case]:
             continue  # the fixture is rewritten before parsing: not the file's text
         named = {m.group(1) for m in re.finditer(r"[\"':/]([\w.-]+?)(?:\.txt)?[\"')]", chunk)
                  if m.group(1) in available}
-        expected = _expected(chunk, constants)
+        expected = _expected(chunk, constants, js)
         if len(named) == 1 and expected is not None:
             fixture = named.pop()
             yield Case(fixture, _read(available[fixture]), expected)
 
 
-def _constants(text: str) -> dict[str, str]:
+def _constants(text: str, js: bool) -> dict[str, str]:
     out = {}
     for m in re.finditer(r"\bconst\s+(\w+)\s*=\s*", text):
-        value = _literal(text, m.end())
+        value = _literal(text, m.end(), js)
         if value is not None:
             out[m.group(1)] = value[0]
     return out
 
 
-def _expected(chunk: str, constants: dict[str, str]) -> str | None:
+def _expected(chunk: str, constants: dict[str, str], js: bool) -> str | None:
     """The literal a reply accessor is asserted equal to, or None."""
     bound = {m.group(1): m.group(2) for m in _ASSIGN.finditer(chunk)}
     for m in _ASSERT.finditer(chunk):
-        args = _split_args(chunk, m.end(), ruby="(" not in m.group(2))
+        args = _split_args(chunk, m.end(), js, ruby="(" not in m.group(2))
         if args is None or len(args) < 2:
             continue
         for lit, other in ((args[0], args[1]), (args[1], args[0])):
-            value = _argument_value(lit, constants)
+            value = _argument_value(lit, constants, js)
             accessor = other.strip()
             if value is None or accessor.startswith(("<<<", "'", '"')):
                 continue
@@ -238,25 +240,25 @@ def _expected(chunk: str, constants: dict[str, str]) -> str | None:
     return None
 
 
-def _argument_value(arg: str, constants: dict[str, str]) -> str | None:
+def _argument_value(arg: str, constants: dict[str, str], js: bool) -> str | None:
     arg = arg.strip()
     name = arg.removeprefix("static::").removeprefix("self::")
     if name in constants:
         return constants[name]
-    value = _literal(arg, 0)
+    value = _literal(arg, 0, js)
     if value is None or arg[value[1]:].strip():
         return None
     return value[0]
 
 
-def _split_args(text: str, start: int, ruby: bool = False) -> list[str] | None:
+def _split_args(text: str, start: int, js: bool, ruby: bool = False) -> list[str] | None:
     """The top-level arguments of the call whose '(' ends just before `start` (or, for
     Ruby's call without parentheses, up to the end of the line)."""
     depth, i, args, current = 0, start, [], start
     while i < len(text):
         ch = text[i]
         if ch in "\"'`" or text.startswith("<<<", i):
-            literal = _literal(text, i)
+            literal = _literal(text, i, js)
             if literal is None:
                 return None
             i = literal[1]
@@ -282,7 +284,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"
             "/": "/", "$": "$", "`": "`", "\n": ""}
 
 
-def _literal(text: str, i: int) -> tuple[str, int] | None:
+def _literal(text: str, i: int, js: bool) -> tuple[str, int] | None:
     """A string literal at text[i] (quotes, backquotes or a PHP heredoc): (value, end)."""
     while i < len(text) and text[i] in " \t\r\n":
         i += 1
@@ -301,7 +303,7 @@ def _literal(text: str, i: int) -> tuple[str, int] | None:
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
             nxt = text[i + 1]
-            if quote == "'" and nxt not in "\\'\n":
+            if quote == "'" and not js and nxt not in "\\'\n":
                 out.append(ch)  # single quotes keep other escapes as written (PHP, Ruby)
                 i += 1
                 continue

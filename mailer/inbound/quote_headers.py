@@ -99,6 +99,30 @@ def quote_header(lines: list[str], end: int) -> Header | None:
     return best
 
 
+_QUOTED_TAIL = re.compile(rf"^>\s*(?:(?:{_VERBS})\s*)?[:：]$", re.I)
+
+
+def broken_quote_header(lines: list[str], end: int) -> Header | None:
+    """A quote header whose last line a mail program broke so that it starts with '>'
+    (">:" closing a wrapped address, "> wrote:" after a "mailto:" link), spread over up
+    to six lines, blank ones included. It must start like a header and say who wrote."""
+    if len(lines[end]) > 40 or not _QUOTED_TAIL.match(lines[end].strip()):
+        return None
+    parts = [lines[end].strip().lstrip(">")]
+    for start in range(end - 1, max(end - 7, -1), -1):
+        s = lines[start].strip()
+        if not s:
+            continue
+        if len(s) > MAX_LINE:
+            return None
+        parts.insert(0, s)
+        if _START.match(s) or _DATE_START.match(s):
+            if _header_kind(" ".join(parts)) == "strong":
+                return Header(start, end, strong=True)
+            return None
+    return None
+
+
 def _starts_header(line: str) -> bool:
     return bool(_START.match(line) or _DATE_START.match(line) or _ADDRESS.search(line[:120])
                 or "<" in line)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from mailer.inbound.quote_headers import (
     MAX_LINE,
     Header,
+    broken_quote_header,
     field,
     header_block,
     inline_header,
@@ -103,6 +104,9 @@ class _Mail:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.kinds = [_kind(lines, i) for i in range(len(lines))]
+        for i in range(1, len(lines) - 1):
+            if self.kinds[i] == TEXT and _wrapped_quote(lines, self.kinds, i):
+                self.kinds[i] = QUOTE
         self.blocks: dict[int, int] = {}
         i = 0
         while i < len(lines):
@@ -117,11 +121,17 @@ class _Mail:
         self.attached: list[Header] = []  # quote headers above quoted text
         self.cutting: dict[int, Header] = {}  # quote headers above unquoted history
         for i in range(len(lines)):
-            if self.kinds[i] != TEXT:
-                continue
-            header = quote_header(lines, i)
-            if header is None or any(self.kinds[j] != TEXT
-                                     for j in range(header.start, header.end + 1)):
+            if self.kinds[i] == QUOTE:
+                header = broken_quote_header(lines, i)
+                if header is None or any(self.kinds[j] not in (TEXT, EMPTY)
+                                         for j in range(header.start, header.end)):
+                    continue
+            elif self.kinds[i] == TEXT:
+                header = quote_header(lines, i)
+                if header is None or any(self.kinds[j] != TEXT
+                                         for j in range(header.start, header.end + 1)):
+                    continue
+            else:
                 continue
             after = _next_kind(self.kinds, i + 1)
             if after == QUOTE:
@@ -206,6 +216,10 @@ class _Mail:
         bottom_post = len(answered) == 1 and answered[0][2] is not None
         drop: set[int] = {p for p, i in enumerate(region) if kinds[i] == HEADER}
         for start, end, header in runs:
+            first = start
+            while first > 0 and kinds[region[first - 1]] == EMPTY and header is not None:
+                first -= 1
+                drop.add(first)  # the blank lines between a dropped header and its quote
             if (start, end, header) in answered and not bottom_post:
                 while start <= end and _empty_quote(self.lines[region[start]]):
                     drop.add(start)
@@ -213,10 +227,6 @@ class _Mail:
                 while end >= start and _empty_quote(self.lines[region[end]]):
                     drop.add(end)
                     end -= 1
-                first = start
-                while first > 0 and kinds[region[first - 1]] == EMPTY and header is not None:
-                    first -= 1
-                    drop.add(first)  # the blank lines between a dropped header and its quote
                 continue
             stop = end + 1
             while stop < len(region) and kinds[region[stop]] == EMPTY:
@@ -245,6 +255,17 @@ def _kind(lines: list[str], i: int) -> str:
     if is_rule(s):
         return RULE
     return TEXT
+
+
+def _wrapped_quote(lines: list[str], kinds: list[str], i: int) -> bool:
+    """An unquoted line inside quoted text that is the tail of the quoted line above it,
+    wrapped by a mail program: it continues a long line (or an open parenthesis) in
+    lower case, and quoted text goes on right below it."""
+    if kinds[i - 1] != QUOTE or kinds[i + 1] != QUOTE:
+        return False
+    above, s = lines[i - 1].strip(), lines[i].strip()
+    return (s[0].islower() or s[0] in "_)]") and (
+        len(above) >= 60 or above.count("(") > above.count(")"))
 
 
 def _next_kind(kinds: list[str], i: int) -> str | None:

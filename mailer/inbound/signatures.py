@@ -184,5 +184,13 @@ _GREETING = re.compile(
 
 
 def is_greeting(line: str) -> bool:
+    """An opening that announces more to come ("Dear all,", "Halo Bu Siti,", "Yth. Bapak/Ibu",
+    "Assalamualaikum wr. wb."); a bare "Hello" or "Hi!" can be the whole answer."""
     s = line.strip()
-    return len(s.split()) <= 10 and bool(_GREETING.match(s))
+    if len(s.split()) > 10 or not _GREETING.match(s):
+        return False
+    return s.endswith((",", ":")) or bool(_FORMAL_OPENING.match(s))
+
+
+_FORMAL_OPENING = re.compile(r"^(?:dear|dearest|yth|kepada yth|assalamu|ass?\.?\s?wr|om swasti)",
+                             re.I)
