@@ -324,9 +324,13 @@ LOADERS: tuple[tuple[str, Callable[[Path], Iterator[Case]]], ...] = (
 
 
 def corpora(path: Path) -> list[tuple[str, list[Case]]]:
-    """Every corpus found at `path` or one level below it: [(name, cases)]."""
+    """The corpus at `path`, else every corpus one level below it: [(name, cases)]."""
+    for _layout, load in LOADERS:
+        cases = list(load(path))
+        if cases:
+            return [(path.name, cases)]
     found = []
-    for folder in [path, *sorted(p for p in path.iterdir() if p.is_dir())]:
+    for folder in sorted(p for p in path.iterdir() if p.is_dir()):
         for _layout, load in LOADERS:
             cases = list(load(folder))
             if cases:

@@ -184,7 +184,8 @@ _INLINE = re.compile(r"(?:(?<=\s)|(?<=-)|^)(?:-{2,}\s*)?(?:On|Pada)\s[^\n]{0,250
 def inline_header(line: str) -> tuple[int, int] | None:
     """Where a quote header starts and ends inside a line that has text before it ("reply
     On Wed, Apr 4, 2012 at 3:59 PM, bob@x wrote:") or quoted text after it (Yahoo)."""
-    if len(line) > MAX_LINE or not re.search(r"wrote|menulis", line, re.I):
+    if (len(line) > MAX_LINE or line.lstrip().startswith(">")
+            or not re.search(r"wrote|menulis", line, re.I)):
         return None
     for m in _INLINE.finditer(line):
         if _header_kind(m.group(0).strip()) == "strong":

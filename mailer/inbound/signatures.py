@@ -139,8 +139,11 @@ def signature_start(lines: list[str]) -> int | None:
     while end >= 0 and not lines[end].strip():
         end -= 1
     i, evidence, start, blanks, others = end, 0, None, 0, 0
-    while i >= 0 and end - i < 18:
+    evidence_below = 0  # evidence at or below `start`
+    seen = 0
+    while i >= 0 and seen < 14:
         s = lines[i].strip()
+        seen += bool(s)
         if not s:
             blanks += 1
             if blanks > 1:
@@ -151,21 +154,21 @@ def signature_start(lines: list[str]) -> int | None:
         if len(s) > 80:
             break
         if is_rule(s) and len(s) >= 8:
-            start = i
+            start, evidence_below = i, evidence
             break
         if _EVIDENCE.search(s):
             evidence += 1
         elif _VALEDICTION.match(s):
-            start = i
+            start, evidence_below = i, evidence
             break
         elif _is_name(s):
-            start = i
+            start, evidence_below = i, evidence
         elif len(s) <= 40 and not re.search(r"[.?!:]$", s) and others < 2:
             others += 1
         else:
             break
         i -= 1
-    if start is None or evidence < 2:
+    if start is None or evidence_below < 2:
         return None
     above = [s for s in lines[:start] if s.strip()]
     if not above or above[-1].rstrip().endswith(":"):
