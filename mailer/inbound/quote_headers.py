@@ -90,9 +90,8 @@ def quote_header(lines: list[str], end: int) -> Header | None:
         if kind is None:
             continue
         header = Header(start, end, strong=kind == "strong", needs_gap=kind == "shape")
-        if best is None or _CONTINUATION.match(best_first) or (
-                not _starts_header(best_first)
-                and (_starts_header(first) or (kind == "strong") > (best_kind == "strong"))):
+        if best is None or _CONTINUATION.match(best_first) or _rank(first) > _rank(best_first) or (
+                _rank(best_first) == 0 and (kind == "strong") > (best_kind == "strong")):
             best, best_first, best_kind = header, first, kind
         else:
             break
@@ -123,9 +122,12 @@ def broken_quote_header(lines: list[str], end: int) -> Header | None:
     return None
 
 
-def _starts_header(line: str) -> bool:
-    return bool(_START.match(line) or _DATE_START.match(line) or _ADDRESS.search(line[:120])
-                or "<" in line)
+def _rank(line: str) -> int:
+    """How much a line looks like the first line of a header: 2 when it starts with "On",
+    "Pada", ... or a date; 1 when it names an address; else 0."""
+    if _START.match(line) or _DATE_START.match(line):
+        return 2
+    return 1 if _ADDRESS.search(line[:160]) or "<" in line else 0
 
 
 def _header_kind(text: str) -> str | None:
@@ -150,8 +152,9 @@ def _header_kind(text: str) -> str | None:
         if dated or addressed or dashed:
             return "strong"
         return "weak" if ends_colon or not after else None
-    if dated and (addressed or "GMT" in core) and _ENDS_WITH_SENDER.search(text.strip()):
-        return "shape"
+    if (dated and (addressed or "GMT" in core) and _ENDS_WITH_SENDER.search(text.strip())
+            and _DATE_START.match(core)):
+        return "shape"  # "30.09.2017, 18.30, "Name" <x@y>:", "2016年12月8日(木) 15:04 X <x@y>:"
     if dated and re.search(r"GMT[+-]\d", core) and _DATE_START.match(core):
         return "shape"  # "2016-03-03 17:21 GMT+01:00 Some One": Gmail's old header
     return None

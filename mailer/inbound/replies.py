@@ -74,7 +74,7 @@ def trim_reply(body: str, new_thread: bool = False) -> Trimmed:
     if _says_nothing(text):
         attached = {j for h in mail.attached for j in range(h.start, h.end + 1)}
         untrimmed = _tidy([line for i, line in enumerate(lines)
-                           if mail.kinds[i] != QUOTE and i not in attached])
+                           if mail.kinds[i] not in (QUOTE, DEVICE) and i not in attached])
         if _words(untrimmed) > _words(text):
             log.info("reply kept untrimmed: trimming left %d of its %d words",
                      _words(text), _words(untrimmed))
@@ -209,6 +209,8 @@ class _Mail:
             while above >= 0 and kinds[region[above]] == EMPTY:
                 above -= 1
             header = headers.get(region[above]) if above >= 0 else None
+            if header is None and _starts_with_header(self.lines, region[start]):
+                header = Header(region[start], region[start], strong=True)
             runs.append((start, end, header))
             p = end + 1
         last_text = max((p for p, i in enumerate(region) if kinds[i] == TEXT), default=-1)
@@ -255,6 +257,13 @@ def _kind(lines: list[str], i: int) -> str:
     if is_rule(s):
         return RULE
     return TEXT
+
+
+def _starts_with_header(lines: list[str], i: int) -> bool:
+    """Quoted text that opens with its own quote header (Apple Mail quotes the header)."""
+    unquoted = [re.sub(r"^\s*>\s?", "", line) for line in lines[i:i + 3]]
+    return any((h := quote_header(unquoted, end)) is not None and h.start == 0
+               for end in range(len(unquoted)))
 
 
 def _wrapped_quote(lines: list[str], kinds: list[str], i: int) -> bool:

@@ -13,7 +13,7 @@ from mailer.inbound.quote_headers import MAX_LINE
 
 # --- device lines ----------------------------------------------------------------------
 
-_DEVICE_WORDS = (r"iphone|ipad|ipod|android|samsung|galaxy|phone|mobile|cell|device|tablet|"
+_DEVICE_WORDS = (r"iphone|ipad|ipod|ios|android|samsung|galaxy|phone|mobile|cell|device|tablet|"
                  r"blackberry|htc|huawei|xiaomi|redmi|oppo|vivo|realme|nokia|motorola|"
                  r"pixel|windows|pc|smartphone|ponsel|hp|perangkat|handphone|telepon|"
                  r"seluler|gawai|mac|watch|wiko|lg|sony|asus|infinix|tecno")
@@ -44,15 +44,25 @@ _DEVICE = re.compile(
 
 
 def is_device_line(line: str) -> bool:
-    """A line a mail app appends ("Sent from my iPhone"); not a sentence that merely
-    starts the same way ("Sent from my desk, it is easier than my phone.")."""
+    """A line a mail app appends ("Sent from my iPhone", "Dikirim dari Yahoo Mail di
+    Android"); not a sentence that merely starts the same way ("Sent from my desk, it is
+    easier than my phone.", "Dikirim dari sekolah tadi pagi, mohon dicek.")."""
     s = re.sub(r"\[([^\]]{1,80})\]\([^)]{1,200}\)", r"\1", line.strip())
-    if not s or len(s) > 160 or not _DEVICE.match(s):
+    m = _DEVICE.match(s) if s and len(s) <= 160 else None
+    if m is None:
         return False
-    clause = re.split(r"[,.;!](?:\s|$)", s, maxsplit=1)
-    if len(clause) == 1 or not clause[1].strip():
+    head, *rest = re.split(r"[,.;!](?:\s|$)", s, maxsplit=1)
+    if re.search(rf"(?<![^\W\d_])(?:{_DEVICE_WORDS})(?![^\W\d_])", head, re.I):
         return True
-    return bool(re.search(rf"(?<![^\W\d_])(?:{_DEVICE_WORDS})(?![^\W\d_])", clause[0], re.I))
+    if rest and rest[0].strip():
+        return False  # a sentence goes on
+    # what the app is called: a name, or "my ..." in some language; not "dari sekolah"
+    named = head[m.end():].lstrip(" (<[*_")
+    return not named or bool(_APP_NAME.match(named))
+
+
+_APP_NAME = re.compile(r"[A-Z0-9]|(?:my|saya|mon|ma|mi|meinem|meiner|mijn|min|mitt|mio|meu|"
+                       r"mój|moje|mojego|моего|моей)\b")
 
 
 # --- "-- " signatures and footers -------------------------------------------------------
