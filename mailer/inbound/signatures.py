@@ -168,6 +168,8 @@ def signature_start(lines: list[str]) -> int | None:
             break
         if _EVIDENCE.search(s):
             evidence += 1
+            if _is_name(s):  # "Nur Aini, S.Pd.": a name with degrees
+                start, evidence_below = i, evidence
         elif _VALEDICTION.match(s):
             start, evidence_below = i, evidence
             break
