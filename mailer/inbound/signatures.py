@@ -194,8 +194,8 @@ _GREETING = re.compile(
     r"^(?:hi|hello|hallo|halo|hai|hey|dear|dearest|yth\.?|kepada yth\.?|"
     r"assalamu'?alaikum|assalamualaikum|ass?\.?\s?wr\.?\s?wb|selamat (?:pagi|siang|sore|malam)|"
     r"salam|good (?:morning|afternoon|evening)|bonjour|hola|ciao|guten (?:tag|morgen)|"
-    r"hej|greetings|sugeng (?:enjing|siang|sonten|dalu)|om swastiastu|shalom)\b"
-    r"[^.!?\n]{0,60}[,.!:]?$", re.I)
+    r"hej|greetings|sugeng (?:enjing|siang|sonten|dalu)|om swastiastu|shalom)(?!\w)"
+    r"[^!?\n]{0,60}[,.!:]?$", re.I)
 
 
 def is_greeting(line: str) -> bool:
@@ -204,7 +204,10 @@ def is_greeting(line: str) -> bool:
     s = line.strip()
     if len(s.split()) > 10 or not _GREETING.match(s):
         return False
-    return s.endswith((",", ":")) or bool(_FORMAL_OPENING.match(s))
+    if s.endswith((",", ":")):
+        return True
+    # "Assalamualaikum wr. wb." announces more; "Assalamualaikum, rapat diundur." says it
+    return bool(_FORMAL_OPENING.match(s)) and not re.search(r"[,.]\s+[^\W\d_]{3,}\s", s[:-1])
 
 
 _FORMAL_OPENING = re.compile(r"^(?:dear|dearest|yth|kepada yth|assalamu|ass?\.?\s?wr|om swasti)",
