@@ -29,9 +29,9 @@ _VERBS = (r"wrote|writes|has written|sent|menulis|nulis|schrieb|schreef|"
           r"het volgende geschreven|geschreven|a\s+[ée]crit|nous a dit|ha scritto|"
           r"escribi[óo]|escreveu|skrev|napisa[łl]\s*\(a\)|napisa[łl]a?|napsal[a]?|"
           r"nap[íi]sal[a]?|написал\s*\(а\)|написала?|написав|пише|yazd[ıi]|kirjoitti|"
-          r"[íi]rta|έγραψε|a scris|đã viết|kirjutas|raš[ėe]|rakst[īi]ja|"
-          r"写道|寫道|のメッセージ|님이 작성|작성")
-_VERB = re.compile(rf"(?<!\w)(?:{_VERBS})(?!\w)", re.I)
+          r"[íi]rta|έγραψε|a scris|đã viết|kirjutas|raš[ėe]|rakst[īi]ja")
+_CJK_VERBS = r"写道|寫道|のメッセージ|님이 작성|작성"  # no spaces around them
+_VERB = re.compile(rf"(?<!\w)(?:{_VERBS})(?!\w)|{_CJK_VERBS}", re.I)
 # words that start a wrapped header ("On ...", "Pada ...", "Le ...", "W dniu ...")
 _START = re.compile(
     r"^(?:-{2,}\s*)?(?:On|Pada|Am|Le|Il|Il giorno|In data|Op|El|Em|Den|P[åa]|W dniu|Dnia|"
