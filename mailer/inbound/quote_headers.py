@@ -32,6 +32,7 @@ _VERBS = (r"wrote|writes|has written|sent|menulis|nulis|schrieb|schreef|"
           r"[íi]rta|έγραψε|a scris|đã viết|kirjutas|raš[ėe]|rakst[īi]ja")
 _CJK_VERBS = r"写道|寫道|のメッセージ|님이 작성|작성"  # no spaces around them
 _VERB = re.compile(rf"(?<!\w)(?:{_VERBS})(?!\w)|{_CJK_VERBS}", re.I)
+_VERB_AT_END = re.compile(rf"(?:(?<!\w)(?:{_VERBS})|{_CJK_VERBS})[\s:：.-]*$", re.I)
 # words that start a wrapped header ("On ...", "Pada ...", "Le ...", "W dniu ...")
 _START = re.compile(
     r"^(?:-{2,}\s*)?(?:On|Pada|Am|Le|Il|Il giorno|In data|Op|El|Em|Den|P[åa]|W dniu|Dnia|"
@@ -47,6 +48,10 @@ _ENDS_WITH_SENDER = re.compile(r"(?:>|\)|\"|\w@[\w.-]*\w|&gt;)\s*[:：]?$")
 _CONTINUATION = re.compile(r"^(?:[<(\[@\"]|mailto:|[\w.+-]+@[\w-]+\.|[^<]{0,80}>\s*\S)")
 _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$|[!?]$")
 _DASHES = re.compile(r"^-{2,}\s*|\s*-{2,}$")
+_LETTER = re.compile(r"[^\W\d_]")
+_GMT = re.compile(r"GMT[+-]\d")
+_DATE_WORD = re.compile(r"^(?:am|on|le|op|den|el|em|il|pada)\b", re.I)
+_VERB_TAIL = re.compile(r"^(?:şunu|het volgende|het|ecrit)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,9 @@ def could_end_header(line: str) -> bool:
     s = line.strip()
     if not s or len(s) > MAX_LINE:
         return False
-    if s.endswith((":", "：")) or s.endswith(">") or s.endswith("-"):
+    if s.endswith((":", "：", ">", "-")):
         return True
-    tail = s[-40:]
-    return bool(_VERB.search(tail)) or "GMT" in s
+    return bool(_VERB_AT_END.search(s[-40:])) or "GMT" in s
 
 
 def quote_header(lines: list[str], end: int) -> Header | None:
@@ -108,18 +112,20 @@ def broken_quote_header(lines: list[str], end: int) -> Header | None:
     if len(lines[end]) > 40 or not _QUOTED_TAIL.match(lines[end].strip()):
         return None
     parts = [lines[end].strip().lstrip(">")]
+    found = None
     for start in range(end - 1, max(end - 7, -1), -1):
         s = lines[start].strip()
         if not s:
             continue
-        if len(s) > MAX_LINE:
-            return None
+        if len(s) > MAX_LINE or (found and _SENTENCE_END.search(s) and not _DATETIME.search(s)):
+            break  # the member's sentence above the header
         parts.insert(0, s)
+        strong = _header_kind(" ".join(parts)) == "strong"
         if _START.match(s) or _DATE_START.match(s):
-            if _header_kind(" ".join(parts)) == "strong":
-                return Header(start, end, strong=True)
-            return None
-    return None
+            return Header(start, end, strong=True) if strong else found
+        if strong and found is None and not _CONTINUATION.match(s):
+            found = Header(start, end, strong=True)
+    return found
 
 
 def _rank(line: str) -> int:
@@ -135,7 +141,7 @@ def _header_kind(text: str) -> str | None:
     without "wrote"), or None."""
     if len(text) > 400:
         return None
-    dashed = bool(re.match(r"^-{2,}", text)) and bool(re.search(r"-{2,}$", text))
+    dashed = text.startswith("--") and text.endswith("--")
     core = _DASHES.sub("", text.strip()).strip()
     ends_colon = core.endswith((":", "："))
     core = core.rstrip(":： ").strip()
@@ -147,7 +153,7 @@ def _header_kind(text: str) -> str | None:
     if verb is not None:
         before = core[:verb.start()].strip()
         after = core[verb.end():].strip()
-        if not re.search(r"[^\W\d_]", before + " " + after):
+        if not _LETTER.search(before + " " + after):
             return None  # "wrote:" alone: the start is on a line above
         if dated or addressed or dashed:
             return "strong"
@@ -155,7 +161,7 @@ def _header_kind(text: str) -> str | None:
     if (dated and (addressed or "GMT" in core) and _ENDS_WITH_SENDER.search(text.strip())
             and _DATE_START.match(core)):
         return "shape"  # "30.09.2017, 18.30, "Name" <x@y>:", "2016年12月8日(木) 15:04 X <x@y>:"
-    if dated and re.search(r"GMT[+-]\d", core) and _DATE_START.match(core):
+    if dated and _GMT.search(core) and _DATE_START.match(core):
         return "shape"  # "2016-03-03 17:21 GMT+01:00 Some One": Gmail's old header
     return None
 
@@ -173,9 +179,9 @@ def _verb_in_place(core: str) -> re.Match[str] | None:
         return last
     if _ADDRESS.search(after) or after.startswith("<"):
         return last
-    if re.match(r"^(am|on|le|op|den|el|em|il|pada)\b", after, re.I) and _DATETIME.search(after):
+    if _DATE_WORD.match(after) and _DATETIME.search(after):
         return last
-    if re.match(r"^(şunu|het volgende|het|ecrit)\b", after, re.I):
+    if _VERB_TAIL.match(after):
         return last
     return None
 
@@ -221,7 +227,10 @@ for _category, _words in {
         _LABELS[_word.replace("_", "")] = _category
 
 
-def field(line: str) -> tuple[str | None, str] | None:
+Field = tuple[str | None, str] | None  # (category or None, value), or not a field
+
+
+def field(line: str) -> Field:
     """("from"/"date"/"to"/"subject", or None for another label; the value) for a
     "Label: value" line, or None."""
     if len(line) > MAX_LINE:
@@ -229,23 +238,27 @@ def field(line: str) -> tuple[str | None, str] | None:
     m = _FIELD.match(line)
     if not m or len(m.group(1).split()) > 4:
         return None
-    label = re.sub(r"[\s*_]+", "", m.group(1).lower())
+    label = "".join(m.group(1).lower().split()).replace("*", "").replace("_", "")
     return _LABELS.get(label), m.group(2).strip(" *_")
 
 
-def header_block(lines: list[str], start: int) -> int | None:
+def header_block(lines: list[str], start: int, parsed: list[Field] | None = None) -> int | None:
     """The end (exclusive) of a header block starting on line `start`, or None. A value
-    wrapped onto a second line ("Subject: two\\nline subject") stays in the block."""
+    wrapped onto a second line ("Subject: two\\nline subject") stays in the block.
+    `parsed`: field() of every line, when the caller has it already."""
+    def field_at(j: int) -> Field:
+        return parsed[j] if parsed is not None else field(lines[j])
+
     fields: list[tuple[str | None, str]] = []
     i = start
     while i < len(lines) and i - start < 14:
-        f = field(lines[i])
+        f = field_at(i)
         if f is not None:
             fields.append(f)
             i += 1
             continue
         wrapped = (fields and lines[i].strip() and len(lines[i]) <= 120 and i + 1 < len(lines)
-                   and field(lines[i + 1]) is not None and i - start < 13)
+                   and field_at(i + 1) is not None and i - start < 13)
         if not wrapped:
             break
         i += 1

@@ -108,10 +108,14 @@ class _Mail:
             if self.kinds[i] == TEXT and _wrapped_quote(lines, self.kinds, i):
                 self.kinds[i] = QUOTE
         self.blocks: dict[int, int] = {}
+        parsed = [field(line) if kind == TEXT else None
+                  for line, kind in zip(lines, self.kinds, strict=True)]
         i = 0
         while i < len(lines):
-            end = header_block(lines, i) if (self.kinds[i] == TEXT
-                                            and field(lines[i]) is not None) else None
+            if parsed[i] is None or (i > 0 and parsed[i - 1] is not None):
+                i += 1  # a block starts at the first of its fields
+                continue
+            end = header_block(lines, i, parsed)
             if end is not None:
                 self.blocks[i] = end
                 self.kinds[i:end] = [BLOCK] * (end - i)
@@ -214,15 +218,15 @@ class _Mail:
             runs.append((start, end, header))
             p = end + 1
         last_text = max((p for p, i in enumerate(region) if kinds[i] == TEXT), default=-1)
-        answered = [r for r in runs if r[1] < last_text]
-        bottom_post = len(answered) == 1 and answered[0][2] is not None
+        answered = [end < last_text for _, end, _ in runs]
+        bottom_post = sum(answered) == 1 and runs[answered.index(True)][2] is not None
         drop: set[int] = {p for p, i in enumerate(region) if kinds[i] == HEADER}
-        for start, end, header in runs:
+        for (start, end, header), is_answered in zip(runs, answered, strict=True):
             first = start
             while first > 0 and kinds[region[first - 1]] == EMPTY and header is not None:
                 first -= 1
                 drop.add(first)  # the blank lines between a dropped header and its quote
-            if (start, end, header) in answered and not bottom_post:
+            if is_answered and not bottom_post:
                 while start <= end and _empty_quote(self.lines[region[start]]):
                     drop.add(start)
                     start += 1

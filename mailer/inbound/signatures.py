@@ -17,6 +17,7 @@ _DEVICE_WORDS = (r"iphone|ipad|ipod|ios|android|samsung|galaxy|phone|mobile|cell
                  r"blackberry|htc|huawei|xiaomi|redmi|oppo|vivo|realme|nokia|motorola|"
                  r"pixel|windows|pc|smartphone|ponsel|hp|perangkat|handphone|telepon|"
                  r"seluler|gawai|mac|watch|wiko|lg|sony|asus|infinix|tecno")
+_DEVICE_WORD = re.compile(rf"(?<![^\W\d_])(?:{_DEVICE_WORDS})(?![^\W\d_])", re.I)
 _DEVICE = re.compile(
     r"^[\s(<\[*_]*(?:"
     # English
@@ -52,7 +53,7 @@ def is_device_line(line: str) -> bool:
     if m is None:
         return False
     head, *rest = re.split(r"[,.;!](?:\s|$)", s, maxsplit=1)
-    if re.search(rf"(?<![^\W\d_])(?:{_DEVICE_WORDS})(?![^\W\d_])", head, re.I):
+    if _DEVICE_WORD.search(head):
         return True
     if rest and rest[0].strip():
         return False  # a sentence goes on
