@@ -36,6 +36,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email import policy
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class Case:
     name: str
     body: str
     expected: str
+    new_thread: bool = False
 
 
 def normalise(text: str) -> str:
@@ -61,14 +63,16 @@ def normalise(text: str) -> str:
 def score(cases: list[Case]) -> tuple[int, list[tuple[Case, str]]]:
     misses = []
     for case in cases:
-        got = new_text(case.body)
+        got = new_text(case.body, new_thread=case.new_thread)
         if normalise(got) != normalise(case.expected):
             misses.append((case, got))
     return len(cases) - len(misses), misses
 
 
 def own_cases() -> list[Case]:
-    return [Case(name, body, expected) for name, body, expected in reply_cases()]
+    return ([Case(name, body, expected) for name, body, expected in reply_cases()]
+            + [Case(name, body, expected, new_thread=True)
+               for name, body, expected in reply_cases(new_threads=True)])
 
 
 # --- discourse/email_reply_trimmer -------------------------------------------------------
@@ -195,7 +199,7 @@ def _family_from(source: Path, fixtures: Path) -> Iterator[Case]:
     constants = _constants(text, js)
     available = {p.stem: p for p in fixtures.glob("*.txt")}
     starts = [m.start() for m in _FUNCTION.finditer(text)] + [len(text)]
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in pairwise(starts):
         chunk = text[start:end]
         if re.search(r"str_replace|\.replace\(|\.format\(|@patch", chunk):
             continue  # the fixture is rewritten before parsing: not the file's text
