@@ -138,7 +138,7 @@ class _Mail:
             else:
                 continue
             after = _next_kind(self.kinds, i + 1)
-            if after == QUOTE:
+            if after in (QUOTE, None):  # quoted text follows, or nothing does
                 self.attached.append(header)
             elif header.strong or (header.needs_gap and (
                     i + 1 >= len(lines) or self.kinds[i + 1] in (EMPTY, BLOCK))):
