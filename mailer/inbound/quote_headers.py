@@ -41,6 +41,7 @@ _TIME = r"\d{1,2}[:.h]\d{2}(?!\d)"
 _DATE = (r"\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}|(?<!\d)(?:19|20)\d{2}(?!\d)|"
          r"\d{1,2}\s*[月월]|\d{1,2}\.?\s+[^\W\d_]{3,}\.?,?\s+\d{2,4}")
 _DATETIME = re.compile(rf"{_TIME}|{_DATE}", re.I)
+_TIME_ONLY = re.compile(_TIME)
 _DATE_START = re.compile(rf"^(?:{_DATE}|{_TIME}|[^\W\d_]{{2,12}}\.?,\s*\d)", re.I)
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|mailto:|&lt;[^&]{1,80}@", re.I)
 # a header without "wrote" ends with the sender: "<x@y>:", "x@y:", "\"Name\":"
@@ -187,17 +188,22 @@ def _verb_in_place(core: str) -> re.Match[str] | None:
 
 
 _INLINE = re.compile(r"(?:(?<=\s)|(?<=-)|^)(?:-{2,}\s*)?(?:On|Pada)\s[^\n]{0,250}?"
-                     r"(?<!\w)(?:wrote|menulis)(?!\w)\s*:?", re.I)
+                     r"(?<!\w)(?:[Ww]rote|[Mm]enulis)(?!\w)\s*:?")
+_INLINE_WORDS = re.compile(r"wrote|menulis", re.I)
 
 
 def inline_header(line: str) -> tuple[int, int] | None:
     """Where a quote header starts and ends inside a line that has text before it ("reply
-    On Wed, Apr 4, 2012 at 3:59 PM, bob@x wrote:") or quoted text after it (Yahoo)."""
+    On Wed, Apr 4, 2012 at 3:59 PM, bob@x wrote:") or quoted text after it (Yahoo). Only
+    the way mail programs write it: a capital "On"/"Pada", a time or an address in it, and
+    little text before it ("Kemarin pada 7 Des Bu Siti menulis: ..." is a sentence)."""
     if (len(line) > MAX_LINE or line.lstrip().startswith(">")
-            or not re.search(r"wrote|menulis", line, re.I)):
+            or not _INLINE_WORDS.search(line)):
         return None
     for m in _INLINE.finditer(line):
-        if _header_kind(m.group(0).strip()) == "strong":
+        header = m.group(0).strip()
+        if (m.start() <= 40 and _header_kind(header) == "strong"
+                and (_ADDRESS.search(header) or _TIME_ONLY.search(header))):
             return m.start(), m.end()
     return None
 

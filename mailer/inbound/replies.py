@@ -277,6 +277,8 @@ def _wrapped_quote(lines: list[str], kinds: list[str], i: int) -> bool:
     if kinds[i - 1] != QUOTE or kinds[i + 1] != QUOTE:
         return False
     above, s = lines[i - 1].strip(), lines[i].strip()
+    if above.endswith(("?", "!", ":")):
+        return False  # a question, answered right below it
     if s[0] in "(<" and "http" in s:
         return True  # a link a program moved onto its own line
     return (s[0].islower() or s[0] in "_)]") and (
