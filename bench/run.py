@@ -22,10 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import digest, hostile, inbound, memory, outbound, storage  # noqa: E402
+from bench import digest, hostile, inbound, memory, outbound, replies, storage  # noqa: E402
 
 BENCHMARKS = {"storage": storage.run, "inbound": inbound.run, "outbound": outbound.run,
-              "digest": digest.run, "memory": memory.run, "hostile": hostile.run}
+              "digest": digest.run, "memory": memory.run, "hostile": hostile.run,
+              "replies": replies.run}
 
 
 def main() -> int:
