@@ -138,8 +138,9 @@ def _rank(line: str) -> int:
 
 
 def _header_kind(text: str) -> str | None:
-    """'strong', 'weak' (a "wrote" without date or address), 'shape' (date and sender
-    without "wrote"), or None."""
+    """'strong' (a "wrote" with a date or an address), 'shape' (a date, then the sender,
+    without "wrote"), 'weak' (a "wrote" alone, or a date and an address in any order
+    before a colon: history only when quoted text follows), or None."""
     if len(text) > 400:
         return None
     dashed = text.startswith("--") and text.endswith("--")
@@ -164,6 +165,8 @@ def _header_kind(text: str) -> str | None:
         return "shape"  # "30.09.2017, 18.30, "Name" <x@y>:", "2016年12月8日(木) 15:04 X <x@y>:"
     if dated and _GMT.search(core) and _DATE_START.match(core):
         return "shape"  # "2016-03-03 17:21 GMT+01:00 Some One": Gmail's old header
+    if dated and addressed and ends_colon:
+        return "weak"  # a language we have no "wrote" for: history only above quotes
     return None
 
 
