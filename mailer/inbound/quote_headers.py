@@ -5,8 +5,10 @@ Three shapes, in any language a mail program writes:
 - a quote header: one line, or one wrapped over two or three, with a date or time and a
   name or address, ending in a colon ("On Mon, 7 Dec 2026 at 09:15, Siti <s@x> wrote:",
   "Pada tanggal Sen, 7 Des 2026 ... menulis:", "2016年12月8日(木) 15:04 X <x@y>:"). A word
-  that says "wrote" makes it strong; a header without one counts only when an address
-  ends it and quoted text, a blank line or the end follows.
+  that says "wrote" with a date or an address makes it history whatever follows; a header
+  that starts with a date and ends with the sender counts when a blank line or quoted text
+  follows; a "wrote" alone, or a date and an address in another order, only above quoted
+  text.
 - a header block: two or more "Label: value" lines (Outlook, forwarded messages, in many
   languages), with a From or Date label and an address or a time among the values; or
   three or more, the first naming an address, whatever the labels say.
@@ -51,8 +53,7 @@ _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$|[!?]$")
 _DASHES = re.compile(r"^-{2,}\s*|\s*-{2,}$")
 _LETTER = re.compile(r"[^\W\d_]")
 _GMT = re.compile(r"GMT[+-]\d")
-_DATE_WORD = re.compile(r"^(?:am|on|le|op|den|el|em|il|pada)\b", re.I)
-_VERB_TAIL = re.compile(r"^(?:şunu|het volgende|het|ecrit)\b", re.I)
+_DATE_WORD = re.compile(r"^(?:am|on)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -171,21 +172,22 @@ def _header_kind(text: str) -> str | None:
 
 
 def _verb_in_place(core: str) -> re.Match[str] | None:
-    """A "wrote" where headers put it: at the end, or followed only by the sender
-    ("skrev Siti <s@x>") or by the date ("schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr")."""
+    """A "wrote" where headers put it: at the end; followed by the sender where Nordic,
+    Dutch and German Gmail put it ("skrev Siti <s@x>"); or by the date ("schrieb am Fr.,
+    28. Apr. 2017 um 11:53 Uhr", "wrote on Mon, Dec 7"). Not "I wrote to x@y:"."""
     last = None
     for m in _VERB.finditer(core):
         last = m
     if last is None:
         return None
     after = core[last.end():].strip(" ,")
-    if not after or len(after) <= 2:
+    if len(after) <= 2:
         return last
-    if _ADDRESS.search(after) or after.startswith("<"):
+    verb = last.group(0).lower()
+    if verb in ("skrev", "schreef", "schrieb") and (_ADDRESS.search(after)
+                                                    or after.startswith("<")):
         return last
-    if _DATE_WORD.match(after) and _DATETIME.search(after):
-        return last
-    if _VERB_TAIL.match(after):
+    if verb in ("wrote", "schrieb") and _DATE_WORD.match(after) and _DATETIME.search(after):
         return last
     return None
 
