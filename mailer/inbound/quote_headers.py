@@ -54,6 +54,9 @@ _DASHES = re.compile(r"^-{2,}\s*|\s*-{2,}$")
 _LETTER = re.compile(r"[^\W\d_]")
 _GMT = re.compile(r"GMT[+-]\d")
 _DATE_WORD = re.compile(r"^(?:am|on)\b", re.I)
+# lower-case words a header does not have between its date and its sender: prose
+_PROSE = re.compile(r"(?<![\w@.<-])(?!(?:from|von|de|van|at|am|pm|um|uhr|via|kl|klo|om|"
+                    r"alle|ore|le|el|em)\b)[a-z]{3,}(?![\w@.>-])")
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,7 @@ def _header_kind(text: str) -> str | None:
             return "strong"
         return "weak" if ends_colon or not after else None
     if (dated and (addressed or "GMT" in core) and _ENDS_WITH_SENDER.search(text.strip())
-            and _DATE_START.match(core)):
+            and _DATE_START.match(core) and len(_PROSE.findall(core)) <= 1):
         return "shape"  # "30.09.2017, 18.30, "Name" <x@y>:", "2016年12月8日(木) 15:04 X <x@y>:"
     if dated and _GMT.search(core) and _DATE_START.match(core):
         return "shape"  # "2016-03-03 17:21 GMT+01:00 Some One": Gmail's old header
@@ -277,9 +280,11 @@ def header_block(lines: list[str], start: int, parsed: list[Field] | None = None
         return None
     categories = {c for c, _ in fields if c}
     addressed = any(_ADDRESS.search(v) for _, v in fields)
-    timed = any(c == "date" and re.search(_TIME, v) for c, v in fields)
+    timed = any(c == "date" and _TIME_ONLY.search(v) for c, v in fields)
     if len(fields) >= 3 and _ADDRESS.search(fields[0][1]):
         return i
+    if len(fields) == 2 and not timed:
+        return None  # "Dari: Siti <s@x>\nKepada: Dewi" alone: a memo as likely as a header
     if ({"from", "date"} & categories and len(categories) >= 2 and (addressed or timed)
             and (fields[0][0] in ("from", "date") or "from" in categories)):
         return i

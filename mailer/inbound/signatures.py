@@ -57,13 +57,20 @@ def is_device_line(line: str) -> bool:
         return True
     if rest and rest[0].strip():
         return False  # a sentence goes on
-    # what the app is called: a name, or "my ..." in some language; not "dari sekolah"
+    # what the app is called: "my ..." in some language, a mail app, or one or two words
+    # of a name ("Sent from Mailbox", "Sent from TypeApp<...>"); not "dari sekolah", not
+    # "Dikirim dari Mataram dengan cinta."
     named = head[m.end():].lstrip(" (<[*_")
-    return not named or bool(_APP_NAME.match(named))
+    if not named or _POSSESSIVE.match(named) or _APP.search(named):
+        return True
+    name = named.split("<")[0].split()
+    return bool(name) and name[0][0].isupper() and len(name) <= 2 and not s.endswith(".")
 
 
-_APP_NAME = re.compile(r"[A-Z0-9]|(?:my|saya|mon|ma|mi|meinem|meiner|mijn|min|mitt|mio|meu|"
-                       r"mój|moje|mojego|моего|моей)\b")
+_POSSESSIVE = re.compile(r"(?:my|saya|mon|ma|mi|meinem|meiner|mijn|min|mitt|mio|meu|mój|moje|"
+                         r"mojego|моего|моей)\b", re.I)
+_APP = re.compile(r"\b(?:yahoo|outlook|gmail|mail|aol|zoho|proton\w*|spark|airmail|blue ?mail|"
+                  r"edison|k-9|fairemail|thunderbird)\b", re.I)
 
 
 # --- "-- " signatures and footers -------------------------------------------------------
