@@ -232,13 +232,11 @@ def _expected(chunk: str, constants: dict[str, str], js: bool) -> str | None:
             accessor = other.strip()
             if value is None or accessor.startswith(("<<<", "'", '"')):
                 continue
-            name = accessor.lstrip("$").split(".")[0]
-            if not _REPLY.search(accessor) and not _REPLY.search(bound.get(name, "")):
+            reads = accessor + " " + bound.get(accessor.lstrip("$").split(".")[0], "")
+            if not _REPLY.search(reads):
                 continue
-            first_fragment = "fragments[0]" in accessor or "fragments[0]" in bound.get(
-                name, "")
-            if first_fragment and "\n" not in value.strip() and lit.strip() not in constants \
-                    and not lit.strip().startswith("static::"):
+            literal = lit.strip().removeprefix("static::") not in constants
+            if "fragments[0]" in reads and "\n" not in value.strip() and literal:
                 continue  # one-line first fragment: a splitting check, not the reply
             return value
     return None
@@ -329,18 +327,25 @@ LOADERS: tuple[tuple[str, Callable[[Path], Iterator[Case]]], ...] = (
 
 def corpora(path: Path) -> list[tuple[str, list[Case]]]:
     """The corpus at `path`, else every corpus one level below it: [(name, cases)]."""
+    own = _load(path)
+    if own:
+        return [(path.name, own)]
+    try:
+        folders = sorted(p for p in path.iterdir() if p.is_dir())
+    except OSError:
+        return []
+    return [(folder.name, cases) for folder in folders if (cases := _load(folder))]
+
+
+def _load(folder: Path) -> list[Case]:
     for _layout, load in LOADERS:
-        cases = list(load(path))
-        if cases:
-            return [(path.name, cases)]
-    found = []
-    for folder in sorted(p for p in path.iterdir() if p.is_dir()):
-        for _layout, load in LOADERS:
+        try:
             cases = list(load(folder))
-            if cases:
-                found.append((folder.name, cases))
-                break
-    return found
+        except (OSError, SyntaxError, ValueError):
+            continue  # unreadable, or not the layout it looked like
+        if cases:
+            return cases
+    return []
 
 
 def _read(path: Path) -> str:
