@@ -84,15 +84,19 @@ def is_sig_dash(line: str) -> bool:
 
 
 _FOOTER = re.compile(
-    r"^(?:[\w .'&()/-]{1,60} mailing list\s*$|"
-    r"you received this (?:message|email) because you are subscribed to |"
+    r"^(?:you received this (?:message|email) because you are subscribed to |"
     r"anda menerima (?:pesan|email) ini karena anda berlangganan |"
-    r"to unsubscribe from this group|untuk berhenti berlangganan |"
+    r"to unsubscribe from this group|untuk berhenti berlangganan dari grup ini|"
     r"groups\.io links:|"
     # ours: templates/*/post.txt.j2 and digest.txt.j2
-    r"balas email ini untuk menanggapi|reply to this email to answer in this thread|"
-    r"berhenti berlangganan: |unsubscribe: \S|menulis topik baru: |start a new topic: |"
-    r"\S.{0,80} (?:menulis di|wrote in) .{1,80}\.\s*$)", re.I)
+    r"balas email ini untuk menanggapi di utas ini|"
+    r"reply to this email to answer in this thread|"
+    r"(?:berhenti berlangganan|unsubscribe): (?:mailto:|https?://|<)|"
+    r"(?:menulis topik baru|start a new topic): \S+@)", re.I)
+# "Siti menulis di KKG Matematika." above "Balas email ini ...": our byline, not a sentence
+_BYLINE = re.compile(r"^\S.{0,80} (?:menulis di|wrote in) .{1,80}\.$")
+_LIST_NAME = re.compile(r"^[\w .'&()/-]{1,60} mailing list$", re.I)
+_LIST_ADDRESS = re.compile(r"^(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+)$")
 _RULE = re.compile(r"^[\s\-_=+~#*ᐧ—•.]+$")
 
 
@@ -107,10 +111,13 @@ def footer_start(lines: list[str], i: int) -> bool:
     s = lines[i].strip()
     if not s or len(s) > 300:
         return False
+    after = lines[i + 1].strip() if i + 1 < len(lines) else ""
     if _FOOTER.match(s):
         return True
-    if re.match(r"^_{2,}$", s) and i + 1 < len(lines):
-        return bool(_FOOTER.match(lines[i + 1].strip()))
+    if _BYLINE.match(s) or _LIST_NAME.match(s):
+        return bool(_FOOTER.match(after) or _LIST_ADDRESS.match(after))
+    if s.startswith("__") and not s.strip("_"):
+        return bool(_LIST_NAME.match(after) or _FOOTER.match(after))
     return False
 
 
