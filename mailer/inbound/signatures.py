@@ -139,12 +139,14 @@ _EVIDENCE = re.compile(
     r"e-mail|web|twitter|linkedin|instagram|ig)\b\.?\s*[:.]"
     r"|[\w.+-]+@[\w-]+\.[\w.-]+|https?://|www\."
     r"|\+?\(?\d[\d\s().-]{8,18}\d")
+# closings that head a signature block and go with it; a "Terima kasih" or "Thanks" says
+# something and stays
 _VALEDICTION = re.compile(
     r"^(?:salam|salam hangat|salam hormat|hormat (?:saya|kami)|wassalam\w*|"
-    r"wassalamu'?alaikum[\w .,']*|terima ?kasih|matur nuwun|regards|best regards|"
-    r"kind regards|warm regards|best wishes|best|cheers|thanks|thank you|many thanks|"
-    r"sincerely|yours(?: truly| sincerely)?|cordialement|mit freundlichen grüßen|saludos|"
-    r"groeten|met vriendelijke groet)\b[\w ,.!'-]{0,30}$", re.I)
+    r"wassalamu'?alaikum[\w .,']*|regards|best regards|kind regards|warm regards|"
+    r"best wishes|best|cheers|sincerely|yours(?: truly| sincerely)?|cordialement|"
+    r"mit freundlichen grüßen|saludos|groeten|met vriendelijke groet)\b[\w ,.!'-]{0,12}$",
+    re.I)
 
 
 def _is_name(s: str) -> bool:
