@@ -110,6 +110,8 @@ HOSTILE = {
     "header fields on every line": "From: a@b.c\n" * 18000,
     "colons and angle brackets": ("<" * 900 + ":\n" + ">" * 900 + ":\n") * 110,
     "rules and text alternating": "----------\nx\n" * 15000,
+    "trailing rules": "Oke.\n" + "-----\n" * 40000,
+    "blank lines": "Oke.\n" + "\n" * 200000,
 }
 
 

@@ -332,8 +332,15 @@ def _words(text: str) -> int:
 
 
 def _tidy(lines: list[str]) -> str:
-    while lines and (not lines[-1].strip() or is_rule(lines[-1]) or lines[-1].strip() == "ᐧ"):
-        lines = lines[:-1]  # a rule left above cut history
-    text = "\n".join(line.rstrip() for line in lines)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    """Trailing spaces, blank lines and rules (left above cut history) out; runs of blank
+    lines made one."""
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or is_rule(lines[end - 1])
+                   or lines[end - 1].strip() == "ᐧ"):
+        end -= 1
+    out: list[str] = []
+    for line in lines[:end]:
+        line = line.rstrip()
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()

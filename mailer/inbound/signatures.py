@@ -219,7 +219,7 @@ def is_greeting(line: str) -> bool:
     """An opening that announces more to come ("Dear all,", "Halo Bu Siti,", "Yth. Bapak/Ibu",
     "Assalamualaikum wr. wb."); a bare "Hello" or "Hi!" can be the whole answer."""
     s = line.strip()
-    if len(s.split()) > 10 or not _GREETING.match(s):
+    if len(s) > 120 or len(s.split()) > 10 or not _GREETING.match(s):
         return False
     if s.endswith((",", ":")):
         return True
