@@ -17,6 +17,10 @@ Order of work, one pass each (linear in the length of the mail):
 5. never lose the words: when all that is left is nothing or a greeting while the member
    wrote more, the text is kept untrimmed but for its '>'-quoted lines, and that is logged
    and returned as `Trimmed.kept_untrimmed`.
+
+Callers: new_text(body, new_thread) -> str, or trim_reply(body, new_thread) -> Trimmed
+to know whether the words were kept untrimmed. The shapes live in quote_headers.py
+(headers, header blocks, separators) and signatures.py (footers, signatures, greetings).
 """
 
 from __future__ import annotations
@@ -196,6 +200,8 @@ class _Mail:
         return [j for j in range(n) if j not in dropped]
 
     def _without_history_quotes(self, region: list[int]) -> list[int]:
+        """`region` without quoted history: quoted runs nobody answers, the one quoted run
+        of a bottom-posted reply, quote headers; answered runs of interleaved replies stay."""
         kinds = self.kinds
         headers = {h.end: h for h in self.attached}
         runs: list[tuple[int, int, Header | None]] = []  # positions in region, inclusive
@@ -242,6 +248,7 @@ class _Mail:
 
 
 def _kind(lines: list[str], i: int) -> str:
+    """What line i is, on its own (headers and header blocks are found afterwards)."""
     line = lines[i]
     s = line.strip()
     if not s or s == "ᐧ":
