@@ -29,12 +29,13 @@ from bench import (  # noqa: E402
     inbound,
     memory,
     outbound,
+    replies,
     storage,
 )
 
 BENCHMARKS = {"storage": storage.run, "inbound": inbound.run, "outbound": outbound.run,
               "digest": digest.run, "memory": memory.run, "hostile": hostile.run,
-              "attachments": attachments.run}
+              "attachments": attachments.run, "replies": replies.run}
 
 
 def main() -> int:

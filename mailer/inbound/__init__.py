@@ -8,5 +8,7 @@
     asks.py      short requests instead of a post ("kirim lampiran")
     route.py     a post -> its thread (reply token, In-Reply-To, digest section, subject)
     replies.py   the new text of a reply: quotes, quote headers, signatures removed
+    quote_headers.py  quote headers and header blocks recognised by their shape
+    signatures.py     device lines, "-- " signatures, list footers, signature blocks
     rsvp.py      a calendar REPLY -> answers
 """
