@@ -371,3 +371,17 @@ def test_a_bug_for_one_message_or_one_job_stops_nothing_else(
     assert rt.store.archive.pending() == []  # the failed one is set aside, not retried forever
     assert len(mail_for(rt.config.service.data_dir, "@example.org", "Undangan")) == 4
     assert any("job failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_reply_that_only_quotes_is_held_never_an_empty_post(rt: Runtime) -> None:
+    deliver_raw(rt, make_mail(subject="Pecahan", message_id="<first@example.org>"))
+    tick(rt, T0)
+    deliver_raw(rt, make_mail(sender="Dewi Lestari <dewi@example.org>", subject="Re: Pecahan",
+                              in_reply_to="<first@example.org>",
+                              body="Pada Sel, 1 Des 2026 Siti <siti@example.org> menulis:\n"
+                                   "> Halo semua,\n> bagaimana?\n"))
+    tick(rt, T0 + timedelta(minutes=5))
+    (thread,) = rt.store.state.threads.values()
+    assert [p.body for p in thread.posts] == ["Halo semua,\nbagaimana?"]
+    (hold,) = rt.store.state.holds.values()
+    assert hold.reason == "the reply holds no new text"

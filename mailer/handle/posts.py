@@ -35,6 +35,10 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
             or (None if is_moderator else content_hold(
                 mail, community.address, community.max_post_bytes, community.max_recipients,
                 community.held_words)))
+    sections = route.sections or (
+        (route.thread, new_text(mail.text, new_thread=route.thread is None)),)
+    if not hold and not any(text for _, text in sections) and not mail.attachments:
+        hold = EMPTY  # only quoted text: sent by mistake, most likely; never an empty post
     if hold and not approved:
         return hold_mail(app, state, mail, key, community, route.rule, hold, now)
     result = Result("posted", route.rule, mail.message_id, community.id)
@@ -46,8 +50,6 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
         result.detail = "files withheld " + " ".join(withheld)[:200]
     member = members.get(sender)
     name = mail.from_name or (member.name if member else sender.split("@")[0])
-    sections = route.sections or (
-        (route.thread, new_text(mail.text, new_thread=route.thread is None)),)
     recipients = [m for m in members.values()
                   if m.delivery == "each" and m.email.lower() != sender
                   and not paused(state, m.email, now)]
@@ -132,7 +134,10 @@ def _reason_text(reason: str, language: str) -> str:
 
 FORGED = "sender address failed verification"
 BULK = "message was sent as bulk mail"
+EMPTY = "the reply holds no new text"
 HOLD_REASONS = {
+    EMPTY: {"id": "balasan Anda tidak memuat tulisan baru, hanya kutipan pesan sebelumnya",
+            "en": "your reply holds no new text, only the earlier message quoted"},
     BULK: {"id": "pesan ditandai sebagai surat massal, jadi moderator memeriksanya dulu",
            "en": "the message was marked as bulk mail, so a moderator checks it first"},
     FORGED: {"id": "server penerima menilai alamat pengirim dipalsukan",
