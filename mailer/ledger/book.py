@@ -220,11 +220,11 @@ def _record(meeting: Meeting, person: Person) -> Mark | None:
     return "present" if mark else "absent"
 
 
-def _tallies(rows: list[Row]) -> list[Tally]:
+def _tallies(rows: list[Row], order: list[Person]) -> list[Tally]:
+    """A tally per person and semester: by semester, then in the order of `order`."""
     counts: dict[tuple[str, str], list[int]] = {}
-    people: dict[str, Person] = {}
+    people = {p.email: p for p in order}
     for row in rows:
-        people[row.person.email] = row.person
         c = counts.setdefault((row.person.email, row.meeting.semester), [0, 0, 0, 0, 0])
         c[0] += 1
         if row.record == "present":
@@ -234,9 +234,9 @@ def _tallies(rows: list[Row]) -> list[Tally]:
             c[2] += 1
         else:
             c[3] += 1
-    order = {email: n for n, email in enumerate(people)}
+    rank = {p.email: n for n, p in enumerate(order)}
     return [Tally(people[email], semester, *c) for (email, semester), c
-            in sorted(counts.items(), key=lambda kv: (kv[0][1], order[kv[0][0]]))]
+            in sorted(counts.items(), key=lambda kv: (kv[0][1], rank[kv[0][0]]))]
 
 
 def build_ledger(community: Community, state: State, period: Period,
@@ -270,4 +270,4 @@ def build_ledger(community: Community, state: State, period: Period,
         totals.append(Totals(semester, len(mine), sum(1 for m in mine if m.held),
                              sum(1 for m in mine if not m.roll_call), year_held))
     return Ledger(community, period, now, tuple(meetings), tuple(people), tuple(rows),
-                  tuple(_tallies(rows)), tuple(totals))
+                  tuple(_tallies(rows, people)), tuple(totals))
