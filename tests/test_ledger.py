@@ -41,6 +41,8 @@ from mailer.config import Config, load_config
 from mailer.daemon import Runtime, tick
 from mailer.edges.store import FileStore as Store
 from mailer.ledger import Period, build_ledger
+from mailer.ledger.pdf import _latin, render_attendance_pdf
+from mailer.ledger.report import report_context
 from tests.helpers import mark_edited, write_config
 
 RUTIN = """
@@ -354,11 +356,14 @@ def test_the_report_as_pdf(kkg: Config, tmp_path: Path) -> None:
     assert b"/Type /Page" in data
 
 
-def test_the_pdf_without_a_unicode_font_drops_accents_only() -> None:
-    from mailer.ledger.pdf import _latin
-
+def test_the_pdf_without_a_unicode_font_drops_accents_only(kkg: Config) -> None:
     assert _latin("Semester 2 (Juli–Desember) Ṣiti Ŕahayu José") == \
         "Semester 2 (Juli-Desember) Siti Rahayu José"
+    store = Store(kkg.service.data_dir, read_only=True)
+    ledger = build_ledger(kkg.communities[0], store.state, Period.semester("2026-2"),
+                          datetime.fromisoformat(NOW))
+    data = render_attendance_pdf(report_context(ledger, "2026-2"), "id", font=None)
+    assert data.startswith(b"%PDF-") and b"/Helvetica" in data
 
 
 def test_mark_takes_who_joined_by_email_not_who_only_asked(kkg: Config) -> None:

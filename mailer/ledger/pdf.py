@@ -18,7 +18,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from mailer.outbound.dates import format_clock, format_day
+from mailer.outbound.dates import format_clock, format_day, format_when
 
 WORDS: dict[str, dict[str, str]] = {
     "id": {
@@ -124,7 +124,7 @@ def render_attendance_pdf(context: dict[str, Any], language: str,
              height: float = 5.2) -> None:
         pdf.set_font(family, "B" if bold else "", size)
         pdf.set_text_color(*(color or (31, 35, 40)))
-        pdf.multi_cell(0, height, text(words), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, height, text(words), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(31, 35, 40)
 
     def heading(words: str) -> None:
@@ -177,7 +177,7 @@ def render_attendance_pdf(context: dict[str, Any], language: str,
     heading(w["members"])
     if context["members"]:
         pdf.set_font(family, size=9)
-        with pdf.table(col_widths=(8, 74, 34, 20, 18, 18), text_align=("RIGHT", "LEFT",
+        with pdf.table(col_widths=(8, 66, 44, 22, 20, 20), text_align=("RIGHT", "LEFT",
                        "RIGHT", "RIGHT", "RIGHT", "RIGHT"), headings_style=HEAD,
                        line_height=4.6, padding=1.4) as table:
             table.row([text(w["no"]), text(w["name"]), text(w["attended"]),
@@ -241,7 +241,6 @@ def render_attendance_pdf(context: dict[str, Any], language: str,
         pdf.set_font(family, "", 8.5)
         pdf.cell(pdf.w / 2 - 20, 4, text(w["signature"]))
     pdf.set_xy(pdf.l_margin, top + 44)
-    made = w["made"] + (f", {format_day(generated, language)} "
-                        f"{format_clock(generated, language)}" if generated else "")
+    made = w["made"] + (f" ({format_when(generated, language)})" if generated else "")
     line(made, 8, color=GREY)
     return bytes(pdf.output())
