@@ -40,9 +40,10 @@ from mailer.cli import main
 from mailer.config import Config, load_config
 from mailer.daemon import Runtime, tick
 from mailer.edges.store import FileStore as Store
-from mailer.ledger import Period, build_ledger
+from mailer.ledger import Period, Span, build_ledger, people_of
 from mailer.ledger.pdf import _latin, render_attendance_pdf
 from mailer.ledger.report import report_context
+from mailer.state import State
 from tests.helpers import mark_edited, write_config
 
 RUTIN = """
@@ -371,3 +372,22 @@ def test_mark_takes_who_joined_by_email_not_who_only_asked(kkg: Config) -> None:
                        "--meeting", "rutin", "--date", "2026-09-25", "--present",
                        "fajar@example.org")
     assert code == 1 and "not members of kkg: fajar@example.org" in err  # never confirmed
+
+
+def test_a_member_listed_after_joining_by_email_counts_from_the_join(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    history = [member("budi@example.org", "pending", "2026-10-01T08:00:00", "Budi"),
+               member("budi@example.org", "active", "2026-10-02T08:00:00", "Budi"),
+               member("agus@example.org", "left", "2026-10-03T08:00:00", "Agus"),
+               member("agus@example.org", "pending", "2026-10-04T08:00:00", "Agus"),
+               member("agus@example.org", "active", "2026-10-05T08:00:00", "Agus")]
+    state = State()
+    for record in history:
+        state.apply(record)
+    people = {p.email: p for p in people_of(config.communities[0], state, history)}
+    joined = datetime.fromisoformat("2026-10-02T08:00:00+07:00")
+    assert people["budi@example.org"].spans == (Span(joined, None),)
+    assert people["agus@example.org"].spans == (
+        Span(None, datetime.fromisoformat("2026-10-03T08:00:00+07:00")),
+        Span(datetime.fromisoformat("2026-10-05T08:00:00+07:00"), None))
+    assert people["siti@example.org"].spans == (Span(None, None),)

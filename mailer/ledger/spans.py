@@ -1,6 +1,8 @@
 """Who counts when: a member's spans of membership, from cop.toml and the journal. Pure.
 
-    listed in cop.toml          a member from the start (a span with no beginning)
+    listed in cop.toml          a member from the start (a span with no beginning), unless
+                                their first record is a join by email: from then (they
+                                joined by email, and organizers listed them later)
     "member" record, active     joined by email (the confirm's `at`): a span begins
     "member" record, left       left by email (`at`): the open span ends
     later active record         joined again: a new span
@@ -79,7 +81,9 @@ def people_of(community: Community, state: State,
     people: list[Person] = []
     for member in community.members:
         email = member.email.lower()
-        spans = _walk([], None, True, records.pop(email, []))
+        mine = records.pop(email, [])
+        first = next((r["state"] for r in mine if r.get("state") in ("active", "left")), None)
+        spans = _walk([], None, first != "active", mine)
         people.append(Person(email, member.name, "cop.toml", tuple(spans)))
     joined = []
     for email, mine in records.items():
