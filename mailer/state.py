@@ -73,6 +73,7 @@ class State:
         self.attendance: dict[tuple[str, str], dict[str, bool]] = {}
         # (community, email) -> the latest membership record made by email (join, leave)
         self.members: dict[tuple[str, str], Record] = {}
+        self.member_history: list[Record] = []  # every join and leave, oldest first
         self.posters: set[tuple[str, str]] = set()  # (community, address) that posted
         self.notices_to: dict[str, list[datetime]] = {}  # address -> when notices were queued
         # address -> (when, weight) of delivery failures: bounces and 5xx answers
@@ -152,6 +153,7 @@ class State:
 
     def _apply_member(self, rec: Record) -> None:
         self.members[(rec["community"], rec["email"])] = rec
+        self.member_history.append(rec)
 
     def _apply_attendance(self, rec: Record) -> None:
         marks = self.attendance.setdefault((rec["meeting"], day(rec["occurrence"])), {})

@@ -22,6 +22,7 @@ from mailer.ledger.pdf import render_attendance_pdf
 from mailer.ledger.report import render_attendance, report_context
 from mailer.membership import memberships
 from mailer.state import Record
+from mailer.store import Store
 from mailer.timed.invitations import from_snapshot
 
 
@@ -81,13 +82,13 @@ def attendance_mark(ctx: click.Context, community_id: str, meeting_id: str, day:
     click.echo(f"recorded {len(records)} mark(s)")
 
 
-def _history(store: FileStore) -> list[Record]:
-    """Every membership record, oldest first: the state keeps only each member's latest, and
-    a member who left and joined again has two spans."""
-    return [r for r in store.journal.replay() if r.get("t") == "member"]
+def _history(store: Store) -> list[Record]:
+    """Every membership record, oldest first: a member who left and joined again has two
+    spans."""
+    return store.state.member_history
 
 
-def _retired(store: FileStore, community: Community) -> list[MeetingConfig]:
+def _retired(store: Store, community: Community) -> list[MeetingConfig]:
     """Meetings no longer in cop.toml, as last sent: their roll-calls keep time and length."""
     configured = {m.id for m in community.meetings}
     return [from_snapshot(sent["snapshot"]) for key, sent in store.meta_items("meeting")
@@ -95,7 +96,7 @@ def _retired(store: FileStore, community: Community) -> list[MeetingConfig]:
             and key.split("/", 1)[-1] not in configured]
 
 
-def _ledgers(config: Config, store: FileStore, chosen: list[Community], period: Period,
+def _ledgers(config: Config, store: Store, chosen: list[Community], period: Period,
              now: datetime | None) -> list[Ledger]:
     history = _history(store)
     return [build_ledger(c, store.state, period, now, history, _retired(store, c))
