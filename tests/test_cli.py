@@ -170,3 +170,23 @@ def test_an_invalid_edit_keeps_the_last_good_config(tmp_path: Path,
     rt.close()
     assert any("config invalid, keeping the last good one: cop.toml:" in r.getMessage()
                for r in caplog.records)
+
+
+def test_times_are_shown_in_the_communitys_zone(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from mailer.daemon import Runtime, tick
+    from mailer.edges.store import FileStore
+    from tests.helpers import make_mail, write_config
+
+    config = write_config(tmp_path, meeting=False)
+    config.path.write_text(config.path.read_text().replace('"Asia/Jakarta"', '"WITA"'))
+    config = load_config(config.path)
+    rt = Runtime(config, FileStore(config.service.data_dir))
+    rt.store.archive.add(make_mail(subject="Pecahan"))
+    tick(rt, datetime(2026, 12, 5, 12, 15, tzinfo=UTC))  # 20.15 WITA
+    rt.close()
+    code, out, _ = cop("--config", str(config.path), "threads")
+    assert code == 0 and "2026-12-05 20:15 WITA" in out
+    code, out, _ = cop("--config", str(config.path), "thread", "t1")
+    assert "2026-12-05 20:15 WITA" in out

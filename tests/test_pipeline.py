@@ -385,3 +385,28 @@ def test_a_reply_that_only_quotes_is_held_never_an_empty_post(rt: Runtime) -> No
     assert [p.body for p in thread.posts] == ["Halo semua,\nbagaimana?"]
     (hold,) = rt.store.state.holds.values()
     assert hold.reason == "the reply holds no new text"
+
+
+def test_two_communities_on_plus_addresses_of_one_mailbox(tmp_path: Path) -> None:
+    two = write_config(tmp_path, meeting=False, extra=(
+        '\n[[community]]\nid = "english"\nname = "KKG English"\nlanguage = "en"\n'
+        'address = "kkg+english@example.org"\n'
+        '  [[community.member]]\n  email = "rina@example.org"\n  name = "Rina"\n'
+        '  delivery = "each"\n'
+        '  [[community.member]]\n  email = "made@example.org"\n  name = "Made"\n'
+        '  delivery = "each"\n'))
+    rt = Runtime(two, Store(two.service.data_dir))
+    deliver_raw(rt, make_mail(sender="Rina <rina@example.org>", to="kkg+english@example.org",
+                              subject="Phonics games", message_id="<en1@example.org>"))
+    tick(rt, T0)
+    (thread,) = rt.store.state.threads.values()
+    assert thread.community == "english"
+    (copy,) = mail_for(two.service.data_dir, "made@example.org", "Phonics")
+    reply_to = copy["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith("kkg+english+r-")
+    deliver_raw(rt, make_mail(sender="Made <made@example.org>", to=reply_to,
+                              subject="Re: Phonics games", body="Try bingo.\n"))
+    tick(rt, T0 + timedelta(minutes=5))
+    rt.close()
+    assert [p.body for p in thread.posts][-1] == "Try bingo."
+    assert "held" not in rt.store.state.messages.values()

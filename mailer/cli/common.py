@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 import click
 
 from mailer.config import Community, Config, load_config
+from mailer.config.values import zone_label
 from mailer.edges.store import FileStore
 from mailer.errors import ConfigError, StoreError
 
@@ -66,6 +67,14 @@ def setup_logging(level: str) -> None:
 
 def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def local_time(moment: datetime, config: Config, community_id: str | None = None) -> str:
+    """'2026-12-05 20:15 WITA': a moment in its community's zone (the service's when none),
+    the zone always named."""
+    community = config.community(community_id or "")
+    zone = community.timezone if community else config.service.timezone
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone_label(zone)}"
 
 
 def community_of(ctx: click.Context, config: Config, community_id: str) -> Community:

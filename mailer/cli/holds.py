@@ -6,7 +6,15 @@ import os
 
 import click
 
-from mailer.cli.common import emit_json, fail, load, open_store, parse_now, setup_logging
+from mailer.cli.common import (
+    emit_json,
+    fail,
+    load,
+    local_time,
+    open_store,
+    parse_now,
+    setup_logging,
+)
 from mailer.daemon import Runtime, apply_result, decide_hold
 from mailer.edges.store import DataDirLock, FileStore
 from mailer.errors import StoreError
@@ -31,8 +39,9 @@ def holds(ctx: click.Context, as_json: bool) -> None:
     if not waiting:
         click.echo("no held messages")
     for h in waiting:
-        click.echo(f"{h.id:>5}  {h.received:%Y-%m-%d %H:%M}  [{h.community}] {h.from_addr}: "
-                   f"{h.subject}  ({h.reason})")
+        when = local_time(h.received, config, h.community)
+        click.echo(f"{h.id:>5}  {when}  [{h.community}] {h.from_addr}: {h.subject}  "
+                   f"({h.reason})")
 
 
 @holds.command("approve")

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from mailer.calendar.occurrences import expand
-from mailer.cli.common import config_path, emit_json, fail, load, open_store, parse_now
+from mailer.cli.common import config_path, emit_json, fail, load, local_time, open_store, parse_now
 from mailer.membership import memberships, paused
 from mailer.model import Post, Thread
 from mailer.store import Store
@@ -50,8 +50,9 @@ def threads(ctx: click.Context, community_id: str | None, as_json: bool) -> None
         click.echo("no threads yet")
     for t in chosen:
         last = t.posts[-1].name if t.posts else "-"
-        click.echo(f"{t.id:>6}  {t.last_activity:%Y-%m-%d %H:%M}  {len(t.posts):>3} post(s)  "
-                   f"[{t.community}] {t.subject}  (last: {last})")
+        when = local_time(t.last_activity, config, t.community)
+        click.echo(f"{t.id:>6}  {when}  {len(t.posts):>3} post(s)  [{t.community}] "
+                   f"{t.subject}  (last: {last})")
 
 
 @click.command()
@@ -70,7 +71,7 @@ def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
         return
     click.echo(f"{t.id} [{t.community}] {t.subject}")
     for p in t.posts:
-        click.echo(f"\n--- {p.name} <{p.from_addr}>, {p.date:%Y-%m-%d %H:%M}")
+        click.echo(f"\n--- {p.name} <{p.from_addr}>, {local_time(p.date, config, t.community)}")
         click.echo(p.body)
         for a in p.attachments:
             kept = {"blocked": ", removed", "large": ", not mailed: too large"}.get(a.withheld, "")
@@ -166,6 +167,6 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
     if not items:
         click.echo("outbox is empty")
     for i in items:
-        extra = f" next {i.next_try:%Y-%m-%d %H:%M}" if i.next_try else ""
+        extra = f" next {local_time(i.next_try, config)}" if i.next_try else ""
         extra += f" ({i.error})" if i.error else ""
         click.echo(f"{i.state:<8} {i.kind:<10} {i.to:<30} {i.subject}{extra}")

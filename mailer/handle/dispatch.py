@@ -59,11 +59,14 @@ def quarantined(key: str, reason: str, now: datetime, rule: str = "error") -> Re
 
 
 def find_community(config: Config, mail: Mail) -> Community | None:
+    """The community a recipient belongs to. Communities may live on plus-addresses of one
+    mailbox (kkg@ and kkg+english@): the longest address that matches wins, so
+    kkg+english+r-...@ is the English community's, not a tag of kkg@."""
     for address in mail.to_addrs:
-        for community in config.communities:
-            own = community.address.lower()
-            if address == own or plus_tag(address, own) is not None:
-                return community
+        matching = [c for c in config.communities
+                    if address == (own := c.address.lower()) or plus_tag(address, own)]
+        if matching:
+            return max(matching, key=lambda c: len(c.address))
     return config.communities[0] if len(config.communities) == 1 else None
 
 

@@ -9,12 +9,15 @@ missing variable is an error rather than a blank, and the output size is capped.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, pass_context
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mailer.outbound.dates import format_clock, format_day, format_short, format_when
@@ -65,13 +68,22 @@ def environment(language: str, override: Path | None) -> LimitedSandbox:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["when"] = lambda d: format_when(d, language)
-    env.filters["day"] = lambda d: format_day(d, language)
-    env.filters["clock"] = lambda d: format_clock(d, language)
-    env.filters["short"] = lambda d: format_short(d, language)
+    env.filters["when"] = pass_context(lambda c, d: format_when(_local(c, d), language))
+    env.filters["day"] = pass_context(lambda c, d: format_day(_local(c, d), language))
+    env.filters["clock"] = pass_context(lambda c, d: format_clock(_local(c, d), language))
+    env.filters["short"] = pass_context(lambda c, d: format_short(_local(c, d), language))
     env.filters["size"] = lambda n: format_size(n, language)
     env.globals["language"] = language
     return env
+
+
+def _local(context: Context, moment: Any) -> Any:
+    """A moment in the community's zone, whatever zone it was kept in (posts are kept in
+    UTC): members read every time in their community's zone, with its label."""
+    zone = getattr(context.get("community"), "timezone", None)
+    if isinstance(zone, ZoneInfo) and isinstance(moment, datetime) and moment.tzinfo:
+        return moment.astimezone(zone)
+    return moment
 
 
 def format_size(size: int, language: str) -> str:
