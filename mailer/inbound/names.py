@@ -22,31 +22,32 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
+    """The words of a table written as one string."""
     return text.split()
 
 
 # one spelling for the words both readings look for (a value may be two words)
 SLANG: dict[str, str] = {
-    **dict.fromkeys(_words("tdk tdak tidk tida gak ga gk g nggak ngga nggk ngak enggak engga ndak "
+    **dict.fromkeys(words_of("tdk tdak tidk tida gak ga gk g nggak ngga nggk ngak enggak engga ndak "
                     "nda ndk kagak kaga tak ora mboten boten teu gx ngk nd"), "tidak"),
-    **dict.fromkeys(_words("gabisa gakbisa gbisa gbs tdkbisa ngabisa ndakbisa gabs gaisa"),
+    **dict.fromkeys(words_of("gabisa gakbisa gbisa gbs tdkbisa ngabisa ndakbisa gabs gaisa"),
                     "tidak bisa"),
-    **dict.fromkeys(_words("bs bsa bisaa iso isa saged tiasa"), "bisa"),
-    **dict.fromkeys(_words("hdr hdir hadr hdire rawuh hadiri"), "hadir"),
-    **dict.fromkeys(_words("dtg dtng dateng datng dtang"), "datang"),
-    **dict.fromkeys(_words("sy sya aku gue gw ane kulo"), "saya"),
-    **dict.fromkeys(_words("blm blum belom lom"), "belum"),
-    **dict.fromkeys(_words("sdh udh udah sudh"), "sudah"),
-    **dict.fromkeys(_words("krn karna krna"), "karena"),
-    **dict.fromkeys(_words("mgkn mngkn mngkin mungkn mgkin"), "mungkin"),
-    **dict.fromkeys(_words("ijin idzin"), "izin"),
-    **dict.fromkeys(_words("telat tlt telad"), "terlambat"),
-    **dict.fromkeys(_words("tgl tg"), "tanggal"),
-    **dict.fromkeys(_words("tp tpi"), "tapi"),
-    **dict.fromkeys(_words("kl kalo klo klu kalu"), "kalau"),
-    **dict.fromkeys(_words("jum'at jumaat jumat"), "jumat"),
-    **dict.fromkeys(_words("tau"), "tahu"),
+    **dict.fromkeys(words_of("bs bsa bisaa iso isa saged tiasa"), "bisa"),
+    **dict.fromkeys(words_of("hdr hdir hadr hdire rawuh hadiri"), "hadir"),
+    **dict.fromkeys(words_of("dtg dtng dateng datng dtang"), "datang"),
+    **dict.fromkeys(words_of("sy sya aku gue gw ane kulo"), "saya"),
+    **dict.fromkeys(words_of("blm blum belom lom"), "belum"),
+    **dict.fromkeys(words_of("sdh udh udah sudh"), "sudah"),
+    **dict.fromkeys(words_of("krn karna krna"), "karena"),
+    **dict.fromkeys(words_of("mgkn mngkn mngkin mungkn mgkin"), "mungkin"),
+    **dict.fromkeys(words_of("ijin idzin"), "izin"),
+    **dict.fromkeys(words_of("telat tlt telad"), "terlambat"),
+    **dict.fromkeys(words_of("tgl tg"), "tanggal"),
+    **dict.fromkeys(words_of("tp tpi"), "tapi"),
+    **dict.fromkeys(words_of("kl kalo klo klu kalu"), "kalau"),
+    **dict.fromkeys(words_of("jum'at jumaat jumat"), "jumat"),
+    **dict.fromkeys(words_of("tau"), "tahu"),
     "yg": "yang", "utk": "untuk", "untk": "untuk", "jg": "juga", "dgn": "dengan",
     "dg": "dengan", "bsk": "besok", "besuk": "besok", "lg": "lagi", "bpk": "bapak",
     "trims": "terima kasih", "makasih": "terima kasih", "terimakasih": "terima kasih",
@@ -61,7 +62,7 @@ KEYWORDS = ("hadir", "datang", "berhalangan", "insyaallah", "terlambat", "usahak
             "diusahakan", "mungkin", "tergantung", "kemungkinan", "konfirmasi", "menghadiri",
             "kecuali", "semuanya", "sepertinya")
 # real words that look like a keyword misspelt
-_NOT_TYPOS = frozenset(_words("hadirin hadiah hadits hadist kehadiran kedatangan mendatang datangi "
+_NOT_TYPOS = frozenset(words_of("hadirin hadiah hadits hadist kehadiran kedatangan mendatang datangi "
                        "dating tanggal datar mungkinkah kemungkinan sepertiga konfirmasinya "
                        "hadiran datanglah semuanya"))
 _INSYAALLAH = re.compile(r"\b(?:in\s?|i)s(?:y|h)?a{0,3}'?\s?a?l{1,2}[ao]h\b")
@@ -98,20 +99,20 @@ def _word(word: str) -> str:
 
 
 # ---- names -----------------------------------------------------------------------------
-HONORIFICS = frozenset(_words("bu ibu pak bapak bpk mas mbak mba kak kakak ms mr mrs miss mister "
+HONORIFICS = frozenset(words_of("bu ibu pak bapak bpk mas mbak mba kak kakak ms mr mrs miss mister "
                        "madam sdr sdri saudara saudari bunda ustadz ustadzah ustad om tante "
                        "bang teh dik adik prof hj haji hajah"))
-_FEMALE = frozenset(_words("bu ibu mbak mba ms mrs miss madam sdri saudari bunda ustadzah "
+_FEMALE = frozenset(words_of("bu ibu mbak mba ms mrs miss madam sdri saudari bunda ustadzah "
                            "tante teh hj hajah ni luh baiq dende"))
-_MALE = frozenset(_words("pak bapak bpk mas mr mister sdr saudara ustadz ustad om bang i lalu "
+_MALE = frozenset(words_of("pak bapak bpk mas mr mister sdr saudara ustadz ustad om bang i lalu "
                   "gede"))
-DEGREES = frozenset(_words("spd mpd spdsd spdi gr sag mag dra drs dr se sh mm mh ssi msi skom mkom "
+DEGREES = frozenset(words_of("spd mpd spdsd spdi gr sag mag dra drs dr se sh mm mh ssi msi skom mkom "
                     "sst ss shum mhum lc ma mba ir st mt ssos msos sps spsi apt amapd amd "
                     "ama amk phd med bed bsc msc ba sth mth sfil sip sikom"))
 ME = frozenset({"saya", "me", "i", "myself", "saya sendiri", "sendiri", "aku", "diri saya"})
 
 
-def name_words(name: str) -> list[str]:
+def namewords_of(name: str) -> list[str]:
     """The words of a name, lower-case, without honorifics or degrees: "Sri Wahyuni,
     S.Pd." -> ["sri", "wahyuni"]; "Bu Baiq Rina" -> ["baiq", "rina"]."""
     words: list[str] = []
@@ -142,8 +143,8 @@ class Member:
 def member_index(members: Mapping[str, str]) -> list[Member]:
     index = []
     for email, name in members.items():
-        words = [w for w in name_words(name) if w not in HONORIFICS]
-        index.append(Member(email.lower(), tuple(words), _gender(name_words(name))))
+        words = [w for w in namewords_of(name) if w not in HONORIFICS]
+        index.append(Member(email.lower(), tuple(words), _gender(namewords_of(name))))
     return index
 
 
@@ -182,7 +183,7 @@ def match_name(written: str, index: list[Member],
     if found:
         email = found.group(0).lower()
         return (email, ()) if any(m.email == email for m in index) else (None, ())
-    words = name_words(written)
+    words = namewords_of(written)
     if " ".join(words) in ME or (not words and written.strip().lower() in ME):
         return sender.lower(), ()
     core = [w for w in words if w not in HONORIFICS]
@@ -365,7 +366,7 @@ def _add(found: list[Statement], name: str, present: bool, sure: bool) -> None:
         found.append((name, present, sure))
 
 
-_STOP = frozenset(_words("salam terima kasih thanks thank regards wassalam assalamualaikum hormat "
+_STOP = frozenset(words_of("salam terima kasih thanks thank regards wassalam assalamualaikum hormat "
                   "best note catatan info link zoom hari tanggal bapak ibu semua rekan "
                   "teman"))
 
