@@ -29,8 +29,9 @@ def words_of(text: str) -> list[str]:
 
 # one spelling for the words both readings look for (a value may be two words)
 SLANG: dict[str, str] = {
-    **dict.fromkeys(words_of("tdk tdak tidk tida gak ga gk g nggak ngga nggk ngak enggak engga ndak "
-                    "nda ndk kagak kaga tak ora mboten boten teu gx ngk nd"), "tidak"),
+    **dict.fromkeys(words_of(
+        "tdk tdak tidk tida gak ga gk g nggak ngga nggk ngak enggak engga ndak "
+        "nda ndk kagak kaga tak ora mboten boten teu gx ngk nd"), "tidak"),
     **dict.fromkeys(words_of("gabisa gakbisa gbisa gbs tdkbisa ngabisa ndakbisa gabs gaisa"),
                     "tidak bisa"),
     **dict.fromkeys(words_of("bs bsa bisaa iso isa saged tiasa"), "bisa"),
@@ -52,7 +53,8 @@ SLANG: dict[str, str] = {
     "dg": "dengan", "bsk": "besok", "besuk": "besok", "lg": "lagi", "bpk": "bapak",
     "trims": "terima kasih", "makasih": "terima kasih", "terimakasih": "terima kasih",
     "mksh": "terima kasih", "mks": "terima kasih", "tks": "terima kasih",
-    "otw": "on my way", "can't": "cannot", "cant": "cannot", "won't": "will not",
+    "otw": "on my way", "u": "you", "ur": "your", "can't": "cannot", "cant": "cannot",
+    "won't": "will not",
     "wont": "will not", "i'll": "i will", "i'm": "i am", "im": "i am", "i've": "i have",
     "i'd": "i would", "we'll": "we will", "we're": "we are", "it's": "it is",
     "dont": "do not", "didnt": "did not", "couldnt": "could not", "wouldnt": "would not",
@@ -62,9 +64,10 @@ KEYWORDS = ("hadir", "datang", "berhalangan", "insyaallah", "terlambat", "usahak
             "diusahakan", "mungkin", "tergantung", "kemungkinan", "konfirmasi", "menghadiri",
             "kecuali", "semuanya", "sepertinya")
 # real words that look like a keyword misspelt
-_NOT_TYPOS = frozenset(words_of("hadirin hadiah hadits hadist kehadiran kedatangan mendatang datangi "
-                       "dating tanggal datar mungkinkah kemungkinan sepertiga konfirmasinya "
-                       "hadiran datanglah semuanya"))
+_NOT_TYPOS = frozenset(words_of(
+    "hadirin hadiah hadits hadist kehadiran kedatangan mendatang datangi "
+    "dating tanggal datar mungkinkah kemungkinan sepertiga konfirmasinya "
+    "hadiran datanglah semuanya"))
 _INSYAALLAH = re.compile(r"\b(?:in\s?|i)s(?:y|h)?a{0,3}'?\s?a?l{1,2}[ao]h\b")
 _TOKEN = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|[^\W_]+(?:'[^\W_]+)*")
 _NUM_DATE = re.compile(r"\b(\d{1,2})[-/](\d{1,2})(?:[-/](\d{2,4}))?\b")
@@ -76,6 +79,8 @@ def plain(text: str) -> str:
     dates written with '/' or '-' kept as d/m[/y]."""
     text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
     text = _INSYAALLAH.sub(" insyaallah ", text)
+    text = re.sub(r"\bill (?=be|come|attend|try|miss|join|make|see|probably|definitely)", "i will ",
+                  text)
     text = _ISO_DATE.sub(lambda m: f"{m[3]}/{m[2]}/{m[1]}", text)
     text = _NUM_DATE.sub(lambda m: "/".join(g for g in m.groups() if g), text)
     text = re.sub(r"\b(\w+)n't\b", lambda m: {"ca": "cannot", "wo": "will not"}.get(
@@ -106,9 +111,10 @@ _FEMALE = frozenset(words_of("bu ibu mbak mba ms mrs miss madam sdri saudari bun
                            "tante teh hj hajah ni luh baiq dende"))
 _MALE = frozenset(words_of("pak bapak bpk mas mr mister sdr saudara ustadz ustad om bang i lalu "
                   "gede"))
-DEGREES = frozenset(words_of("spd mpd spdsd spdi gr sag mag dra drs dr se sh mm mh ssi msi skom mkom "
-                    "sst ss shum mhum lc ma mba ir st mt ssos msos sps spsi apt amapd amd "
-                    "ama amk phd med bed bsc msc ba sth mth sfil sip sikom"))
+DEGREES = frozenset(words_of(
+    "spd mpd spdsd spdi gr sag mag dra drs dr se sh mm mh ssi msi skom mkom "
+    "sst ss shum mhum lc ma mba ir st mt ssos msos sps spsi apt amapd amd "
+    "ama amk phd med bed bsc msc ba sth mth sfil sip sikom"))
 ME = frozenset({"saya", "me", "i", "myself", "saya sendiri", "sendiri", "aku", "diri saya"})
 
 
@@ -217,8 +223,13 @@ def read_roll_call(text: str, members: Mapping[str, str], sender: str) -> RollCa
     marks: dict[str, bool] = {}
     unmatched: list[str] = []
     ambiguous: list[tuple[str, tuple[str, ...]]] = []
+    seen: dict[str, tuple[str | None, tuple[str, ...]]] = {}
     for written, present, sure in statements:
-        email, candidates = match_name(written, index, sender)
+        if len(written) > 80:
+            continue  # not a name
+        if written not in seen:
+            seen[written] = match_name(written, index, sender)
+        email, candidates = seen[written]
         if email is not None:
             marks[email] = present
         elif written not in unmatched and (candidates or (sure and _looks_like_name(written))):
@@ -249,7 +260,7 @@ _ABSENT = re.compile(
     r"apologies|apologised|apologized)\b", re.I)
 _PRESENT = re.compile(r"\b(?:hadir|datang|dtg|ikut|masuk|present|came|attended|joined|here|"
                       r"was there|were there|in attendance|datang terlambat)\b|[✓✔√]", re.I)
-_CODE = re.compile(r"^(.*?)\s*[-:=(\[]\s*([HISA])\s*[)\]]?\s*$")
+_CODE = re.compile(r"[-:=(\[]\s*([HISA])\s*[)\]]?\s*$")
 _ALL = re.compile(r"\b(?:semua|semuanya|seluruh|seluruhnya|all|everyone|everybody)\b|"
                   r"\blengkap\b|\bfull (?:house|attendance|team)\b", re.I)
 _EXCEPT = re.compile(r"\b(?:kecuali|selain|except|but|minus|kec)\b", re.I)
@@ -262,7 +273,7 @@ _OTHERS = re.compile(r"\b(?:yang lain(?:nya)?|lainnya|sisanya|selebihnya|the res
                      r"everyone else|everybody else)\b", re.I)
 _ONLY = re.compile(r"\b(?:hanya|cuma|only|just)\b", re.I)
 _FILLER = re.compile(
-    r"\b(?:yang|juga|sudah|saja|aja|hanya|cuma|only|just|also|too|was|were|is|are|hari ini|"
+    r"\b(?:yang|yg|td|juga|sudah|saja|aja|hanya|cuma|only|just|also|too|was|were|is|are|hari ini|"
     r"tadi|kemarin|today|yesterday|di|pada|dalam|pertemuan|rapat|kegiatan|alhamdulillah|"
     r"sebanyak|orang|total|tepat waktu|terlambat|telat|late|on time|tetap|akhirnya|ternyata|"
     r"the meeting|at the meeting|lengkap)\b|\(.*?\)|\d+|[:=\-–]+|^\W+|\W+$", re.I)
@@ -277,7 +288,7 @@ Statement = tuple[str, bool, bool]  # (a name as written, present, clearly meant
 def _statements(text: str) -> tuple[list[Statement], bool | None]:
     """Every (name, present, sure) written, and the mark for everyone not named (None: not
     said). Checklist lines ([x] / [ ]) not quoted win over quoted ones."""
-    lines = text.replace("\r", "").split("\n")
+    lines = [line[:500] for line in text.replace("\r", "").split("\n")]
     checks = [(bool(m[1].strip()), m[2].strip().lower() not in ("", " "), m[3])
               for line in lines if (m := _CHECK.match(line))]
     mine = [c for c in checks if not c[0]] or checks
@@ -305,16 +316,16 @@ def _sentence(text: str, carry: bool | None, found: list[Statement]) -> bool | N
     """Read one sentence into `found`; return the mark it gives everyone else, if any."""
     if _NONE_ABSENT.search(text) or _NONE_PRESENT.search(text):
         return bool(_NONE_ABSENT.search(text))
-    status = _status(text)
-    every = _ALL.search(text)
-    if every and (status or "lengkap" in every[0].lower() or "full" in every[0].lower()):
-        present = status[0] if status else True
-        other = _EXCEPT.split(text, maxsplit=1)
-        for name in _SPLIT.split(other[1]) if len(other) > 1 else []:
-            _add(found, _clean(name), not present, True)
-        return present
     forward, pending, others = carry, [], None
     for chunk in _SPLIT.split(text):
+        head, *tail = _EXCEPT.split(chunk, maxsplit=1)
+        every, said = _ALL.search(head), _status(head)
+        if every and not _OTHERS.search(head) and (said or every[0].lower() in ("lengkap",)
+                                                   or "full" in every[0].lower()):
+            others = said[0] if said else True  # "hadir semua (kecuali Yusuf ...)"
+            forward = not others if tail else None
+            _add(found, _clean(tail[0]) if tail else "", not others, True)
+            continue
         said = _status(chunk)
         if said and _OTHERS.search(chunk):
             others = said[0]
@@ -341,9 +352,9 @@ def _sentence(text: str, carry: bool | None, found: list[Statement]) -> bool | N
 
 def _status(text: str) -> tuple[bool, str, int, int] | None:
     """(present, 'before' | 'after' the name, span) of the attendance word in a chunk."""
-    code = _CODE.match(text)
+    code = _CODE.search(text)
     if code and not _PRESENT.search(text) and not _ABSENT.search(text):
-        return code[2].upper() == "H", "after", code.start(2), code.end(2)
+        return code[1].upper() == "H", "after", code.start(), code.end()
     found = _ABSENT.search(text) or _PRESENT.search(text)
     if found is None:
         return None
@@ -366,9 +377,10 @@ def _add(found: list[Statement], name: str, present: bool, sure: bool) -> None:
         found.append((name, present, sure))
 
 
-_STOP = frozenset(words_of("salam terima kasih thanks thank regards wassalam assalamualaikum hormat "
-                  "best note catatan info link zoom hari tanggal bapak ibu semua rekan "
-                  "teman"))
+_STOP = frozenset(words_of(
+    "salam terima kasih thanks thank regards wassalam assalamualaikum hormat "
+    "best note catatan info link zoom hari tanggal bapak ibu semua rekan "
+    "teman"))
 
 
 def _looks_like_name(written: str) -> bool:
