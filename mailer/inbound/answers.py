@@ -40,7 +40,7 @@ class RsvpReading:
 
 
 _VOC = (r"(?:bu|pak|ibu|bapak|mas|mbak|kak|ya|yah|nih|dong|deh|kok|sih|ok|oke|okay|insyaallah|"
-        r"saya|kami|ketua|bunda|bos|min|gan|sis|semua|all|sir|maam|madam)")
+        r"saya|kami|ketua|bunda|bos|min|gan|sis|semua|all|sir|maam|madam|please)")
 _TERM = (r"(?= *$| (?:" + _VOC[3:-1] + r"|dulu|kali|hari|untuk|pada|di|tanggal|minggu|pekan|"
          r"bulan|besok|lusa|karena|soalnya|sebab|ada|sedang|lagi|mohon|maaf|sorry|nanti|acara|"
          r"pertemuan|kegiatan|rapat|kkg|mgmp|sesi|ini|itu|dengan|ke|senin|selasa|rabu|kamis|jumat|"
@@ -62,11 +62,12 @@ _LATE = re.compile(
     r"datang|hadir|tapi|saya) ){0,4}terlambat\b(?! (?:membalas|balas|merespon|respon|menjawab|"
     r"konfirmasi|mengonfirmasi|mengabari|kabar))|\b(?:tidak|belum) (?:bisa |dapat |akan |"
     r"sempat )?(?:hadir |datang |ikut )?(?:tepat waktu|dari awal|sampai (?:selesai|akhir|habis)|"
-    r"full|penuh|lama)\b|\bpulang (?:lebih )?(?:awal|cepat|duluan)\b|\bmenyusul\b(?! (?:kabar|"
-    r"konfirmasi|info))|\b(?:(?:running|run|be|a bit|a little|slightly|might be|may be|probably|"
-    r"will be|i am|arrive|arriving|come|coming|join|joining) )+late\b(?! (?:reply|response|"
-    r"answer))|\bleav(?:e|ing) early\b|\bnot stay (?:long|until|till|for the whole)\b|"
-    r"\bmiss the (?:first|beginning|start|opening)\b")
+    r"full|penuh|lama)\b|\b(?:(?:mohon |minta )?izin )?pulang (?:lebih )?(?:awal|cepat|duluan)\b|"
+    r"\bmenyusul\b(?! (?:kabar|konfirmasi|info))|\b(?:(?:running|run|be|a bit|a little|slightly|"
+    r"might be|may be|probably|will be|i am|arrive|arriving|come|coming|join|"
+    r"joining) )+late\b(?! (?:reply|response|answer))|\bleav(?:e|ing) early\b|\bnot stay (?:long|"
+    r"until|till|for the whole)\b|"
+    r"\bmiss the (?:first|beginning|start|opening)\b|\b\d+ (?:minutes?|mins?) late\b")
 _MAYBE = re.compile(
     r"\b(?:mungkin|barangkali|kemungkinan|belum (?:tahu|pasti|yakin|tentu|fix|jelas|"
     r"bisa (?:memastikan|pastikan|janji|berjanji|konfirmasi|dipastikan))|tidak (?:tahu|yakin|pasti|"
@@ -78,7 +79,7 @@ _MAYBE = re.compile(
     r"konfirmasi|info|infokan)|(?:kabar|konfirmasi) menyusul|semoga (?:saya |kami )?(?:bisa|dapat|"
     r"sempat)|50 50|fifty fifty|maybe|perhaps|possibly|might|not sure|unsure|not certain|uncertain|"
     r"tentative(?:ly)?|depends|depending|hopefully|tbc|tbd|no promises|cannot promise|will try|"
-    r"try to|trying to|let you know|"
+    r"try to|trying to|let you know|may (?:be able to )?(?:come|attend|join|make it|be there)|"
     r"see how it goes|if i can|if possible|hope to (?:make|come|attend|join|be))\b")
 _HEDGE = re.compile(r"\b(?:sepertinya|kayaknya|kayanya|tampaknya|probably|likely)\b")
 _NO = re.compile(
@@ -97,7 +98,8 @@ _NO = re.compile(
     r"available)\b|\b(?:will|have to|must|going to|need to|gonna) (?:miss|skip|sit this one out|"
     r"give it a miss|pass)\b|\bmiss this\b|\bregrets?\b|\bdecline[ds]?\b|\bcount me out\b|"
     r"\bsit (?:this one|it) out\b|\bnot this time\b|\bunavailable\b|\bcannot" + _TERM + r"|"
-    r"^(?:no|nope|tidak|not really)(?: (?:sorry|maaf|" + _VOC[3:-1] + r"))*$|"
+    r"^(?:(?:unfortunately|sadly|sorry|afraid|i am afraid|sayang|sayangnya) )?(?:no|nope|not|"
+    r"tidak|not really)(?: (?:sorry|maaf|" + _VOC[3:-1] + r"))*$|"
     r"\bnot (?:\w+ )?(?:make it|be there|be able to (?:come|attend|join|make it))\b")
 _YES = re.compile(
     r"\b(?:hadir|datang|ikut|gabung|bergabung|menghadiri|meluncur|berangkat|on my way|"
@@ -113,7 +115,8 @@ _YES = re.compile(
     r"be present|there)\b|\bcount me in\b|\bsee you (?:there|then|on|at|tomorrow|next|this|soon|"
     r"saturday|friday)\b|\b(?:i am|i'm) in$|\bwill be there\b|\baccept(?:ed)?\b|\bwill attend\b|"
     r"^(?:(?:definitely|surely|certainly|absolutely|yes|sure) )?(?:attending|coming)\b|^(?:yes|ya|"
-    r"iya|yep|yup|yeah|sure) (?:for|untuk|on|pada)\b|\bworks for me\b|\bsampai (?:jumpa|ketemu|"
+    r"iya|yep|yup|yeah|sure) (?:for|untuk|on|pada)\b|\bworks for me\b|\b(?:happy|glad|keen|"
+    r"delighted|love) to (?:join|come|attend|be there)\b|\bsampai (?:jumpa|ketemu|"
     r"bertemu) (?:di sana|"
     r"disana|besok|nanti|hari|di lokasi|sabtu|jumat|minggu)")
 _WEAK_NO = re.compile(r"\b(?:sakit|demam|flu|opname|dirawat|sick|ill|unwell|fever|cuti|away|"
@@ -124,13 +127,11 @@ _WEAK_YES = re.compile(r"\b(?:sampai jumpa|sampai ketemu|see you|looking forward
 # words before "hadir" that make it someone else's, or a request, not the writer's answer
 _OTHERS = frozenset(words_of(
     "yang semua semuanya kalian everyone anyone peserta teman rekan siapa who bagi  "
-    "hadirin mereka they you anda"
-))
+    "hadirin mereka they you anda"))
 _ASKING = _OTHERS | frozenset(words_of(
     "diharapkan dimohon harap wajib mohon ditunggu silakan silahkan please should  "
     "must expected encouraged invited undang mengundang diundang selamat daftar  "
-    "perlu all tidak belum not never"
-))
+    "perlu all tidak belum not never"))
 _MINE = frozenset(("saya", "kami", "i", "we"))
 _PAST = re.compile(r"\b(?:kemarin|kemaren|minggu lalu|pekan lalu|bulan lalu|tahun lalu|tadi|"
                    r"yesterday|last (?:week|time|month|year|meeting|session)|ago|waktu itu|"
@@ -143,13 +144,14 @@ _QUESTION = re.compile(r"^(?:(?:bu|pak|ibu|bapak|mas|mbak|maaf|mohon maaf|oh|btw
                        r"it|the|anyone|someone|they|this|that))\b")
 _ASK_LEAVE = re.compile(r"\b(?:boleh|bolehkah|may|can) (?:saya |i )?(?:izin|be excused|skip)\b")
 _COURTESY = re.compile(
-    r"^(?:(?:mohon |minta )?maaf|sorry|apologies|terima kasih|thank|thanks|matur nuwun|hatur nuhun|"
-    r"salam|regards|best|cheers|assalamualaikum|assalamu|waalaikumsalam|wassalamualaikum|wassalam|"
-    r"selamat (?:pagi|siang|sore|malam|berjuang|bertugas)|good (?:morning|afternoon|evening|day|"
-    r"luck)|hi|hello|halo|hai|dear|yth|kepada|semoga|have a|enjoy|take care|semangat|"
-    r"tetap semangat|sehat selalu|god bless|barakallah|aamiin|amin|alhamdulillah|noted|baik|ok|oke|"
-    r"okay|sip|siap|wr|hormat saya|kind regards|warm regards|love|xoxo|best wishes|nyuwun|"
-    r"pangapunten|punten|matur|nanti (?:saya )?(?:pastikan|kabari|kabarkan|konfirmasi|"
+    r"^(?:(?:bu|pak|ibu|bapak|mas|mbak|kak|dear|hi|halo|oh) )*(?:(?:mohon |minta )?maaf|sorry|"
+    r"apologies|terima kasih|thank|thanks|matur nuwun|hatur nuhun|salam|regards|best|cheers|"
+    r"assalamualaikum|assalamu|waalaikumsalam|wassalamualaikum|wassalam|selamat (?:pagi|siang|sore|"
+    r"malam|berjuang|bertugas)|good (?:morning|afternoon|evening|day|luck)|hi|hello|halo|hai|dear|"
+    r"yth|kepada|semoga|have a|enjoy|take care|semangat|tetap semangat|sehat selalu|god bless|"
+    r"barakallah|aamiin|amin|alhamdulillah|noted|baik|ok|oke|okay|sip|siap|wr|hormat saya|"
+    r"kind regards|warm regards|love|xoxo|best wishes|nyuwun|pangapunten|punten|matur|"
+    r"nanti (?:saya )?(?:pastikan|kabari|kabarkan|konfirmasi|"
     r"info)|(?:i )?will (?:confirm|let you know|update)|will keep you posted)\b")
 _REASON_MARK = re.compile(r"\b(?:karena|karna|krn|krna|soalnya|soale|sebab|dikarenakan|berhubung"
                           r"|lantaran|mengingat|because|due to|as i|since i|cause|coz|cuz|"
@@ -170,8 +172,8 @@ _NAME_LINE = re.compile(r"(?:[A-Z0-9][^\s,]*(?:[\s,]+|$)){1,6}")  # "Sri Wahyuni
 _URL = re.compile(r"https?://|www\.|\b[\w.-]+\.(?:com|id|org|net|ac\.id|sch\.id)/", re.I)
 _SIGN_OFF = re.compile(r"^\s*(?:salam|regards|best|cheers|wassalam\w*|hormat saya|thanks|"
                        r"terima kasih|kind regards|warm regards|best regards|thank you)\W*$", re.I)
-_CLAUSE = re.compile(r"(?<!\d),\s*|,\s*(?!\d)|;\s*|\s+-\s+|\s*\((?=\D)|\)\s*|\s+(?=(?:tapi|tetapi|"
-                     r"namun|but|sedangkan|whereas|however|though|although|walau|meskipun|"
+_CLAUSE = re.compile(r"(?<!\d),\s*|,\s*(?!\d)|;\s*|\s+[-–—]\s+|\s*\((?=\D)|\)\s*|\s+(?=(?:tapi|"
+                     r"tetapi|namun|but|sedangkan|whereas|however|though|although|walau|meskipun|"
                      r"sementara)\b)|\s+(?:dan|and|serta)\s+(?=(?:saya|sy|aku|kami|nanti|akan|"
                      r"juga|mohon|sekalian|i|we|will|also|please|tolong)\b)", re.I)
 _MONTHS = {name: n for n, names in enumerate((
@@ -295,7 +297,7 @@ def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> N
     words = c.words
     bare = " ".join(_DATE.sub(" ", words).split())  # without the days it names
     answer = None if _PAST.search(words) else _answer(words)
-    tag = answer and re.search(r"\b(?:ya|yah|kan|ok|oke|okay|right|bu|pak)$", words)
+    tag = answer and re.search(r"\b(?:ya|yah|kan|ok|oke|okay|right)(?: (?:bu|pak))?$", words)
     if signed:
         c.kind = "sign"
     elif (c.text.endswith("?") and not tag) or _QUESTION.match(words):
@@ -392,5 +394,6 @@ def _reason(clauses: list[_Clause]) -> str:
                 reason = reason[:121].rsplit(" ", 1)[0].rstrip(" ,;")
             return reason
     weak = next((c for c in clauses if (c.kind == "weak" and c.status == DECLINED) or (
-        c.kind == "detail" and not re.match(r"(?:jam|pukul|at|by) \d", c.words))), None)
+        c.kind == "detail" and not re.match(r"(?:jam|pukul|at|by|around|sekitar) \d", c.words))),
+                None)
     return weak.text.strip(" .,;!")[:120] if weak else ""
