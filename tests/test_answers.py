@@ -93,8 +93,8 @@ def rsvp_cases() -> list[RsvpCase]:
 
 def roll_call_cases() -> list[RollCallCase]:
     cases = []
-    path = DATA / "rollcall.txt"
-    for block, settings in _blocks(path, {}):
+    for path, (block, settings) in ((p, b) for p in sorted(DATA.glob("rollcall*.txt"))
+                                    for b in _blocks(p, {})):
         members = {f"{k[7:]}@{DOMAIN}": v for k, v in settings.items() if k.startswith("member:")}
         parts = dict(p.strip().partition(":")[::2] for p in block.head.split("|"))
 

@@ -280,7 +280,7 @@ _FILLER = re.compile(
 _REASON = re.compile(r"\s*\b(?:karena|karna|krn|sebab|soalnya|because|due to|since|ada "
                      r"(?:acara|rapat|tugas)|yang)\b.*$", re.I)
 _SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\bdan\b|\band\b|\bserta\b|\bsama\b)\s*", re.I)
-_SENTENCE = re.compile(r"(?<=[a-z]{3})[.!?]+\s+|;\s*|[.!?]+\s*$|(?:^|\s)\d{1,2}[.)]\s+")
+_SENTENCE = re.compile(r"(?:(?<=[a-z]{3})|(?<=\)))[.!?]+\s+|;\s*|[.!?]+\s*$|(?:^|\s)\d{1,2}[.)]\s+")
 
 Statement = tuple[str, bool, bool]  # (a name as written, present, clearly meant as a name)
 
@@ -325,6 +325,10 @@ def _sentence(text: str, carry: bool | None, found: list[Statement]) -> bool | N
             others = said[0] if said else True  # "hadir semua (kecuali Yusuf ...)"
             forward = not others if tail else None
             _add(found, _clean(tail[0]) if tail else "", not others, True)
+            continue
+        if tail and not head.strip() and others is not None:  # "semua hadir, kecuali X"
+            forward = not others
+            _add(found, _clean(tail[0]), forward, True)
             continue
         said = _status(chunk)
         if said and _OTHERS.search(chunk):
