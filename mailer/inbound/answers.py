@@ -144,15 +144,15 @@ _QUESTION = re.compile(r"^(?:(?:bu|pak|ibu|bapak|mas|mbak|maaf|mohon maaf|oh|btw
                        r"it|the|anyone|someone|they|this|that))\b")
 _ASK_LEAVE = re.compile(r"\b(?:boleh|bolehkah|may|can) (?:saya |i )?(?:izin|be excused|skip)\b")
 _COURTESY = re.compile(
-    r"^(?:(?:bu|pak|ibu|bapak|mas|mbak|kak|dear|hi|halo|oh) )*(?:(?:mohon |minta )?maaf|sorry|"
-    r"apologies|terima kasih|thank|thanks|matur nuwun|hatur nuhun|salam|regards|best|cheers|"
-    r"assalamualaikum|assalamu|waalaikumsalam|wassalamualaikum|wassalam|selamat (?:pagi|siang|sore|"
-    r"malam|berjuang|bertugas)|good (?:morning|afternoon|evening|day|luck)|hi|hello|halo|hai|dear|"
-    r"yth|kepada|semoga|have a|enjoy|take care|semangat|tetap semangat|sehat selalu|god bless|"
-    r"barakallah|aamiin|amin|alhamdulillah|noted|baik|ok|oke|okay|sip|siap|wr|hormat saya|"
-    r"kind regards|warm regards|love|xoxo|best wishes|nyuwun|pangapunten|punten|matur|"
-    r"nanti (?:saya )?(?:pastikan|kabari|kabarkan|konfirmasi|"
-    r"info)|(?:i )?will (?:confirm|let you know|update)|will keep you posted)\b")
+    r"^(?:(?:bu|pak|ibu|bapak|mas|mbak|kak|dear|hi|halo|oh|eh) )*(?:ralat|koreksi|correction|"
+    r"(?:mohon |minta )?maaf|sorry|apologies|terima kasih|thank|thanks|matur nuwun|hatur nuhun|"
+    r"salam|regards|best|cheers|assalamualaikum|assalamu|waalaikumsalam|wassalamualaikum|wassalam|"
+    r"selamat (?:pagi|siang|sore|malam|berjuang|bertugas)|good (?:morning|afternoon|evening|day|"
+    r"luck)|hi|hello|halo|hai|dear|yth|kepada|semoga|have a|enjoy|take care|semangat|"
+    r"tetap semangat|sehat selalu|god bless|barakallah|aamiin|amin|alhamdulillah|noted|baik|ok|"
+    r"oke|okay|sip|siap|wr|hormat saya|kind regards|warm regards|love|xoxo|best wishes|nyuwun|"
+    r"pangapunten|punten|matur|nanti (?:saya )?(?:pastikan|kabari|kabarkan|konfirmasi|info)|"
+    r"(?:i )?will (?:confirm|let you know|update)|will keep you posted)\b")
 _REASON_MARK = re.compile(r"\b(?:karena|karna|krn|krna|soalnya|soale|sebab|dikarenakan|berhubung"
                           r"|lantaran|mengingat|because|due to|as i|since i|cause|coz|cuz|"
                           r"tergantung|depends on|depending on)\b", re.I)
@@ -393,7 +393,8 @@ def _reason(clauses: list[_Clause]) -> str:
             if len(reason) > 120:
                 reason = reason[:121].rsplit(" ", 1)[0].rstrip(" ,;")
             return reason
-    weak = next((c for c in clauses if (c.kind == "weak" and c.status == DECLINED) or (
-        c.kind == "detail" and not re.match(r"(?:jam|pukul|at|by|around|sekitar) \d", c.words))),
+    why = any(c.status in (DECLINED, TENTATIVE) or c.late for c in clauses)  # else no reason
+    weak = next((c for c in clauses if (c.kind == "weak" and c.status == DECLINED) or (why and (
+        c.kind == "detail" and not re.match(r"(?:jam|pukul|at|by|around|sekitar) \d", c.words)))),
                 None)
     return weak.text.strip(" .,;!")[:120] if weak else ""
