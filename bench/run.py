@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import (  # noqa: E402
+    answers,
     attachments,
     digest,
     hostile,
@@ -35,7 +36,8 @@ from bench import (  # noqa: E402
 
 BENCHMARKS = {"storage": storage.run, "inbound": inbound.run, "outbound": outbound.run,
               "digest": digest.run, "memory": memory.run, "hostile": hostile.run,
-              "attachments": attachments.run, "replies": replies.run}
+              "attachments": attachments.run, "replies": replies.run,
+              "answers": answers.rows}
 
 
 def main() -> int:

@@ -126,3 +126,41 @@ def test_a_new_time_of_day_keeps_the_answers_in_every_view(rt: Runtime) -> None:
     assert meeting["rsvp"]["dewi@example.org"] == "ACCEPTED"
     (update,) = mail_for(rt.config.service.data_dir, "dewi@example.org", "diperbarui")
     assert update is not None
+
+
+def test_a_named_date_a_reason_and_a_negation_that_is_not_about_coming(rt: Runtime) -> None:
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "agus@example.org", "Undangan")
+    reply(rt, "agus@example.org", invitation,
+          "Mohon maaf Bu, tanggal 11 saya tidak bisa hadir karena ada rapat dinas.\n")
+    state = rt.store.state
+    assert state.rsvp_of(KEY, "agus@example.org", "2026-12-11T14:00:00+07:00") == "DECLINED"
+    assert state.rsvp_of(KEY, "agus@example.org", OCC) == "NEEDS-ACTION"
+    (dewi_invitation,) = mail_for(data, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", dewi_invitation, "Tidak ada kendala, saya hadir Bu\n",
+          when=T0 + timedelta(hours=2))
+    assert state.rsvp_of(KEY, "dewi@example.org", OCC) == "ACCEPTED"
+    assert posts(rt) == []
+    (attention,) = mail_for(data, "siti@example.org", "Perlu perhatian")
+    assert "rapat dinas" in attention.get_body(("plain",)).get_content()
+
+
+def test_a_roll_call_in_the_organizers_own_words_then_a_correction(rt: Runtime) -> None:
+    after = FIRST + timedelta(hours=2, minutes=30)
+    tick(rt, after)
+    data = rt.config.service.data_dir
+    (roll,) = mail_for(data, "siti@example.org", "Daftar hadir")
+    reply(rt, "siti@example.org", roll, "Yang hadir: Pak Budi, Bu Dewi, dan saya\n",
+          message_id="<roll-words@example.org>", when=after + timedelta(minutes=5))
+    state = rt.store.state
+    assert [state.attended(KEY, OCC, e) for e in (
+        "siti@example.org", "budi@example.org", "dewi@example.org", "agus@example.org")] == [
+        True, True, True, False]
+    (recorded,) = mail_for(data, "siti@example.org", "Daftar hadir tercatat")
+    text = recorded.get_body(("plain",)).get_content()
+    assert "Hadir (3): Budi Santoso, Dewi Lestari, Siti Rahayu" in text
+    assert "Tidak hadir (1): Agus Wibowo" in text
+    reply(rt, "siti@example.org", recorded, "Pak Agus juga hadir, tadi datang terlambat.\n",
+          when=after + timedelta(minutes=10))
+    assert state.attended(KEY, OCC, "agus@example.org") is True
+    assert state.attended(KEY, OCC, "budi@example.org") is True

@@ -15,7 +15,6 @@ from mailer.config import Community
 from mailer.handle.app import App, Result
 from mailer.handle.meetings import meeting_of
 from mailer.inbound.answers import read_roll_call
-from mailer.inbound.replies import new_text
 from mailer.inbound.verify import forged_from
 from mailer.membership import members_of
 from mailer.model import Mail
@@ -39,8 +38,9 @@ def answer_roll_call(app: App, state: State, mail: Mail, community: Community, t
         result.detail = f"roll-call answered by {mail.from_addr}, not an organizer's own reply"
         return result
     members = {e: m.name for e, m in members_of(community, state).items()}
-    reading = (read_roll_call(new_text(mail.text), members, mail.from_addr)
-               or read_roll_call(mail.text, members, mail.from_addr))  # a ticked quote
+    # quotes kept: the checklist is usually ticked in the quoted roll-call; lines the
+    # organizer wrote win over quoted ones
+    reading = read_roll_call(mail.text, members, mail.from_addr)
     if reading is None:
         result.detail = "roll-call answer without a readable attendance"
         return result
@@ -61,7 +61,10 @@ def answer_roll_call(app: App, state: State, mail: Mail, community: Community, t
         reply_to=answer_address(app.secret, community.address, mail.from_addr),
         present=sorted(members[e] for e, p in marks.items() if p and e in members),
         absent=sorted(members[e] for e, p in marks.items() if not p and e in members),
-        unmatched=reading.unmatched, meeting=meeting, occurrence=occurrence)
+        unmatched=[u for u in reading.unmatched if u not in dict(reading.ambiguous)],
+        ambiguous=[(written, sorted(members.get(e, e) for e in who))
+                   for written, who in reading.ambiguous],
+        meeting=meeting, occurrence=occurrence)
     result.outgoing.append(notice)
     result.records.append({"t": "sent-id", "message_id": notice.message_id,
                            "thread": f"rollcall:!{key}:{occurrence}"})
