@@ -164,3 +164,19 @@ def test_a_roll_call_in_the_organizers_own_words_then_a_correction(rt: Runtime) 
           when=after + timedelta(minutes=10))
     assert state.attended(KEY, OCC, "agus@example.org") is True
     assert state.attended(KEY, OCC, "budi@example.org") is True
+
+
+def test_an_answer_to_the_digest_is_for_the_next_meeting_and_no_post(rt: Runtime) -> None:
+    from mailer.timed.digests import send_digest
+
+    rt.store.archive.add(make_mail(subject="Pecahan", body="Ide untuk 1/3?\n"))
+    tick(rt, T0 + timedelta(minutes=5))
+    send_digest(rt.app, rt.store, rt.config.communities[0], T0 + timedelta(hours=1),
+                force=True)
+    tick(rt, T0 + timedelta(hours=1))
+    (digest,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Rangkuman")
+    reply(rt, "budi@example.org", digest, "Insyaallah hadir hari Jumat.\n",
+          when=T0 + timedelta(hours=2))
+    assert rt.store.state.rsvp_of(KEY, "budi@example.org", OCC) == "ACCEPTED"
+    (thread,) = rt.store.state.threads.values()
+    assert len(thread.posts) == 1
