@@ -163,7 +163,8 @@ class State:
             id=rec["id"], community=rec["community"], from_addr=rec["from"],
             subject=rec["subject"], reason=rec["reason"],
             received=datetime.fromisoformat(rec["received"]), message_id=rec["message_id"],
-            archive_key=rec["archive"],
+            archive_key=rec["archive"], trusted=rec.get("trusted", True),
+            notified=rec.get("notified", True),
         )
         self.holds[hold.id] = hold
         self._hold_serial = max(self._hold_serial, int(hold.id.lstrip("h")))

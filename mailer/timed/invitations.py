@@ -129,7 +129,8 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
                 firsts[email] = upcoming_start.isoformat()
         first = in_zone(firsts[email], meeting.timezone) if email in firsts else None
         invitation = compose_invitation(replace(series, first=first), members[email],
-                                        "REQUEST", now, app.templates, first_for_member=joining)
+                                        "REQUEST", now, app.templates, first_for_member=joining,
+                                        secret=app.secret)
         if queue(store, invitation, community.address, now):
             queued += 1
             store.record({"t": "sent-id", "message_id": invitation.message_id,
