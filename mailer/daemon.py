@@ -21,6 +21,7 @@ they are not fetched again.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -31,10 +32,17 @@ from pathlib import Path
 from types import FrameType
 
 from mailer.config import Config, load_config
+from mailer.edges.auth import Authenticator
 from mailer.edges.imap import Cursor, ImapMailbox
 from mailer.edges.outbound import open_transport
 from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
-from mailer.edges.store import DataDirLock, FileStore, load_secret, outbox_folder
+from mailer.edges.store import (
+    DataDirLock,
+    FileStore,
+    load_secret,
+    outbox_folder,
+    receiving_folder,
+)
 from mailer.errors import ConfigError, ImapUnavailable, ServiceError
 from mailer.handle.app import App, Result
 from mailer.handle.dispatch import process_message, quarantined
@@ -277,6 +285,7 @@ class Clock:
 def run(config: Config, once: bool = False, start: datetime | None = None,
         on_ready: Callable[[Runtime], None] | None = None) -> int:
     """The daemon's outer loop. Returns the exit code."""
+    os.umask(0o077)  # what we write (data_dir, logs) is its owner's only
     lock = DataDirLock(config.service.data_dir)
     lock.acquire()
     stop = threading.Event()
@@ -337,9 +346,12 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
 def _start_receiver(rt: Runtime, arrived: threading.Event) -> SmtpReceiver:
     inbound = rt.config.inbound
     handler = ReceiveHandler(rt.store.archive,
-                             lambda: [c.address for c in rt.config.communities], arrived)
-    receiver = SmtpReceiver(inbound.host, inbound.port, handler, inbound.max_message_bytes)
+                             lambda: [c.address for c in rt.config.communities], arrived,
+                             Authenticator(inbound.authserv_id))
     try:
+        receiver = SmtpReceiver(inbound.host, inbound.port, handler, inbound.max_message_bytes,
+                                inbound.tls_cert, inbound.tls_key,
+                                receiving_folder(rt.config.service.data_dir))
         receiver.start()
     except (OSError, RuntimeError) as exc:
         raise ServiceError(f"cannot listen on {inbound.host}:{inbound.port} ({exc}); is "

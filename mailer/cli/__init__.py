@@ -24,6 +24,7 @@ from mailer.cli.init import init
 @click.pass_context
 def main(ctx: click.Context, config: str) -> None:
     """CoP Mailer: run a community of practice by email, from one cop.toml."""
+    os.umask(0o077)  # data_dir and what the verbs write are their owner's only
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
 
