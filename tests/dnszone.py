@@ -50,7 +50,7 @@ class _Quiet(DNSLogger):
 
 
 @dataclass
-class TestDns:
+class ZoneServer:
     port: int
     servers: tuple[DNSServer, ...]
 
@@ -61,16 +61,17 @@ class TestDns:
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
+            server.server.server_close()
 
 
-def start_dns() -> TestDns:
+def start_dns() -> ZoneServer:
     resolver: BaseResolver = ZoneResolver(zone_text(), glob=False)
     port = free_port()
     servers = tuple(DNSServer(resolver, address="127.0.0.1", port=port, tcp=tcp,
                               logger=_Quiet(), handler=DNSHandler) for tcp in (False, True))
     for server in servers:
         server.start_thread()
-    return TestDns(port, servers)
+    return ZoneServer(port, servers)
 
 
 def sign(raw: bytes, domain: str = SIGNED) -> bytes:
