@@ -206,7 +206,8 @@ class State:
         self.probe_sent[email] = datetime.fromisoformat(rec["at"])
 
     def _apply_complaint(self, rec: Record) -> None:
-        self.complaints[rec["email"].lower()] = rec
+        if rec.get("stops", True):  # one that names no copy we sent is only kept
+            self.complaints[rec["email"].lower()] = rec
 
     def bounce_score(self, email: str, now: datetime, days: int = 30,
                      since: datetime | None = None) -> float:
