@@ -9,7 +9,6 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from mailer.edges.smtpguard import MAX_RECIPIENTS, Connections
 from mailer.edges.store import receiving_folder
 from mailer.errors import ServiceError
 from tests.conftest import OpenRuntime
-from tests.dnszone import SIGNED, SPF_ONLY, ZoneServer, sign, start_dns
+from tests.dnszone import SIGNED, SPF_ONLY, ZoneServer, sign
 from tests.helpers import make_mail, write_config
 from tests.peers import free_port
 from tests.test_pipeline import mail_for
@@ -45,15 +44,6 @@ MEMBERS = f"""
   name = "Eko Prasetyo"
   delivery = "each"
 """
-
-
-@pytest.fixture(scope="module")
-def dns_zone() -> Iterator[ZoneServer]:
-    server = start_dns()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

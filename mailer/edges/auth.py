@@ -15,6 +15,7 @@ message (a DNS outage is "temperror", and nothing is held for it).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -24,6 +25,8 @@ from email.policy import compat32
 from email.utils import getaddresses
 from typing import Any
 
+import authheaders
+import authheaders.dmarc_lookup
 import dkim
 import dns.exception
 import dns.resolver
@@ -172,6 +175,11 @@ def _spf_lookup(name: str, qtype: str, strict: bool = True,
 
 
 spf.DNSLookup = _spf_lookup  # pyspf's documented hook for its DNS (its tests use it too)
+# authheaders reads and parses the whole Public Suffix List on every call of get_org_domain
+# (a few tenths of a second, twice a message): the answer for a domain is kept instead
+_org_domain = functools.lru_cache(maxsize=4096)(authheaders.dmarc_lookup.get_org_domain)
+authheaders.dmarc_lookup.get_org_domain = _org_domain
+authheaders.get_org_domain = _org_domain
 
 
 _AR = re.compile(rb"^authentication-results[ \t]*:[ \t]*([^;\r\n]*)", re.I)
