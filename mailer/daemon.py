@@ -21,6 +21,7 @@ they are not fetched again.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -31,10 +32,17 @@ from pathlib import Path
 from types import FrameType
 
 from mailer.config import Config, load_config
-from mailer.edges.imap import Cursor, ImapMailbox
+from mailer.edges.auth import Authenticator
+from mailer.edges.imap import Cursor, ImapMailbox, TooLarge
 from mailer.edges.outbound import open_transport
 from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
-from mailer.edges.store import DataDirLock, FileStore, load_secret, outbox_folder
+from mailer.edges.store import (
+    DataDirLock,
+    FileStore,
+    load_secret,
+    outbox_folder,
+    receiving_folder,
+)
 from mailer.errors import ConfigError, ImapUnavailable, ServiceError
 from mailer.handle.app import App, Result
 from mailer.handle.dispatch import process_message, quarantined
@@ -121,7 +129,7 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
         applied.append(request)
     uids_by_key: dict[str, int] = {}
     try:
-        _receive(rt, report, uids_by_key)
+        _receive(rt, report, uids_by_key, now)
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
     done: list[str] = []
@@ -216,16 +224,21 @@ def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,
     return release_hold(rt.app, rt.store.state, hold, raw, decision, reason, by, now)
 
 
-def _receive(rt: Runtime, report: TickReport, uids_by_key: dict[str, int]) -> None:
+def _receive(rt: Runtime, report: TickReport, uids_by_key: dict[str, int],
+             now: datetime) -> None:
     """Fetch new IMAP mail into the archive; `uids_by_key` keeps what came, even when the
-    connection drops half-way."""
+    connection drops half-way. A message over the size limit is not fetched: its few
+    header fields are archived and recorded as quarantined, with the reason."""
     if rt.mailbox is None:
         return
     _flag_processed(rt)  # an earlier tick could not: they must not be fetched again
     saved = rt.store.get_meta("cursor", "imap")
     cursor = Cursor(saved["uidvalidity"], saved["last_uid"]) if saved else None
     for uid, raw in rt.mailbox.fetch_new(cursor):
-        uids_by_key[rt.store.archive.add(raw, sync=False)] = uid  # synced by the flush
+        key = rt.store.archive.add(raw.head if isinstance(raw, TooLarge) else raw, sync=False)
+        if isinstance(raw, TooLarge):  # recorded now: the processing below skips it
+            apply_result(rt, quarantined(key, raw.reason, now, rule="too-large"), now)
+        uids_by_key[key] = uid  # synced by the flush
         report.received += 1
 
 
@@ -277,6 +290,7 @@ class Clock:
 def run(config: Config, once: bool = False, start: datetime | None = None,
         on_ready: Callable[[Runtime], None] | None = None) -> int:
     """The daemon's outer loop. Returns the exit code."""
+    os.umask(0o077)  # what we write (data_dir, logs) is its owner's only
     lock = DataDirLock(config.service.data_dir)
     lock.acquire()
     stop = threading.Event()
@@ -337,9 +351,12 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
 def _start_receiver(rt: Runtime, arrived: threading.Event) -> SmtpReceiver:
     inbound = rt.config.inbound
     handler = ReceiveHandler(rt.store.archive,
-                             lambda: [c.address for c in rt.config.communities], arrived)
-    receiver = SmtpReceiver(inbound.host, inbound.port, handler, inbound.max_message_bytes)
+                             lambda: [c.address for c in rt.config.communities], arrived,
+                             Authenticator(inbound.authserv_id))
     try:
+        receiver = SmtpReceiver(inbound.host, inbound.port, handler, inbound.max_message_bytes,
+                                inbound.tls_cert, inbound.tls_key,
+                                receiving_folder(rt.config.service.data_dir))
         receiver.start()
     except (OSError, RuntimeError) as exc:
         raise ServiceError(f"cannot listen on {inbound.host}:{inbound.port} ({exc}); is "

@@ -71,6 +71,8 @@ class Hold:
     message_id: str
     archive_key: str
     state: str = "held"  # held | approved | rejected
+    trusted: bool = True  # the sender is authenticated or known: their subject may be shown
+    notified: bool = True  # the moderators got a mail of its own (else: the summary)
 
 
 @dataclass

@@ -191,7 +191,8 @@ class State:
             id=rec["id"], community=rec["community"], from_addr=rec["from"],
             subject=rec["subject"], reason=rec["reason"],
             received=datetime.fromisoformat(rec["received"]), message_id=rec["message_id"],
-            archive_key=rec["archive"],
+            archive_key=rec["archive"], trusted=rec.get("trusted", True),
+            notified=rec.get("notified", True),
         )
         self.holds[hold.id] = hold
         self._hold_serial = max(self._hold_serial, int(hold.id.lstrip("h")))
@@ -233,7 +234,8 @@ class State:
         self.probe_sent[email] = datetime.fromisoformat(rec["at"])
 
     def _apply_complaint(self, rec: Record) -> None:
-        self.complaints[rec["email"].lower()] = rec
+        if rec.get("stops", True):  # one that names no copy we sent is only kept
+            self.complaints[rec["email"].lower()] = rec
 
     def bounce_score(self, email: str, now: datetime, days: int = 30,
                      since: datetime | None = None) -> float:

@@ -1,8 +1,19 @@
-"""Signed reply addresses: community+r-<thread>-<member>-<mac>@domain. Pure.
+"""Signed plus-addresses of a community. Pure: the time is passed in.
 
-The token names the thread and the member it was issued to (a keyed hash of their address,
-so the address itself never appears), and is signed with the service secret so that nobody
-can forge one for another thread or member.
+    r-<thread>-<member>-<mac>        a reply to a thread (posts, digests); never expires, so
+                                     replies to mail sent long ago still find their thread
+    c-<expires>-<mac>                confirm joining            (purpose join, 7 days)
+    k-<expires>-<mac>                confirm leaving            (purpose leave, 7 days)
+    u-<expires>-<mac>                the unsubscribe button of one member's copies
+                                     (List-Unsubscribe; purpose unsubscribe, 90 days)
+    m-<hold>-<expires>-<mac>         one moderator's answer about one hold (30 days)
+
+A reply token names the thread and the member it was issued to (a keyed hash of their
+address, so the address itself never appears). The others are bound by their MAC to the
+community, the purpose, the person they were mailed to (checked against the From of the
+answer) and the day they expire (`expires`: days since 1970 in base 36), all signed with the
+service secret: one issued for one community, purpose or person is worth nothing for
+another, and none is worth anything after its day.
 """
 
 from __future__ import annotations
@@ -11,6 +22,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 _TOKEN = re.compile(r"^r-(t\d+)-([0-9a-f]{8})-([0-9a-f]{12})$")
 
@@ -44,31 +56,95 @@ def reply_addresses(secret: str, community_address: str, threads: list[str],
     return out
 
 
-def moderation_address(secret: str, community_address: str, hold: str, moderator: str) -> str:
+CONFIRM_DAYS = 7  # a confirmation (join, leave) must be answered within a week
+MODERATE_DAYS = 30
+UNSUBSCRIBE_DAYS = 90  # the unsubscribe button of a copy received three months ago works
+
+
+def moderation_address(secret: str, community_address: str, community: str, hold: str,
+                       moderator: str, now: datetime) -> str:
     """Where one moderator answers about one held message: only their reply to it counts."""
-    local, domain = community_address.split("@", 1)
-    return f"{local}+m-{hold}-{_mac(secret, 'moderate', hold, moderator.lower())[:12]}@{domain}"
+    tag = signed_tag(secret, "m", "moderate", community, moderator, now, MODERATE_DAYS, hold)
+    return tagged_address(community_address, tag)
 
 
-def read_moderation(secret: str, tag: str, sender: str) -> str | None:
-    """The hold a moderator's reply is about, if the address was issued to this sender."""
-    match = re.match(r"^m-(h\d+)-([0-9a-f]{12})$", tag)
-    if not match:
+def read_moderation(secret: str, tag: str, community: str, sender: str,
+                    now: datetime) -> str | None:
+    """The hold a moderator's reply is about, if the address was issued to this sender in
+    this community and has not expired."""
+    return read_tag(secret, tag, "m", "moderate", community, sender, now)
+
+
+def confirm_address(secret: str, community_address: str, community: str, email: str,
+                    now: datetime, purpose: str = "join") -> str:
+    """Where a person confirms joining (or, purpose "leave", leaving): replying from their
+    own address, within CONFIRM_DAYS."""
+    letter = "c" if purpose == "join" else "k"
+    tag = signed_tag(secret, letter, purpose, community, email, now, CONFIRM_DAYS)
+    return tagged_address(community_address, tag)
+
+
+def confirms(secret: str, tag: str, community: str, sender: str, now: datetime) -> str | None:
+    """"join" or "leave" when `tag` is a confirmation address issued to this sender in this
+    community, not expired; else None."""
+    for letter, purpose in (("c", "join"), ("k", "leave")):
+        if read_tag(secret, tag, letter, purpose, community, sender, now) is not None:
+            return purpose
+    return None
+
+
+def unsubscribe_address(secret: str, community_address: str, community: str, member: str,
+                        now: datetime) -> str:
+    """The List-Unsubscribe mailto of one member's copies: mail to it from that member
+    leaves at once (a mail provider's unsubscribe button sends exactly that)."""
+    tag = signed_tag(secret, "u", "unsubscribe", community, member, now, UNSUBSCRIBE_DAYS)
+    return tagged_address(community_address, tag)
+
+
+def unsubscribes(secret: str, tag: str, community: str, sender: str, now: datetime) -> bool:
+    return read_tag(secret, tag, "u", "unsubscribe", community, sender, now) is not None
+
+
+def signed_tag(secret: str, letter: str, purpose: str, community: str, person: str,
+               now: datetime, days: int, extra: str = "") -> str:
+    expires = _base36(_day(now) + days)
+    mac = _mac(secret, purpose, community, person.lower(), extra, expires)[:12]
+    return "-".join(p for p in (letter, extra, expires, mac) if p)
+
+
+_SIGNED = re.compile(r"^([a-z])-(?:(h\d+)-)?([0-9a-z]{1,6})-([0-9a-f]{12})$")
+
+
+def read_tag(secret: str, tag: str, letter: str, purpose: str, community: str, person: str,
+             now: datetime) -> str | None:
+    """The tag's extra part ('' if none) when it is valid for all of these; else None."""
+    match = _SIGNED.match(tag)
+    if not match or match.group(1) != letter:
         return None
-    expected = _mac(secret, "moderate", match.group(1), sender.lower())[:12]
-    return match.group(1) if hmac.compare_digest(match.group(2), expected) else None
+    extra, expires, mac = match.group(2) or "", match.group(3), match.group(4)
+    expected = _mac(secret, purpose, community, person.lower(), extra, expires)[:12]
+    if not hmac.compare_digest(mac, expected) or int(expires, 36) < _day(now):
+        return None
+    return extra
 
 
-def confirm_address(secret: str, community_address: str, email: str) -> str:
-    """Where a person confirms they want to join: replying from their own address."""
+def tagged_address(community_address: str, tag: str) -> str:
     local, domain = community_address.split("@", 1)
-    return f"{local}+c-{_mac(secret, 'confirm', email.lower())[:12]}@{domain}"
+    return f"{local}+{tag}@{domain}"
 
 
-def confirms(secret: str, tag: str, sender: str) -> bool:
-    """Whether `tag` is the confirmation address issued to this sender."""
-    expected = "c-" + _mac(secret, "confirm", sender.lower())[:12]
-    return hmac.compare_digest(tag, expected)
+def _day(now: datetime) -> int:
+    return int(now.timestamp() // 86400)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
 
 
 def answer_address(secret: str, community_address: str, member: str) -> str:

@@ -10,6 +10,7 @@ from mailer.config import Config
 from mailer.daemon import Runtime
 from mailer.edges.store import FileStore as Store
 from tests import faults
+from tests.dnszone import ZoneServer, start_dns
 from tests.peers import Dovecot, SmtpPeer
 
 OpenRuntime = Callable[[Config], Runtime]
@@ -25,6 +26,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     faults.SCALE = max(1, config.getoption("--faults-scale"))  # before test modules import
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dns_zone() -> Iterator[ZoneServer]:
+    """Every DNS lookup of the receiver's checks (edges/auth.py) goes to a server on loopback
+    holding the test zone (tests/dnszone.py): the suite never asks the internet, and
+    example.org's real records never hold a test's mail. Daemons started as processes
+    inherit the setting."""
+    import os
+
+    from mailer.edges.auth import TEST_DNS
+
+    server = start_dns()
+    previous = os.environ.get(TEST_DNS)
+    os.environ[TEST_DNS] = server.address
+    try:
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop(TEST_DNS, None)
+        else:
+            os.environ[TEST_DNS] = previous
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -217,7 +217,7 @@ def test_a_read_receipt_from_a_member_is_only_recorded(rt: Runtime) -> None:
     assert not notices(rt) and not records(rt, "complaint")
 
 
-VOUCHED = ("mx.example.org; spf=pass smtp.mailfrom=budi@example.org; "
+VOUCHED = ("example.org; spf=pass smtp.mailfrom=budi@example.org; "
            "dkim=pass header.d=example.org; dmarc=pass header.from=example.org")
 
 

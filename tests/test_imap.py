@@ -201,3 +201,24 @@ def test_replies_from_every_client_land_in_their_thread_with_their_new_text(
         answers_the_post = "<post-1@example.org>" in parse_mail(
             (data / f"{name}.eml").read_bytes()).in_reply_to
         assert (thread.id == "t1") == answers_the_post, name
+
+
+def test_a_message_over_the_size_limit_is_quarantined_not_fetched(
+        tmp_path: Path, dovecot: Dovecot, account: tuple[str, str],
+        open_runtime: OpenRuntime) -> None:
+    config = write_config(tmp_path, meeting=False, inbound=imap_config(dovecot, *account)
+                          + '\nmax_message_size = "200k"')
+    rt = open_runtime(config)
+    dovecot.append(*account, make_mail(subject="Kecil", message_id="<small@example.org>"))
+    dovecot.append(*account, make_mail(subject="Besar sekali", body="z" * 400_000 + "\n",
+                                       message_id="<big@example.org>"))
+    dovecot.append(*account, make_mail(subject="Kecil juga", message_id="<small2@example.org>"))
+    assert tick(rt, T0).received == 3
+    assert sorted(t.subject for t in rt.store.state.threads.values()) == ["Kecil", "Kecil juga"]
+    records = [r for r in message_records(rt.store).values() if r["state"] == "quarantined"]
+    (record,) = records
+    assert record["rule"] == "too-large"
+    assert "over the limit of 204800; not fetched" in record["detail"]
+    kept = rt.store.archive.read(record["archive"])
+    assert b"Besar sekali" in kept and len(kept) < 16_384  # what it was, not its 400 KB
+    assert tick(rt, T0 + timedelta(minutes=1)).received == 0  # flagged: not fetched again

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 import vobject
@@ -14,11 +15,12 @@ from click.testing import CliRunner
 from mailer.cli import main
 from mailer.daemon import Runtime, tick
 from tests.conftest import OpenRuntime
-from tests.helpers import make_mail, write_config
+from tests.helpers import make_mail, signed, write_config
 from tests.test_pipeline import mail_for
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 RINA = "Rina Guru Baru <rina@elsewhere.org>"
+RINA_SIGNED = signed("elsewhere.org")  # her provider signs her mail: the receiver says so
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     return runtime
 
 
-def send(rt: Runtime, minutes: int, **kwargs: str) -> None:
+def send(rt: Runtime, minutes: int, **kwargs: Any) -> None:
     rt.store.archive.add(make_mail(**kwargs))
     tick(rt, T0 + timedelta(minutes=minutes))
 
@@ -51,7 +53,8 @@ def members_json(rt: Runtime) -> list[dict[str, str]]:
 
 def test_a_stranger_joins_posts_is_approved_and_leaves_by_email_alone(rt: Runtime) -> None:
     data = rt.config.service.data_dir
-    send(rt, 1, sender=RINA, to="kkg+join@example.org", subject="gabung", body="\n")
+    send(rt, 1, sender=RINA, to="kkg+join@example.org", subject="gabung", body="\n",
+         headers=RINA_SIGNED)
     (confirm,) = mail_for(data, "rina@elsewhere.org", "Konfirmasi")
     assert "BALAS email ini" in confirm.get_body(("plain",)).get_content()
     assert "http" not in confirm.get_body(("plain",)).get_content()  # nothing to click
@@ -79,7 +82,7 @@ def test_a_stranger_joins_posts_is_approved_and_leaves_by_email_alone(rt: Runtim
     send(rt, 5, sender=RINA, subject="Pertanyaan kedua", body="Boleh tanya?\n")
     assert len(rt.store.state.threads) == 2  # only the first post waits
 
-    send(rt, 6, sender=RINA, subject="keluar", body="\n")
+    send(rt, 6, sender=RINA, subject="keluar", body="\n", headers=RINA_SIGNED)
     assert mail_for(data, "rina@elsewhere.org", "Sampai jumpa")
     (cancel,) = mail_for(data, "rina@elsewhere.org", "Dibatalkan")
     assert "METHOD:CANCEL" in next(p for p in cancel.walk()
@@ -90,7 +93,8 @@ def test_a_stranger_joins_posts_is_approved_and_leaves_by_email_alone(rt: Runtim
 
 
 def test_confirming_needs_the_persons_own_reply(rt: Runtime) -> None:
-    send(rt, 1, sender=RINA, to="kkg+join@example.org", subject="join", body="\n")
+    send(rt, 1, sender=RINA, to="kkg+join@example.org", subject="join", body="\n",
+         headers=RINA_SIGNED)
     (confirm,) = mail_for(rt.config.service.data_dir, "rina@elsewhere.org", "Konfirmasi")
     send(rt, 2, sender="Orang Lain <mallory@elsewhere.org>", to=reply_to(confirm),
          subject="Re", body="ya\n")
@@ -99,30 +103,56 @@ def test_confirming_needs_the_persons_own_reply(rt: Runtime) -> None:
 
 
 def test_a_cop_toml_member_who_leaves_is_left_and_organizers_are_told(rt: Runtime) -> None:
+    # issue 16: a plain "keluar" nobody vouched for no longer leaves at once; the member is
+    # asked at their own address and only their reply leaves
     send(rt, 1, sender="Budi <budi@example.org>", subject="keluar", body="\n")
+    assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "active"
+    (ask,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Konfirmasi: keluar")
+    assert reply_to(ask).startswith("kkg+k-")
+    send(rt, 2, sender="Budi <budi@example.org>", to=reply_to(ask), subject="Re", body="ya\n")
     assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
+    assert mail_for(rt.config.service.data_dir, "budi@example.org", "Sampai jumpa")
     from mailer.timed.attention import attention_of as _attention
 
     assert _attention(rt.store, rt.config.communities[0], T0).requests == (
         "left: budi@example.org",)
-    send(rt, 2, sender="Budi <budi@example.org>", to="kkg+join@example.org", subject="gabung",
-         body="\n")
-    (confirm,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Konfirmasi")
-    send(rt, 3, sender="Budi <budi@example.org>", to=reply_to(confirm), subject="Re", body=".\n")
+    send(rt, 3, sender="Budi <budi@example.org>", to="kkg+join@example.org", subject="gabung",
+         body="\n", headers=signed())
+    (confirm,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Konfirmasi: berg")
+    send(rt, 4, sender="Budi <budi@example.org>", to=reply_to(confirm), subject="Re", body=".\n")
     assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "active"
 
 
+def test_an_authenticated_leave_leaves_at_once(rt: Runtime) -> None:
+    send(rt, 1, sender="Budi <budi@example.org>", subject="keluar", body="\n", headers=signed())
+    assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
+    assert mail_for(rt.config.service.data_dir, "budi@example.org", "Sampai jumpa")
+
+
 def test_a_providers_unsubscribe_mail_is_honoured_but_not_answered(rt: Runtime) -> None:
-    send(rt, 1, sender="Budi <budi@example.org>", to="kkg+leave@example.org",
+    (invitation,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Undangan")
+    button = str(invitation["List-Unsubscribe"]).strip().removeprefix("<mailto:").split(">")[0]
+    assert button.startswith("kkg+u-")
+    send(rt, 1, sender="Budi <budi@example.org>", to=button,
          subject="unsubscribe", body="This is an automatic unsubscribe request.\n",
          headers={"Auto-Submitted": "auto-generated"})
     assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "left"
     assert not mail_for(rt.config.service.data_dir, "budi@example.org", "Sampai jumpa")
 
 
+def test_an_unsubscribe_address_works_only_for_its_member(rt: Runtime) -> None:
+    (invitation,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Undangan")
+    button = str(invitation["List-Unsubscribe"]).strip().removeprefix("<mailto:").split(">")[0]
+    send(rt, 1, sender="Dewi <dewi@example.org>", to=button, subject="unsubscribe", body=".\n")
+    send(rt, 2, sender="Budi <budi@example.org>", to="kkg+leave@example.org",
+         subject="unsubscribe", body=".\n", headers={"Auto-Submitted": "auto-generated"})
+    assert {m["email"]: m["state"] for m in members_json(rt)}["budi@example.org"] == "active"
+    assert {m["email"]: m["state"] for m in members_json(rt)}["dewi@example.org"] == "active"
+
+
 @pytest.mark.parametrize("body", ["gabung", "Join.", "GABUNG\n\n-- \nRina\n"])
 def test_a_command_can_be_the_whole_body(rt: Runtime, body: str) -> None:
-    send(rt, 1, sender=RINA, subject="", body=body)
+    send(rt, 1, sender=RINA, subject="", body=body, headers=RINA_SIGNED)
     assert mail_for(rt.config.service.data_dir, "rina@elsewhere.org", "Konfirmasi")
 
 

@@ -18,6 +18,9 @@ from tests.helpers import make_mail, write_config
 from tests.test_pipeline import mail_for
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+# what the built-in receiver writes (its authserv-id defaults to the community's domain)
+RINA_SIGNED = {"Authentication-Results": "example.org; dkim=pass header.d=elsewhere.org; "
+                                         "dmarc=pass header.from=elsewhere.org"}
 
 
 @pytest.fixture
@@ -25,7 +28,8 @@ def rt(tmp_path: Path, open_runtime: OpenRuntime) -> Runtime:
     config = write_config(tmp_path, meeting=False)
     runtime = open_runtime(config)
     runtime.store.archive.add(make_mail(sender="Rina Guru Baru <rina@elsewhere.org>",
-                                        subject="Perkenalan", body="Salam kenal semua.\n"))
+                                        subject="Perkenalan", body="Salam kenal semua.\n",
+                                        headers=RINA_SIGNED))
     tick(runtime, T0)
     return runtime
 

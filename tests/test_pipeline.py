@@ -17,7 +17,7 @@ from mailer.daemon import Runtime, _start_receiver, tick
 from mailer.edges.store import FileStore as Store
 from mailer.timed.digests import send_digest
 from tests.conftest import OpenRuntime
-from tests.helpers import make_mail, mark_edited, message_records, write_config
+from tests.helpers import make_mail, mark_edited, message_records, signed, write_config
 from tests.peers import free_port
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
@@ -64,7 +64,8 @@ def test_post_reply_and_routing_by_reply_address(rt: Runtime) -> None:
         assert str(copy["From"].addresses[0].display_name) == "Siti Rahayu via KKG Matematika"
         assert copy["List-Id"] == "KKG Matematika <kkg.example.org>"
         assert copy["Precedence"] == "list"
-        assert "kkg+leave@example.org" in copy["List-Unsubscribe"]
+        # each member's own unsubscribe address (issue 16): mail to it from them leaves
+        assert "<mailto:kkg+u-" in copy["List-Unsubscribe"]
         raw = copy.as_string()
         others = {"agus@example.org", "dewi@example.org", "budi@example.org"} - {
             copy["To"].addresses[0].addr_spec}
@@ -101,7 +102,9 @@ def test_a_reply_address_used_by_another_sender_is_held(rt: Runtime) -> None:
 
 
 def test_non_member_is_held_and_told_once(rt: Runtime) -> None:
-    raw = make_mail(sender="Stranger <x@elsewhere.org>", subject="Jual buku", body="Murah\n")
+    # told because their From is authenticated; an unverified stranger is told nothing
+    raw = make_mail(sender="Stranger <x@elsewhere.org>", subject="Jual buku", body="Murah\n",
+                    headers=signed("elsewhere.org"))
     deliver_raw(rt, raw)
     deliver_raw(rt, raw)  # the same message delivered twice
     tick(rt, T0)

@@ -12,7 +12,7 @@ from mailer.daemon import Runtime, tick
 from mailer.edges.store import FileStore as Store
 from mailer.membership import paused
 from tests.conftest import OpenRuntime
-from tests.helpers import make_mail, write_config
+from tests.helpers import make_mail, signed, write_config
 from tests.test_pipeline import mail_for
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -46,7 +46,8 @@ def test_content_that_waits_for_a_moderator(rt: Runtime, kwargs: dict[str, str],
 
 def test_automatic_notices_to_one_address_are_limited(rt: Runtime) -> None:
     for i in range(8):
-        rt.store.archive.add(make_mail(sender="Asing <x@elsewhere.org>", subject=f"Halo {i}"))
+        rt.store.archive.add(make_mail(sender="Asing <x@elsewhere.org>", subject=f"Halo {i}",
+                                       headers=signed("elsewhere.org")))
     tick(rt, T0)
     assert len(mail_for(rt.config.service.data_dir, "x@elsewhere.org")) == 5
     assert len(rt.store.state.holds) == 8  # the messages themselves are all kept

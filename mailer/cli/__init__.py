@@ -12,6 +12,7 @@ import click
 
 from mailer import __version__
 from mailer.cli import attendance, digest, holds, reports, service, show
+from mailer.cli.common import wrap_output
 from mailer.cli.demo import demo
 from mailer.cli.init import init
 
@@ -24,6 +25,8 @@ from mailer.cli.init import init
 @click.pass_context
 def main(ctx: click.Context, config: str) -> None:
     """CoP Mailer: run a community of practice by email, from one cop.toml."""
+    os.umask(0o077)  # data_dir and what the verbs write are their owner's only
+    wrap_output()  # no control characters from mail reach the terminal
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
 

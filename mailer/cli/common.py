@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,35 @@ from mailer.config import Community, Config, load_config
 from mailer.config.values import zone_label
 from mailer.edges.store import FileStore
 from mailer.errors import ConfigError, StoreError
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides that reorder
+# what a terminal shows: a subject may hold any of them ("\x1b]0;...", "\x1b[2J")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+class PrintableStream:
+    """A text stream that drops control characters: everything `cop` prints passes here
+    (main() wraps stdout and stderr), so no sender's bytes reach the terminal raw."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: Any) -> Any:
+        return self._stream.write(printable(text) if isinstance(text, str) else text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def wrap_output() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, PrintableStream):
+            setattr(sys, name, PrintableStream(stream))
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

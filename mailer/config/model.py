@@ -56,6 +56,11 @@ class InboundConfig:
     done_folder: str | None
     max_message_bytes: int
     ca_file: Path | None = None
+    # whose Authentication-Results are trusted (RFC 8601 section 5); the built-in receiver
+    # writes its own under this id (default: the first community's domain)
+    authserv_id: str = ""
+    tls_cert: Path | None = None  # the built-in receiver's STARTTLS certificate (PEM)
+    tls_key: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from mailer.config.model import (
     ServiceConfig,
 )
 from mailer.config.reader import REQUIRED, Reader, fix_from, slug
+from mailer.config.secure import check_transport
 from mailer.config.tomlpos import line_of, locate_keys
 from mailer.config.values import parse_duration, parse_time_of_day, parse_timezone, parse_weekday
 from mailer.errors import ConfigError, Problem
@@ -83,7 +84,8 @@ def _syntax_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
 
 SERVICE_KEYS = ("timezone", "language", "data_dir", "secret", "templates", "log_level")
 INBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "folder",
-                "poll_interval", "idle", "done_folder", "max_message_size", "ca_file")
+                "poll_interval", "idle", "done_folder", "max_message_size", "ca_file",
+                "authserv_id", "tls_cert", "tls_key")
 OUTBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "per_minute",
                  "per_day", "timeout", "ca_file")
 COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "language",
@@ -128,6 +130,7 @@ def _read_config(r: Reader, raw: dict[str, Any], path: Path, text: str) -> Confi
         seen_ids[community.id] = i
         seen_addresses.add(community.address.lower())
         communities.append(community)
+    inbound = check_transport(r, inbound, outbound, communities)
     if r.problems:
         return None
     return Config(path=path, service=service, inbound=inbound, outbound=outbound,
@@ -176,6 +179,9 @@ def _read_inbound(r: Reader, raw: Any, base: Path) -> InboundConfig:
         done_folder=r.value(t, p, "done_folder", str, None),
         max_message_bytes=size or 25 * 2**20,
         ca_file=_ca_file(r, t, p, base),
+        authserv_id=(r.value(t, p, "authserv_id", str, "") or "").strip().lower(),
+        tls_cert=_file_key(r, t, p, base, "tls_cert"),
+        tls_key=_file_key(r, t, p, base, "tls_key"),
     )
 
 
@@ -211,6 +217,18 @@ def _ca_file(r: Reader, t: dict[str, Any], p: tuple[str | int, ...], base: Path)
     if not path.is_file():
         r.problem((*p, "ca_file"), f"ca_file {value!r} does not exist",
                   "give the path of a PEM certificate, or remove the key to use the system's")
+        return None
+    return path
+
+
+def _file_key(r: Reader, t: dict[str, Any], p: tuple[str | int, ...], base: Path,
+              key: str) -> Path | None:
+    value = r.value(t, p, key, str, None, hint='"/etc/cop/tls.pem"')
+    if value is None:
+        return None
+    path: Path = (base / str(value)).resolve()
+    if not path.is_file():
+        r.problem((*p, key), f"{key} {value!r} does not exist", "give the path of a PEM file")
         return None
     return path
 

@@ -4,6 +4,10 @@ Each message is processed once: the UIDVALIDITY + last UID cursor says where to 
 keyword $CopDone (set after the outcome is recorded) says what is finished. When UIDVALIDITY
 changes, the cursor starts over but $CopDone still skips what was done, so nothing is
 processed twice and nothing new is skipped. Messages are flagged, never deleted.
+
+Sizes first (RFC822.SIZE): a message over max_message_size is never fetched whole; only a
+few of its header fields come, as a TooLarge that the daemon quarantines with the reason.
+The rest come in batches of at most FETCH_BATCH messages and FETCH_BYTES bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,22 @@ log = logging.getLogger(__name__)
 
 DONE_FLAG = b"$CopDone"
 FETCH_BATCH = 50
+FETCH_BYTES = 32 * 2**20  # of whole messages in one FETCH
+HEAD_FIELDS = "BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE MESSAGE-ID)]<0.16384>"
+
+
+@dataclass(frozen=True)
+class TooLarge:
+    """A message left on the server for its size: what we know of it."""
+
+    size: int
+    limit: int
+    head: bytes  # a few header fields, at most 16 KiB
+
+    @property
+    def reason(self) -> str:
+        return (f"message is {self.size} bytes, over the limit of {self.limit}; "
+                "not fetched, left on the IMAP server")
 IDLE_RENEW_SECONDS = 25 * 60  # servers may drop IDLE after 30 minutes (RFC 2177)
 
 
@@ -66,8 +86,9 @@ class ImapMailbox:
         assert self.client is not None
         return self.client
 
-    def fetch_new(self, cursor: Cursor | None) -> Iterator[tuple[int, bytes]]:
-        """(uid, raw) of every message after the cursor that is not $CopDone, oldest first."""
+    def fetch_new(self, cursor: Cursor | None) -> Iterator[tuple[int, bytes | TooLarge]]:
+        """(uid, raw) of every message after the cursor that is not $CopDone, oldest first;
+        (uid, TooLarge) for one over the size limit."""
         client = self._ready()
         try:
             client.noop()  # sync the session: mail appended by others since becomes visible
@@ -80,8 +101,10 @@ class ImapMailbox:
                             DONE_FLAG.decode())
             uids = client.search(["UID", f"{start}:*", "UNKEYWORD", DONE_FLAG.decode()])
             uids = sorted(u for u in uids if u >= start)
-            for i in range(0, len(uids), FETCH_BATCH):
-                batch = uids[i : i + FETCH_BATCH]
+            for batch in self._batches(client, uids):
+                if isinstance(batch, tuple):
+                    yield batch
+                    continue
                 data = client.fetch(batch, ["BODY.PEEK[]"])
                 for uid in batch:
                     if uid in data and b"BODY[]" in data[uid]:
@@ -89,6 +112,32 @@ class ImapMailbox:
         except (IMAPClientError, OSError) as exc:
             self.drop()
             raise ImapUnavailable(f"IMAP fetch failed: {_clean(exc)}") from exc
+
+    def _batches(self, client: IMAPClient,
+                 uids: list[int]) -> Iterator[list[int] | tuple[int, TooLarge]]:
+        """UIDs to fetch whole, in batches bounded in count and bytes; (uid, TooLarge) for
+        each one over the limit, in its place."""
+        limit = self.config.max_message_bytes
+        for i in range(0, len(uids), 500):
+            sizes = client.fetch(uids[i : i + 500], ["RFC822.SIZE"])
+            batch: list[int] = []
+            total = 0
+            for uid in uids[i : i + 500]:
+                size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+                if size > limit:
+                    if batch:
+                        yield batch
+                        batch, total = [], 0
+                    yield uid, TooLarge(size, limit, _head(client.fetch([uid], [HEAD_FIELDS]),
+                                                           uid))
+                    continue
+                if batch and (len(batch) >= FETCH_BATCH or total + size > FETCH_BYTES):
+                    yield batch
+                    batch, total = [], 0
+                batch.append(uid)
+                total += size
+            if batch:
+                yield batch
 
     def mark_done(self, uids: list[int], uidvalidity: int) -> bool:
         """Flag processed mail $CopDone (and move it, if configured). False if the mailbox
@@ -136,6 +185,13 @@ class ImapMailbox:
             with contextlib.suppress(IMAPClientError, OSError):
                 self.client.logout()
         self.client = None
+
+
+def _head(data: dict[int, dict[bytes, Any]], uid: int) -> bytes:
+    for key, value in data.get(uid, {}).items():
+        if key.startswith(b"BODY[") and isinstance(value, bytes):
+            return value[:16384]
+    return b""
 
 
 def _shutdown(client: IMAPClient) -> None:

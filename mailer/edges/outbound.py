@@ -10,7 +10,7 @@ import ssl
 from pathlib import Path
 
 from mailer.config import OutboundConfig
-from mailer.edges.store import fsync_dir
+from mailer.edges.store import fsync_dir, open_private, private_dir
 from mailer.outbound.outbox import PermanentFailure, ServerUnavailable, TransientFailure, Transport
 
 
@@ -23,7 +23,7 @@ class MaildirTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         for sub in ("tmp", "new", "cur"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
+            private_dir(folder / sub)
 
     def send(self, envelope_from: str, to: str, data: bytes, item_id: str) -> None:
         target = self.folder / "new" / item_id
@@ -32,7 +32,7 @@ class MaildirTransport:
         tmp = self.folder / "tmp" / item_id
         head = f"Return-Path: <{envelope_from}>\r\nDelivered-To: {to}\r\n".encode()
         try:
-            with open(tmp, "wb") as f:
+            with open_private(tmp) as f:
                 f.write(head + data)
                 f.flush()
                 os.fsync(f.fileno())

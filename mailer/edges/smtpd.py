@@ -1,19 +1,33 @@
 """The built-in SMTP receiver (aiosmtpd): accepts mail for the communities' addresses only.
 
 A message is acknowledged (250) only after it is durably in the archive, so a crash after
-the 250 loses nothing; the daemon processes the archive on its next tick.
+the 250 loses nothing; the daemon processes the archive on its next tick. Before it is
+archived, SPF, DKIM and DMARC are checked (auth.py) and the result written on top of it.
+Connections, recipients, memory and STARTTLS: smtpguard.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import ssl
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mailer.config.secure import is_loopback
+from mailer.edges.auth import Authenticator
+from mailer.edges.smtpguard import (
+    FINISHING,
+    MAX_RECIPIENTS,
+    Connections,
+    GuardedController,
+    SpooledEnvelope,
+)
+from mailer.errors import ServiceError
 from mailer.store import RawArchive
 from mailer.tokens import plus_tag
 
@@ -22,11 +36,13 @@ log = logging.getLogger(__name__)
 
 class ReceiveHandler:
     def __init__(self, archive: RawArchive, addresses: Callable[[], list[str]],
-                 arrived: threading.Event) -> None:
+                 arrived: threading.Event, authenticator: Authenticator | None = None) -> None:
         self.archive = archive
         self.addresses = addresses  # read on every RCPT: follows cop.toml reloads
         self.arrived = arrived
+        self.authenticator = authenticator
         self._lock = threading.Lock()
+        self._finishing: asyncio.Semaphore | None = None  # made in the receiver's loop
 
     def _accepts(self, address: str) -> bool:
         address = address.lower()
@@ -37,23 +53,40 @@ class ReceiveHandler:
                           address: str, rcpt_options: list[str]) -> str:
         if not self._accepts(address):
             return "550 5.1.1 No community has this address here"
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or envelope.content
-        if not isinstance(raw, bytes):
-            raw = str(raw).encode("utf-8", "surrogateescape")
-        head = envelope_headers(envelope.mail_from, envelope.rcpt_tos)
-        try:
-            with self._lock:
-                key = self.archive.add(head + raw)
-        except OSError as exc:
-            log.error("archive failed error=%s", exc)
-            return "451 4.3.0 Cannot store the message right now, try again later"
+        if self._finishing is None:
+            self._finishing = asyncio.Semaphore(FINISHING)
+        async with self._finishing:  # only so many messages in memory at once
+            loop = asyncio.get_running_loop()
+            try:
+                key, raw = await loop.run_in_executor(None, self._store, session, envelope)
+            except OSError as exc:
+                log.error("archive failed error=%s", exc)
+                return "451 4.3.0 Cannot store the message right now, try again later"
         log.info("received key=%s bytes=%d", key, len(raw))
         self.arrived.set()
         return "250 2.0.0 Stored"
+
+    def _store(self, session: Session, envelope: Envelope) -> tuple[str, bytes]:
+        """Read the message, check its sender (auth.py), archive it: in a worker thread."""
+        spool = envelope.spool if isinstance(envelope, SpooledEnvelope) else None
+        raw = spool.read() if spool is not None else (envelope.original_content
+                                                      or envelope.content)
+        if not isinstance(raw, bytes):
+            raw = str(raw).encode("utf-8", "surrogateescape")
+        if self.authenticator is not None:
+            peer = session.peer
+            ip = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+            raw = self.authenticator.stamp(raw, ip, session.host_name or "",
+                                           envelope.mail_from or "")
+        head = envelope_headers(envelope.mail_from, envelope.rcpt_tos)
+        with self._lock:
+            return self.archive.add(head + raw), raw
 
 
 def envelope_headers(mail_from: str | None, rcpt_tos: list[str]) -> bytes:
@@ -71,10 +104,26 @@ def envelope_headers(mail_from: str | None, rcpt_tos: list[str]) -> bytes:
 
 
 class SmtpReceiver:
-    def __init__(self, host: str, port: int, handler: ReceiveHandler, max_bytes: int) -> None:
-        self.controller = Controller(handler, hostname=host, port=port,
-                                     data_size_limit=max_bytes, decode_data=False,
-                                     ident="CoP Mailer")
+    def __init__(self, host: str, port: int, handler: ReceiveHandler, max_bytes: int,
+                 tls_cert: Path | None = None, tls_key: Path | None = None,
+                 spool_dir: Path | None = None,
+                 connections: Connections | None = None) -> None:
+        """Off loopback, STARTTLS with `tls_cert` and `tls_key` is required: without them
+        the receiver refuses to start (ServiceError)."""
+        tls: dict[str, Any] = {}
+        if tls_cert is not None and tls_key is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            try:
+                context.load_cert_chain(tls_cert, tls_key)
+            except (OSError, ssl.SSLError) as exc:
+                raise ServiceError(f"cannot load tls_cert/tls_key: {exc}") from exc
+            tls = {"tls_context": context, "require_starttls": not is_loopback(host)}
+        elif not is_loopback(host):
+            raise ServiceError(f"the receiver would listen on {host} without STARTTLS; give "
+                               "[inbound] tls_cert and tls_key, or listen on 127.0.0.1")
+        self.controller = GuardedController(
+            handler, connections or Connections(), spool_dir, hostname=host, port=port,
+            data_size_limit=max_bytes, decode_data=False, ident="CoP Mailer", **tls)
 
     def start(self) -> None:
         self.controller.start()

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from mailer.config import Community, Config
+from mailer.inbound.verify import Verdict, check_from
+from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import Outgoing, compose_notice
-from mailer.state import Record
+from mailer.state import Record, State
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,28 @@ class App:
     @property
     def templates(self) -> Path | None:
         return self.config.service.templates
+
+    def verdict(self, mail: Mail) -> Verdict:
+        """What the trusted server (or our own receiver) found about the mail's From."""
+        return check_from(mail.auth_results, self.config.inbound.authserv_id, mail.from_addr)
+
+
+def known_sender(app: App, state: State, mail: Mail) -> bool:
+    """An active member or an organizer of any community: someone we may answer even when
+    their From is not authenticated (what goes to them goes to a person we know)."""
+    sender = mail.from_addr
+    return bool(sender) and any(
+        sender in members_of(c, state) or sender in {e.lower() for e in (*c.moderators,
+                                                                       *c.organizers)}
+        for c in app.config.communities)
+
+
+def may_answer(app: App, state: State, mail: Mail) -> bool:
+    """No backscatter: automatic notices go to authenticated senders and to people we know;
+    a stranger whose From nobody vouched for gets nothing (a forged From would make us mail
+    whoever the forger chose), and a forged From gets nothing at all."""
+    verdict = app.verdict(mail)
+    return not verdict.forged and (verdict.authenticated or known_sender(app, state, mail))
 
 
 @dataclass

@@ -79,7 +79,10 @@ def record_complaint(state: State, mail: Mail, raw: bytes, community: Community,
         "t": "complaint", "community": community.id, "email": email,
         "member": email in members, "feedback_type": report.feedback_type or "abuse",
         "item": item_id if item is not None else "", "message_id": mail.message_id,
-        "at": now.isoformat()})
+        "at": now.isoformat(),
+        # only a complaint about a copy we sent (its VERP address) stops delivery: anyone
+        # can write a report that names a member (issue 16)
+        "stops": item is not None})
     result.detail = f"complaint from {email} ({report.feedback_type or 'abuse'})"
     return result
 

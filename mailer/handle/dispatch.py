@@ -15,11 +15,12 @@ from datetime import datetime
 
 from mailer.config import Community, Config
 from mailer.errors import MailError
-from mailer.handle.app import App, Result, message_record
+from mailer.handle.app import App, Result, may_answer, message_record
 from mailer.handle.bounces import record_bounce, record_complaint
-from mailer.handle.commands import leave_records, run_command
+from mailer.handle.commands import run_command
 from mailer.handle.files import FileReader, send_files
 from mailer.handle.meetings import answer_rsvp
+from mailer.handle.members import leave_by_token
 from mailer.handle.posts import BULK, hold_mail, post_mail
 from mailer.handle.rollcall import answer_roll_call
 from mailer.inbound.asks import asks_for_files
@@ -73,21 +74,24 @@ def find_community(config: Config, mail: Mail) -> Community | None:
 def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
              community: Community | None, now: datetime, files: FileReader) -> Result:
     if community is None:
-        return _unrouted(app, mail, raw, now)
+        return _unrouted(app, state, mail, raw, now)
     ctx = Context(community_address=community.address, list_id=list_id(community),
                   meeting_ids=state.meeting_mail.keys(),
-                  members=members_of(community, state).keys(), report_parts=report_parts(raw))
+                  members=members_of(community, state).keys(), report_parts=report_parts(raw),
+                  authenticated=app.verdict(mail).authenticated)
     outcome = classify_mail(mail, ctx)
     if outcome.kind == "complaint":
         return record_complaint(state, mail, raw, community, outcome, now)
+    unsubscribe = next((t for t in (plus_tag(a, community.address) for a in mail.to_addrs)
+                        if t and t.startswith("u-")), None)
+    if unsubscribe is not None and outcome.kind in ("automatic", "hold", "command", "post"):
+        # a member's List-Unsubscribe address (a provider's button): honoured only with
+        # the token mailed to that member; an automatic one is not answered
+        return leave_by_token(app, state, mail, community, unsubscribe,
+                              outcome.kind in ("automatic", "hold"), now)
     if outcome.kind in ("loop", "automatic"):
-        result = Result("automatic", outcome.rule, mail.message_id, community.id,
-                        detail=outcome.detail)
-        if any(plus_tag(a, community.address) == "leave" for a in mail.to_addrs):
-            # a mail provider's unsubscribe button (List-Unsubscribe): honoured, not answered
-            result.records += leave_records(state, community, mail.from_addr, now)
-            result.detail = "unsubscribed" if result.records else result.detail
-        return result
+        return Result("automatic", outcome.rule, mail.message_id, community.id,
+                      detail=outcome.detail)
     if outcome.kind == "bounce":
         return record_bounce(state, mail, raw, community, outcome, now)
     if outcome.kind == "hold":  # bulk mail from a member: a moderator decides
@@ -101,15 +105,16 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
     if outcome.kind == "rsvp":
         return answer_rsvp(app, state, mail, key, community, outcome, now)
     if outcome.kind == "command":
-        return run_command(app, state, mail, community, outcome, now)
+        return run_command(app, state, mail, key, community, outcome, now)
     if asks_for_files(mail.text):
         return send_files(app, state, mail, community, files, now)
     return post_mail(app, state, mail, key, community, now)
 
 
-def _unrouted(app: App, mail: Mail, raw: bytes, now: datetime) -> Result:
+def _unrouted(app: App, state: State, mail: Mail, raw: bytes, now: datetime) -> Result:
     """Mail for none of our communities (a BCC, an old address). Automatic mail is only
-    recorded; a person is told, in both languages, where to write."""
+    recorded; a person we may answer (app.may_answer) is told, in both languages, where to
+    write."""
     first = app.config.communities[0]
     ctx = Context(community_address=first.address, list_id=list_id(first),
                   report_parts=report_parts(raw))
@@ -118,6 +123,9 @@ def _unrouted(app: App, mail: Mail, raw: bytes, now: datetime) -> Result:
         return Result("automatic", outcome.rule, mail.message_id, detail="no community")
     result = Result("unrouted", "no-community", mail.message_id,
                     detail="no community address among the recipients")
+    if not may_answer(app, state, mail):
+        result.detail += "; not answered (sender not verified)"
+        return result
     result.outgoing.append(compose_notice(
         first, mail.from_addr, mail.from_name, "unrouted",
         "Pesan Anda belum sampai / Your message was not delivered", now, app.templates,

@@ -21,7 +21,6 @@ from mailer.inbound.answers import RsvpReading, read_rsvp
 from mailer.inbound.classify import Outcome
 from mailer.inbound.replies import new_text
 from mailer.inbound.rsvp import read_calendar_reply
-from mailer.inbound.verify import forged_from
 from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import Outgoing, compose_notice
@@ -34,15 +33,15 @@ LOOK_AHEAD = 12  # occurrences a named date is looked for in
 def answer_rsvp(app: App, state: State, mail: Mail, key: str, community: Community,
                 outcome: Outcome, now: datetime) -> Result:
     if outcome.rule == "calendar-reply":
-        return _calendar_reply(state, mail, community, outcome, now)
+        return _calendar_reply(app, state, mail, community, outcome, now)
     return _words(app, state, mail, key, community, now)
 
 
-def _calendar_reply(state: State, mail: Mail, community: Community, outcome: Outcome,
-                    now: datetime) -> Result:
+def _calendar_reply(app: App, state: State, mail: Mail, community: Community,
+                    outcome: Outcome, now: datetime) -> Result:
     result = Result("rsvp", outcome.rule, mail.message_id, community.id)
     members = members_of(community, state)
-    forged = forged_from(mail.auth_results, mail.from_addr)
+    forged = app.verdict(mail).forged
     answers = read_calendar_reply(mail.calendar or "")
     for answer in answers:
         key = state.meeting_of_uid.get(answer.uid)
@@ -103,7 +102,7 @@ def _proven(app: App, mail: Mail, community: Community) -> bool:
         token = read_token(app.secret, tag)
         if answers_for(app.secret, tag, community.address, mail.from_addr) or (
                 token is not None and token.member_hash == mine):
-            return not forged_from(mail.auth_results, mail.from_addr)
+            return not app.verdict(mail).forged
     return False
 
 
@@ -126,7 +125,7 @@ def _unproven(app: App, mail: Mail, community: Community, meeting: MeetingConfig
     recorded; the member (never anyone else) is asked to answer by replying to this."""
     result = Result("rsvp", "rsvp-unproven", mail.message_id, community.id,
                     detail="answer not through the sender's signed address: not recorded")
-    if forged_from(mail.auth_results, mail.from_addr):
+    if app.verdict(mail).forged:
         return result  # the address's owner did not write it: they are not mailed
     notice = compose_notice(
         community, mail.from_addr, mail.from_name, "rsvp-again",

@@ -1,4 +1,8 @@
-"""Moderation: a moderator's reply to a hold notice, and carrying out a decision."""
+"""Moderation: a moderator's reply to a hold notice, and carrying out a decision.
+
+Only the moderator decides: their reply must come to the m- address mailed to them for that
+hold, in that community, before it expires (tokens.py). A rejection is told only to a sender
+we may answer (app.may_answer); approving a held join request sends its confirmation."""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import re
 from datetime import datetime
 
 from mailer.config import Community
-from mailer.handle.app import App, Result
+from mailer.handle.app import App, Result, may_answer
+from mailer.handle.members import JOIN_UNVERIFIED, start_join
 from mailer.handle.posts import post_mail
 from mailer.inbound.parse import parse_mail
 from mailer.inbound.replies import new_text
@@ -21,12 +26,13 @@ REJECT_WORDS = ("reject", "rejected", "tolak", "ditolak", "tidak", "no", "jangan
 
 
 def answer_hold(app: App, mail: Mail, community: Community, tag: str,
-                result: Result) -> Result:
+                result: Result, now: datetime) -> Result:
     """A moderator's reply to a hold notice: "setuju" / "approve" or "tolak <reason>"."""
     moderators = {e.lower() for e in (*community.moderators, *community.organizers)}
-    hold_id = read_moderation(app.secret, tag, mail.from_addr)
+    hold_id = read_moderation(app.secret, tag, community.id, mail.from_addr, now)
     if hold_id is None or mail.from_addr not in moderators:
-        result.detail = f"moderation reply not from the moderator it was sent to ({tag})"
+        result.detail = f"moderation reply not from the moderator it was sent to, or expired " \
+                        f"({tag})"
         return result
     lines = [line.strip() for line in new_text(mail.text).splitlines() if line.strip()]
     first = lines[0] if lines else ""
@@ -53,16 +59,18 @@ def release_hold(app: App, state: State, hold: Hold, raw: bytes, decision: str, 
         result.detail = f"{hold.id} is {hold.state}, nothing to do"
         return result
     mail = parse_mail(raw, app.config.inbound.max_message_bytes)
-    if decision == "approve":
+    if decision == "approve" and hold.reason.startswith(JOIN_UNVERIFIED):
+        start_join(app, mail, community, now, result)  # the moderator vouches for the person
+    elif decision == "approve":
         result = post_mail(app, state, mail, hold.archive_key, community, now, approved=True)
-    else:
+    elif may_answer(app, state, mail):
         result.outgoing.append(compose_notice(
             community, hold.from_addr, mail.from_name, "rejected",
             "Pesan Anda tidak diteruskan" if community.language == "id"
             else "Your message was not passed on", now, app.templates,
             key=f"rejected:{hold.id}", in_reply_to=hold.message_id,
             subject_of=hold.subject, reason=reason))
-    if decision == "approve":
+    if decision == "approve" and not hold.reason.startswith(JOIN_UNVERIFIED):
         result.records.append({"t": "poster", "community": hold.community,
                                "email": hold.from_addr})
     state_name = "approved" if decision == "approve" else "rejected"

@@ -1,15 +1,20 @@
 """A post: who may post, which thread it joins, every member's copy; or a hold for a
-moderator, with a notice to the sender and to each moderator."""
+moderator, with a notice to the sender (only one we may answer) and to each moderator.
+
+A copy shows the name cop.toml gives the member, never the name the sender wrote (a member
+could call themselves "Siti Rahayu (moderator)"); a stranger's own name is marked as such.
+Moderators get one mail a hold, up to HOLD_NOTICES_PER_HOUR a community; the rest wait for
+the hourly summary (timed/holds.py). An unverified stranger's subject is never repeated.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailer.config import Community
-from mailer.handle.app import App, Result
+from mailer.handle.app import App, Result, known_sender, may_answer
 from mailer.inbound.replies import new_text
 from mailer.inbound.route import RouteInput, clean_subject, content_hold, posting_hold, route_mail
-from mailer.inbound.verify import forged_from
 from mailer.membership import members_of, paused
 from mailer.model import Mail, Post, Thread
 from mailer.outbound.attachments import judge_files
@@ -28,8 +33,8 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
         mail=mail, community_id=community.id, community_address=community.address,
         secret=app.secret, threads=state.threads, thread_of=state.thread_of, now=now))
     first_post = community.moderate_first_post and (community.id, sender) not in state.posters
-    forged = forged_from(mail.auth_results, sender)
-    hold = ((f"{FORGED} ({forged})" if forged else None)
+    verdict = app.verdict(mail)
+    hold = ((f"{FORGED} ({verdict.reason})" if verdict.forged else None)
             or posting_hold(community.posting, sender in members, is_moderator, first_post)
             or route.hold
             or (None if is_moderator else content_hold(
@@ -49,7 +54,9 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
     if withheld:
         result.detail = "files withheld " + " ".join(withheld)[:200]
     member = members.get(sender)
-    name = mail.from_name or (member.name if member else sender.split("@")[0])
+    name = member.name if member else (mail.from_name or sender.split("@")[0])
+    if member is None and not is_moderator:
+        name += " (bukan anggota)" if community.language == "id" else " (not a member)"
     recipients = [m for m in members.values()
                   if m.delivery == "each" and m.email.lower() != sender
                   and not paused(state, m.email, now)]
@@ -97,37 +104,52 @@ def _no_subject(community: Community) -> str:
     return "(tanpa judul)" if community.language == "id" else "(no subject)"
 
 
+HOLD_NOTICES_PER_HOUR = 3  # a mail to the moderators per hold, up to this many an hour
+
+
 def hold_mail(app: App, state: State, mail: Mail, key: str, community: Community, rule: str,
               reason: str, now: datetime) -> Result:
     result = Result("held", rule, mail.message_id, community.id, detail=reason)
     hold_id = state.new_hold_id()
+    trusted = not reason.startswith(FORGED) and (app.verdict(mail).authenticated
+                                                 or known_sender(app, state, mail))
+    hour_ago = now - timedelta(hours=1)
+    recent = sum(1 for h in state.holds.values()
+                 if h.community == community.id and h.notified and h.received > hour_ago)
+    notify = recent < HOLD_NOTICES_PER_HOUR
     result.records.append({
         "t": "hold", "id": hold_id, "community": community.id, "from": mail.from_addr,
         "subject": mail.subject, "reason": reason, "received": now.isoformat(),
         "message_id": mail.message_id, "archive": key,  # approval re-reads the raw mail
+        "trusted": trusted, "notified": notify,
     })
-    if not reason.startswith(FORGED):  # the address's owner did not send it: no backscatter
+    if not reason.startswith(FORGED) and may_answer(app, state, mail):
         result.outgoing.append(compose_notice(
             community, mail.from_addr, mail.from_name, "held",
             "Pesan Anda menunggu moderator" if community.language == "id"
             else "Your message is waiting for a moderator",
             now, app.templates, key=f"held:{mail.message_id}", in_reply_to=mail.message_id,
             subject_of=mail.subject, reason=reason,
-            reason_text=_reason_text(reason, community.language)))
+            reason_text=reason_text(reason, community.language)))
+    if not notify:  # the hourly summary tells the moderators
+        return result
     excerpt = "\n".join(new_text(mail.text).splitlines()[:15])
+    subject = mail.subject if trusted else ""
     for moderator in sorted({e.lower() for e in community.moderators}):
         result.outgoing.append(compose_notice(
             community, moderator, moderator, "hold",
             ("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
-            + (mail.subject or "-"), now, app.templates, key=f"hold:{hold_id}",
-            reply_to=moderation_address(app.secret, community.address, hold_id, moderator),
-            hold_id=hold_id, sender=mail.from_addr, sender_name=mail.from_name,
-            subject_of=mail.subject, reason_text=_reason_text(reason, community.language),
-            excerpt=excerpt))
+            + (subject or hold_id), now, app.templates, key=f"hold:{hold_id}",
+            reply_to=moderation_address(app.secret, community.address, community.id, hold_id,
+                                        moderator, now),
+            hold_id=hold_id, sender=mail.from_addr,
+            sender_name=mail.from_name if trusted else "",
+            subject_of=subject, reason_text=reason_text(reason, community.language),
+            excerpt=excerpt, trusted=trusted))
     return result
 
 
-def _reason_text(reason: str, language: str) -> str:
+def reason_text(reason: str, language: str) -> str:
     """A hold reason as the sender reads it; listed words are not repeated back."""
     return HOLD_REASONS.get(reason.split(" (", 1)[0], {}).get(language, reason)
 
@@ -138,6 +160,11 @@ EMPTY = "the reply holds no new text"
 HOLD_REASONS = {
     EMPTY: {"id": "balasan Anda tidak memuat tulisan baru, hanya kutipan pesan sebelumnya",
             "en": "your reply holds no new text, only the earlier message quoted"},
+    "join request from an unverified address": {
+        "id": "permintaan bergabung dari alamat yang belum terverifikasi; bila disetujui, "
+              "alamat itu menerima email konfirmasi",
+        "en": "a request to join from an address nobody verified; if approved, the address "
+              "gets a confirmation mail"},
     BULK: {"id": "pesan ditandai sebagai surat massal, jadi moderator memeriksanya dulu",
            "en": "the message was marked as bulk mail, so a moderator checks it first"},
     FORGED: {"id": "server penerima menilai alamat pengirim dipalsukan",

@@ -15,7 +15,6 @@ from mailer.config import Community
 from mailer.handle.app import App, Result
 from mailer.handle.meetings import meeting_of
 from mailer.inbound.answers import read_roll_call
-from mailer.inbound.verify import forged_from
 from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import compose_notice
@@ -34,7 +33,7 @@ def answer_roll_call(app: App, state: State, mail: Mail, community: Community, t
     signed = any(answers_for(app.secret, tag, community.address, mail.from_addr)
                  for a in mail.to_addrs if (tag := plus_tag(a, community.address)))
     if mail.from_addr not in staff or not signed \
-            or forged_from(mail.auth_results, mail.from_addr):
+            or app.verdict(mail).forged:
         result.detail = f"roll-call answered by {mail.from_addr}, not an organizer's own reply"
         return result
     members = {e: m.name for e, m in members_of(community, state).items()}

@@ -81,6 +81,7 @@ class Context:
     # the report parts anywhere in the message (report_parts() below): delivery-status,
     # feedback-report, disposition-notification
     report_parts: Collection[str] = ()
+    authenticated: bool = False  # the trusted server vouched for the From (verify.py)
 
 
 @dataclass(frozen=True)
@@ -190,34 +191,11 @@ def _automatic(mail: Mail, ctx: Context) -> Outcome | None:
     if envelope and is_robot(envelope):
         return Outcome("automatic", "robot-envelope", envelope)
     precedence = mail.headers.get("precedence", "").strip().lower()
-    if precedence in ("bulk", "junk") and mail.from_addr in ctx.members \
-            and vouched_for(mail.auth_results, mail.from_addr):
+    if precedence in ("bulk", "junk") and mail.from_addr in ctx.members and ctx.authenticated:
         return Outcome("hold", "precedence-member", precedence)
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return Outcome("automatic", "precedence", precedence)
     return None
-
-
-_PASS = re.compile(r"\b(dmarc|dkim)\s*=\s*pass\b([^;]*)", re.I)
-_DOMAIN_PROP = re.compile(r"\bheader\.(?:from|d|i)\s*=\s*(?:[^\s;@]*@)?([^\s;]+)", re.I)
-
-
-def vouched_for(auth_results: tuple[str, ...], from_addr: str) -> bool:
-    """The receiving server found this From genuine: DMARC or an aligned DKIM signature
-    passed in its own Authentication-Results (verify.py reads the same headers for forgery;
-    no header at all is no voucher)."""
-    from mailer.inbound.verify import own_headers
-
-    domain = from_addr.rpartition("@")[2].lower()
-    for header in own_headers(auth_results):
-        for method, rest in _PASS.findall(header):
-            found = _DOMAIN_PROP.search(rest)
-            if found is None and method.lower() == "dkim":
-                continue  # a signature of an unnamed domain vouches for nobody
-            other = found.group(1).lower().strip(">\"'.") if found else domain
-            if other == domain or domain.endswith("." + other) or other.endswith("." + domain):
-                return True
-    return False
 
 
 def _rsvp(mail: Mail, ctx: Context) -> Outcome | None:
@@ -235,7 +213,7 @@ def _command(mail: Mail, ctx: Context) -> Outcome | None:
             return Outcome("command", "plus-command", COMMANDS[tag])
         if tag and tag.startswith("m-"):
             return Outcome("command", "moderation", tag)
-        if tag and tag.startswith("c-"):
+        if tag and tag.startswith(("c-", "k-")):  # confirming a join or a leave
             return Outcome("command", "confirm", tag)
     subject = re.sub(r"^\s*((re|bls|balas|aw|fwd?|tr)\s*:\s*)*", "", mail.subject, flags=re.I)
     word = subject.strip().lower()

@@ -35,7 +35,13 @@ from mailer.outbound.mime import (
     header_lines,
 )
 from mailer.outbound.render import render
-from mailer.tokens import answer_address, command_address, reply_address, reply_addresses
+from mailer.tokens import (
+    answer_address,
+    command_address,
+    reply_address,
+    reply_addresses,
+    unsubscribe_address,
+)
 
 LOOP_HEADER = "X-Cop-Loop"
 
@@ -89,11 +95,31 @@ def unsubscribe_link(community: Community) -> str:
     return f"mailto:{command_address(community.address, 'leave')}?subject=leave"
 
 
+def unsubscribe_headers(community: Community, address: str = "") -> list[tuple[str, str]]:
+    """List-Unsubscribe (RFC 2369, RFC 8058): `address` is a member's own signed address
+    (tokens.unsubscribe_address: mail to it leaves at once); without one, the plain +leave
+    address, where a leave is confirmed by a reply first."""
+    unsubscribe = [f"<mailto:{address}>" if address
+                   else f"<{unsubscribe_link(community)}>"]
+    headers = []
+    if community.unsubscribe_url:
+        unsubscribe.append(f"<{check_header(community.unsubscribe_url)}>")
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    return [*headers, ("List-Unsubscribe", ", ".join(unsubscribe))]
+
+
+def member_unsubscribe(community: Community, secret: str, email: str,
+                       now: datetime) -> list[tuple[str, str]]:
+    return unsubscribe_headers(community, unsubscribe_address(secret, community.address,
+                                                              community.id, email, now))
+
+
 def list_headers(community: Community, subject: str, *, from_name: str, message_id: str,
-                 now: datetime) -> list[tuple[str, str]]:
+                 now: datetime, unsubscribe: str | None = "") -> list[tuple[str, str]]:
     """The headers every copy of a message shares: From, Subject, list headers, loop marker.
 
-    To and Reply-To are per recipient and added by the caller.
+    To and Reply-To are per recipient and added by the caller; so is List-Unsubscribe when
+    `unsubscribe` is None (a member's own, member_unsubscribe).
     """
     headers = [
         ("MIME-Version", "1.0"),
@@ -105,11 +131,8 @@ def list_headers(community: Community, subject: str, *, from_name: str, message_
         ("List-Post", f"<mailto:{community.address}>"),
         ("List-Help", f"<mailto:{command_address(community.address, 'help')}?subject=help>"),
     ]
-    unsubscribe = [f"<{unsubscribe_link(community)}>"]
-    if community.unsubscribe_url:
-        unsubscribe.append(f"<{check_header(community.unsubscribe_url)}>")
-        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-    headers.append(("List-Unsubscribe", ", ".join(unsubscribe)))
+    if unsubscribe is not None:
+        headers += unsubscribe_headers(community, unsubscribe)
     if community.archive_url:
         headers.append(("List-Archive", f"<{check_header(community.archive_url)}>"))
     headers += [("Precedence", "list"), (LOOP_HEADER, community.address)]
@@ -144,7 +167,7 @@ def compose_posts(community: Community, thread: Thread, post: Post,
                      render("post.html.j2", community.language, templates, **data),
                      post.attachments, files or {})
     headers = list_headers(community, subject, from_name=f"{post.name} via {community.name}",
-                           message_id=post.message_id, now=now)
+                           message_id=post.message_id, now=now, unsubscribe=None)
     if references:
         headers += [("In-Reply-To", references[0]),
                     ("References", " ".join(reversed(references[:20])))]
@@ -157,7 +180,8 @@ def compose_posts(community: Community, thread: Thread, post: Post,
             clean_name(community.name),
             reply_address(secret, community.address, thread.id, member.email))
         own = header_lines([("To", encode_address(clean_name(member.name), member.email)),
-                            ("Reply-To", reply_to)])
+                            ("Reply-To", reply_to),
+                            *member_unsubscribe(community, secret, member.email, now)])
         copies.append(Outgoing(key=f"post:{post.message_id}:{member.email.lower()}",
                                kind="post", to=member.email, subject=subject,
                                message_id=post.message_id, own=own, shared=shared))
@@ -173,11 +197,11 @@ def post_subject(community: Community, thread: Thread, post: Post) -> str:
 
 def _single(community: Community, to_name: str, to_addr: str, subject: str, *,
             from_name: str, message_id: str, now: datetime,
-            reply_to: str | None = None) -> EmailMessage:
+            reply_to: str | None = None, unsubscribe: str = "") -> EmailMessage:
     """A message for one recipient, built with EmailMessage (invitations, notices)."""
     msg = EmailMessage()
     for name, value in list_headers(community, subject, from_name=from_name,
-                                    message_id=message_id, now=now):
+                                    message_id=message_id, now=now, unsubscribe=unsubscribe):
         msg[name] = value
     msg["To"] = encode_address(clean_name(to_name), to_addr)
     if reply_to:
@@ -225,7 +249,7 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
 
 def compose_invitation(series: Series, member: Member, method: str, now: datetime,
                        templates: Path | None, first_for_member: bool = False,
-                       reply_to: str | None = None) -> Outgoing:
+                       reply_to: str | None = None, secret: str = "") -> Outgoing:
     """An iMIP message: text, HTML and text/calendar in multipart/alternative, plus invite.ics.
 
     Layout (interop checklist MIME-5): multipart/mixed { multipart/alternative { text/plain,
@@ -244,7 +268,9 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
                   message_id=make_message_id(community, "invitation", series.uid,
                                              str(series.sequence), method,
                                              member.email.lower()), now=now,
-                  reply_to=reply_to)
+                  reply_to=reply_to,
+                  unsubscribe=unsubscribe_address(secret, community.address, community.id,
+                                                  member.email, now) if secret else "")
     occurrences, skipped = expand(meeting, language)
     data: dict[str, Any] = {
         "title": subject, "community": community, "meeting": meeting, "member": member,
@@ -297,7 +323,7 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
     html = _Prepared(render("digest.html.j2", language, templates, **data), "html")
     boundary = "=_cop_" + hashlib.sha256(text.fingerprint + html.fingerprint).hexdigest()[:24]
     headers = list_headers(community, subject, from_name=community.name,
-                           message_id=message_id, now=now)
+                           message_id=message_id, now=now, unsubscribe=None)
     head = header_lines(headers) + (
         f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
         f"--{boundary}\r\n").encode()
@@ -312,7 +338,8 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
         to = header_lines([  # replies come from the member's own answer address
             ("To", encode_address(clean_name(member.name), member.email)),
             ("Reply-To", encode_address(clean_name(community.name), answer_address(
-                secret, community.address, member.email)))])
+                secret, community.address, member.email))),
+            *member_unsubscribe(community, secret, member.email, now)])
         data_ = b"".join((to, head, text.fill(links), middle, html.fill(links), tail))
         copies.append(Outgoing(key=f"digest:{message_id}:{member.email.lower()}",
                                kind="digest", to=member.email, subject=subject,

@@ -6,6 +6,8 @@
     send_digests     digests.py      each community's digest when its slot has passed
     send_probes      attention.py    a probe to a member whose mail keeps failing
     needs_attention  attention.py    one mail a day to the organizers when something waits
+    summarize_holds  holds.py        one mail an hour to the moderators listing the holds
+                                     that got no mail of their own (a flood of them)
 
 Each job is keyed by what it sends (outbox ids from stable keys), so running it again
 after a crash queues nothing twice.
@@ -21,6 +23,7 @@ from mailer.store import Store
 from mailer.timed.attention import needs_attention, send_probes
 from mailer.timed.cycle import after_meetings, send_reminders
 from mailer.timed.digests import send_digests
+from mailer.timed.holds import summarize_holds
 from mailer.timed.invitations import sync_meetings
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,7 @@ def run_due(app: App, store: Store, now: datetime) -> int:
     tried again next tick, and does not stop the others, nor mail processing or delivery."""
     queued = 0
     for job in (sync_meetings, send_reminders, after_meetings, send_digests, send_probes,
-                needs_attention):
+                needs_attention, summarize_holds):
         try:
             queued += job(app, store, now)
         except Exception:

@@ -131,7 +131,7 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
         first = in_zone(firsts[email], meeting.timezone) if email in firsts else None
         invitation = compose_invitation(
             replace(series, first=first), members[email], "REQUEST", now, app.templates,
-            first_for_member=joining,
+            first_for_member=joining, secret=app.secret,
             reply_to=answer_address(app.secret, community.address, email))
         if queue(store, invitation, community.address, now):
             queued += 1

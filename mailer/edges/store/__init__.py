@@ -13,10 +13,13 @@ from mailer.edges.store.files import (
     copy_durable,
     fsync_dir,
     load_secret,
+    open_private,
     outbox_folder,
+    private_dir,
+    receiving_folder,
     write_atomic,
 )
 from mailer.edges.store.filestore import FileStore
 
 __all__ = ["DataDirLock", "FileStore", "copy_durable", "fsync_dir", "load_secret",
-           "outbox_folder", "write_atomic"]
+           "open_private", "outbox_folder", "private_dir", "receiving_folder", "write_atomic"]

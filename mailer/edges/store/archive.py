@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mailer.edges.store.files import fsync_dir, write_atomic
+from mailer.edges.store.files import fsync_dir, open_private, private_dir, write_atomic
 
 
 class Archive:
@@ -20,7 +20,7 @@ class Archive:
         self.folder = folder
         if create:
             for sub in ("tmp", "new", "cur"):
-                (folder / sub).mkdir(parents=True, exist_ok=True)
+                private_dir(folder / sub)
         self._counter = 0
         self._unsynced: list[str] = []
 
@@ -32,7 +32,7 @@ class Archive:
         key = f"{time.time_ns()}.P{os.getpid()}Q{self._counter}.{socket.gethostname()}"
         tmp = self.folder / "tmp" / key
         try:
-            with open(tmp, "wb") as f:
+            with open_private(tmp) as f:
                 f.write(raw)
                 f.flush()
                 if sync:
@@ -96,7 +96,7 @@ class Requests:
         self.folder = folder
 
     def submit(self, records: list[dict[str, Any]]) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
         path = self.folder / f"{time.time_ns()}-{os.getpid()}.json"
         write_atomic(path, json.dumps(records, ensure_ascii=False).encode())
         return path.name

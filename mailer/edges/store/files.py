@@ -11,9 +11,12 @@ append-or-roll-back to segment files, fsync of directories; the data_dir lock; t
       requests/       changes asked for with `cop` while the daemon runs (archive.py)
       files/          attachments, once each, by sha256 (files/ab/ab12...)
       outbox/         Maildir the `maildir` outbound protocol delivers into
+      receiving/      messages the SMTP receiver is still reading, past a size (smtpguard.py)
       secret          the key that signs reply addresses when cop.toml gives none
 
-Nothing outside this package builds a path under data_dir.
+Nothing outside this package builds a path under data_dir. Everything in it is its owner's
+only: folders 0700, files 0600 from the moment they are created (whatever the umask), since
+the archive, the queue and the journal hold members' mail and live tokens.
 """
 
 from __future__ import annotations
@@ -37,6 +40,22 @@ from mailer.errors import StoreError
 SEGMENT_BYTES = 16 * 2**20
 
 
+def private_dir(path: Path) -> None:
+    """Create `path`, and any missing folder above it, readable by its owner only."""
+    if path.is_dir():
+        return
+    if not path.parent.is_dir():
+        private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+
+
+def open_private(path: Path, append: bool = False) -> Any:
+    """A new (or appended) file, 0600 from its first byte."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    return os.fdopen(os.open(path, flags, 0o600), "ab" if append else "wb")
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -49,7 +68,7 @@ def write_atomic(path: Path, data: bytes, keep_previous: bool = False) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
+        with open_private(tmp) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -73,8 +92,8 @@ class DataDirLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -119,7 +138,7 @@ def open_segment(folder: Path, suffix: str, limit: int) -> tuple[Any, Path]:
     else:
         number = int(existing[-1].stem) + 1 if existing else 1
         path = folder / f"{number:06d}{suffix}"
-    file = open(path, "ab")  # noqa: SIM115 - kept open across flushes by the caller
+    file = open_private(path, append=True)  # kept open across flushes by the caller
     fsync_dir(folder)
     return file, path
 
@@ -134,6 +153,13 @@ def outbox_folder(data_dir: Path) -> Path:
     return data_dir / "outbox"
 
 
+def receiving_folder(data_dir: Path) -> Path:
+    """Where the SMTP receiver spools a message while it arrives (private to us)."""
+    folder = data_dir / "receiving"
+    private_dir(folder)
+    return folder
+
+
 def load_secret(data_dir: Path, configured: str | None) -> str:
     """The configured secret, else one generated once and kept in data_dir/secret, written
     readable by its owner only."""
@@ -142,17 +168,16 @@ def load_secret(data_dir: Path, configured: str | None) -> str:
     path = data_dir / "secret"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     value = secrets.token_hex(32)
-    write_atomic(path, value.encode())
-    os.chmod(path, 0o600)
+    write_atomic(path, value.encode())  # 0600 from the first byte
     return value
 
 
 def copy_durable(source: Path, target: Path) -> None:
     """What a rehearsal (`cop plan`) needs of a data_dir, copied: metadata, the secret, the
     journal and the queue; not the archive or the outbox."""
-    target.mkdir(parents=True, exist_ok=True)
+    private_dir(target)
     for name in ("db.json", "secret"):
         if (source / name).exists():
             shutil.copy2(source / name, target / name)
@@ -179,7 +204,7 @@ class Files:
         sha256 = hashlib.sha256(data).hexdigest()
         target = self.path(sha256)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             write_atomic(target, data)
         return sha256
 

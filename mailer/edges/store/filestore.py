@@ -14,7 +14,7 @@ from typing import Any
 from tinydb import Query, TinyDB
 
 from mailer.edges.store.archive import Archive, Requests
-from mailer.edges.store.files import Files
+from mailer.edges.store.files import Files, private_dir
 from mailer.edges.store.journal import Journal
 from mailer.edges.store.metadata import BufferedAtomicStorage
 from mailer.edges.store.spool import Spool
@@ -32,7 +32,9 @@ class FileStore:
             self.storage = BufferedAtomicStorage(str(data_dir / "db.json"), read_only=True)
         else:
             if not read_only:
-                data_dir.mkdir(parents=True, exist_ok=True)
+                private_dir(data_dir)
+                if data_dir.stat().st_mode & 0o077:
+                    data_dir.chmod(0o700)  # a data_dir made before issue 16 was world-readable
             self.storage = BufferedAtomicStorage(str(data_dir / "db.json"), read_only)
         self.db = TinyDB(storage=lambda: self.storage)
         self.journal = Journal(data_dir / "journal", read_only)

@@ -17,7 +17,13 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from mailer.edges.store.files import SEGMENT_BYTES, append_or_roll_back, fsync_worker, open_segment
+from mailer.edges.store.files import (
+    SEGMENT_BYTES,
+    append_or_roll_back,
+    fsync_worker,
+    open_segment,
+    private_dir,
+)
 from mailer.errors import StoreError
 
 
@@ -32,7 +38,7 @@ class Journal:
         self._size = 0
         self._behind: Future[None] | None = None
         if not read_only:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             self._repair_tail()
 
     def segments(self) -> list[Path]:

@@ -7,7 +7,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mailer.edges.store.files import SEGMENT_BYTES, append_or_roll_back, fsync_dir, open_segment
+from mailer.edges.store.files import (
+    SEGMENT_BYTES,
+    append_or_roll_back,
+    fsync_dir,
+    open_segment,
+    private_dir,
+)
 from mailer.errors import StoreError
 
 
@@ -25,7 +31,7 @@ class Spool:
         self._size = 0  # bytes in the current segment, pending included
         self._readers: dict[str, Any] = {}
         if not read_only:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
 
     def add(self, data: bytes) -> tuple[str, int, int]:
         if self._file is None or self._size >= SEGMENT_BYTES:
