@@ -37,6 +37,7 @@ class Mail:
     size: int = 0
     auth_results: tuple[str, ...] = ()  # Authentication-Results headers, top first
     files: Mapping[str, bytes] = field(default_factory=dict)  # sha256 -> an attachment's bytes
+    fingerprint: str = ""  # what it says (sender, subject, body): a copy has the same one
 
 
 @dataclass(slots=True)  # one per post ever: no per-instance __dict__
@@ -71,6 +72,22 @@ class Hold:
     message_id: str
     archive_key: str
     state: str = "held"  # held | approved | rejected
+
+
+@dataclass
+class Quarantine:
+    """A message that could not be processed: its raw bytes stay in the archive, and what
+    could be read of it is kept here for the organizers."""
+
+    id: str
+    message_id: str
+    from_addr: str
+    subject: str
+    reason: str
+    received: datetime
+    archive_key: str
+    community: str | None = None
+    state: str = "quarantined"  # quarantined | released | discarded
 
 
 @dataclass
