@@ -37,8 +37,9 @@ from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
 from mailer.edges.store import DataDirLock, FileStore, load_secret, outbox_folder
 from mailer.errors import ConfigError, ImapUnavailable, ServiceError
 from mailer.handle.app import App, Result
-from mailer.handle.dispatch import process_message, quarantined
+from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
+from mailer.handle.quarantine import Release, quarantine_mail
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
 from mailer.store import Store
 from mailer.timed.due import run_due
@@ -110,12 +111,14 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
-    applied, decisions = [], []
+    applied, decisions, releases = [], [], []
     for request, records in store.requests.pending():  # asked for by `cop` while we run
         for record in records:
             if record["t"] == "hold-decision":
                 decisions.append((record["id"], record["decision"], record.get("reason", ""),
                                   record.get("by", "cop")))
+            elif record["t"] == "quarantine-release":
+                releases.append((record["id"], record.get("by", "cop")))
             else:
                 store.record(record)
         applied.append(request)
@@ -125,18 +128,15 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
     done: list[str] = []
+    for entry, by in releases:  # `cop quarantine release`: processed again
+        result = release_quarantined(rt, entry, by, now)
+        report.queued += apply_result(rt, result, now)
+        decisions += result.decisions
     for key in store.archive.pending():
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
-        try:
-            result = process_message(rt.app, store.state, key, store.archive.read(key), now,
-                                     store.read_file)
-        except Exception as exc:
-            # a bug for this one message must not hold up every other one, every minute:
-            # it is set aside like unreadable mail (raw kept) and can be processed again
-            log.exception("processing failed, quarantined archive=%s", key)
-            result = quarantined(key, f"internal error: {type(exc).__name__}: {exc}", now)
+        result = process_archived(rt, key, now)
         report.queued += apply_result(rt, result, now)
         report.processed[result.state] = report.processed.get(result.state, 0) + 1
         decisions += result.decisions
@@ -204,6 +204,34 @@ NOTICES_PER_DAY = 5  # automatic answers to one address a day (help, held, unrou
 def _notices_today(rt: Runtime, address: str, now: datetime) -> int:
     since = now - timedelta(days=1)
     return sum(1 for when in rt.store.state.notices_to.get(address.lower(), ()) if when > since)
+
+
+def process_archived(rt: Runtime, key: str, now: datetime,
+                     release: Release | None = None) -> Result:
+    raw = rt.store.archive.read(key)
+    try:
+        return process_message(rt.app, rt.store.state, key, raw, now, rt.store.read_file,
+                               release)
+    except Exception as exc:
+        # a bug for this one message must not hold up every other one, every minute: it is
+        # set aside like unreadable mail (raw kept, sender told) and can be released later
+        log.exception("processing failed, quarantined archive=%s", key)
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+    try:
+        return quarantine_mail(rt.app, rt.store.state, key, raw, reason, now, release=release)
+    except Exception:  # telling the sender failed too: set aside all the same
+        log.exception("quarantine notice failed archive=%s", key)
+        return quarantine_mail(rt.app, rt.store.state, key, raw, reason, now,
+                               release=release, tell=False)
+
+
+def release_quarantined(rt: Runtime, entry_id: str, by: str, now: datetime) -> Result:
+    """`cop quarantine release`: a quarantined message processed again."""
+    entry = rt.store.state.quarantine.get(entry_id)
+    if entry is None or entry.state != "quarantined":
+        return Result("quarantined", "release", "", detail=f"no waiting entry {entry_id}")
+    return process_archived(rt, entry.archive_key, now,
+                            Release(entry_id, by, entry.message_id))
 
 
 def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,
