@@ -70,11 +70,30 @@ def envelope_headers(mail_from: str | None, rcpt_tos: list[str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8", "surrogateescape")
 
 
+# A line of DATA may be this long. RFC 5321 says 1,000 octets, but real mail servers send
+# longer ones (Amazon SES and GMX bounces were refused "500 Line too long") and Postfix takes
+# them, folding at 2,048; we take them whole, up to this.
+LINE_LIMIT = 2**20
+
+
+class _LongLines(SMTP):
+    """aiosmtpd's SMTP with LINE_LIMIT instead of 1,001 octets (its stream limit too, which
+    commands share; their own limit of 512 is checked on every command as before)."""
+
+    line_length_limit = LINE_LIMIT
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _LongLines(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpReceiver:
     def __init__(self, host: str, port: int, handler: ReceiveHandler, max_bytes: int) -> None:
-        self.controller = Controller(handler, hostname=host, port=port,
-                                     data_size_limit=max_bytes, decode_data=False,
-                                     ident="CoP Mailer")
+        # SMTPUTF8 (RFC 6531): a client may send UTF-8 addresses and headers (RFC 6532)
+        self.controller = _Controller(handler, hostname=host, port=port,
+                                      data_size_limit=max_bytes, decode_data=False,
+                                      enable_SMTPUTF8=True, ident="CoP Mailer")
 
     def start(self) -> None:
         self.controller.start()

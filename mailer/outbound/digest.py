@@ -60,11 +60,13 @@ class Attention:
     unrouted: int = 0
     requests: tuple[str, ...] = ()  # "left: b@y": listed in cop.toml, left by email
     complaints: tuple[str, ...] = ()  # reported our mail as spam (ARF): no mail to them
+    quarantined: int = 0  # mail set aside, waiting for an organizer (cop quarantine)
+    quarantine_lines: tuple[str, ...] = ()  # the newest: "q1 budi@x: subject (reason)"
 
     @property
     def any(self) -> bool:
         return bool(self.holds or self.bouncing or self.unrouted or self.requests
-                    or self.complaints)
+                    or self.complaints or self.quarantined)
 
 
 @dataclass(frozen=True)
