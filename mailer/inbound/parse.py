@@ -50,6 +50,7 @@ TRACE_HEADERS = (b"received", b"x-received", b"return-path", b"delivered-to", b"
 _MSGID = re.compile(r"<[^<>\s]{1,500}>")  # longer ones could not be written on one line
 # RFC 5322 atext, ASCII
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 _LAST_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]+)\s*>\s*$")
 
 
@@ -226,8 +227,8 @@ def _header_text(value: object) -> str:
     # compat32 gives a str, or a Header object when the raw header held 8-bit bytes;
     # decode_header takes both and yields (bytes, charset) or (str, None) chunks (the
     # text around encoded words in a str comes back as raw-unicode-escape bytes)
-    if isinstance(value, str):
-        value = value[:MAX_HEADER_CHARS * 10]  # encoded words are longer than their text
+    if isinstance(value, str):  # unfolded first: decode_header strips each line's start
+        value = _FOLD.sub("", value[:MAX_HEADER_CHARS * 10])  # (encoded words are longer)
     try:
         chunks = decode_header(value)  # type: ignore[arg-type]
     except Exception:  # broken encoded words: keep the characters that are there
