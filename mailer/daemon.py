@@ -230,8 +230,12 @@ def release_quarantined(rt: Runtime, entry_id: str, by: str, now: datetime) -> R
     entry = rt.store.state.quarantine.get(entry_id)
     if entry is None or entry.state != "quarantined":
         return Result("quarantined", "release", "", detail=f"no waiting entry {entry_id}")
-    return process_archived(rt, entry.archive_key, now,
-                            Release(entry_id, by, entry.message_id))
+    try:
+        return process_archived(rt, entry.archive_key, now,
+                                Release(entry_id, by, entry.message_id))
+    except KeyError:  # processing errors are caught inside: this is the archive's
+        return Result("quarantined", "release", entry.message_id,
+                      detail=f"{entry_id}: raw message {entry.archive_key!r} not in the archive")
 
 
 def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,

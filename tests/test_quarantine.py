@@ -252,3 +252,37 @@ def test_the_same_message_id_with_other_content_is_another_message(rt: Runtime) 
                                    message_id="<same@x.org>"))
     tick(rt, T0 + timedelta(minutes=1))
     assert len(sent(rt, "dewi@example.org")) == 2
+
+
+def test_mail_set_aside_by_an_earlier_version_is_listed_and_can_be_released(
+        rt: Runtime) -> None:
+    """Before quarantine records, only a message record said so (id a placeholder, sender
+    and subject dropped): such entries are listed too, and processed under the mail's own
+    Message-ID when released."""
+    key = rt.store.archive.add(make_mail(subject="Dari dulu", message_id="<old@example.org>"))
+    rt.store.archive.mark_done([key])
+    rt.store.record({"t": "message", "id": f"<quarantined.{key}@cop>", "state": "quarantined",
+                     "rule": "error", "community": None, "thread": None, "from": "",
+                     "subject": "", "received": T0.isoformat(), "archive": key,
+                     "detail": "internal error: RuntimeError: a bug since fixed"})
+    rt.close()
+    code, out, _ = cop(rt, "quarantine", "--json")
+    assert json.loads(out) == [{
+        "id": "q1", "message_id": "", "from": "", "subject": "",
+        "reason": "internal error: RuntimeError: a bug since fixed",
+        "received": T0.isoformat(), "community": None, "state": "quarantined"}]
+    code, out, err = cop(rt, "quarantine", "release", "q1")
+    assert code == 0, err
+    store = Store(rt.config.service.data_dir, read_only=True)
+    assert store.state.messages["<old@example.org>"] == "posted"
+    assert store.state.quarantine["q1"].state == "released"
+
+
+def test_json_escapes_what_a_terminal_would_obey(rt: Runtime) -> None:
+    rt.store.archive.add(unparseable().replace(
+        b"Subject: Rencana pelajaran", "Subject: Rencana \u009b31m \u202egnp.exe".encode()))
+    tick(rt, T0)
+    rt.store.flush()
+    code, out, _ = cop(rt, "quarantine", "--json")
+    assert "\u009b" not in out and "\u202e" not in out and "\\u009b31m \\u202egnp" in out
+    assert json.loads(out)[0]["subject"] == "Rencana \u009b31m \u202egnp.exe"

@@ -4,11 +4,13 @@ archive). Like `cop holds`: while the daemon runs, a decision goes to it as a re
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any
 
 import click
 
-from mailer.cli.common import emit_json, fail, load, open_store, parse_now, setup_logging
+from mailer.cli.common import fail, load, open_store, parse_now, setup_logging
 from mailer.config import Config
 from mailer.daemon import Runtime, apply_result, release_quarantined
 from mailer.edges.store import DataDirLock, FileStore
@@ -32,7 +34,7 @@ def quarantine(ctx: click.Context, as_json: bool, everything: bool) -> None:
                       if everything or e.state == "quarantined"),
                      key=lambda e: int(e.id.lstrip("q")))
     if as_json:
-        emit_json([{"id": e.id, "message_id": e.message_id, "from": e.from_addr,
+        _emit_json([{"id": e.id, "message_id": e.message_id, "from": e.from_addr,
                      "subject": e.subject, "reason": e.reason,
                      "received": e.received.isoformat(), "community": e.community,
                      "state": e.state} for e in entries])
@@ -146,3 +148,13 @@ _HARMFUL.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202
 def harmless(text: str) -> str:
     """Text a terminal shows as it is: no escape sequences, no reordering."""
     return text.translate(_HARMFUL)
+
+
+# json.dumps escapes C0 controls; these it writes as they are (valid JSON either way)
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x200E, 0x200F,
+                                             *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _emit_json(document: Any) -> None:
+    """One JSON document, as `emit_json` writes it, safe to print on a terminal too."""
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2).translate(_JSON_ESCAPES))
