@@ -20,6 +20,7 @@ they are not fetched again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -212,12 +213,10 @@ def process_archived(rt: Runtime, key: str, now: datetime,
     try:
         return process_message(rt.app, rt.store.state, key, raw, now, rt.store.read_file,
                                release)
-    except Exception as exc:
-        # a bug for this one message must not hold up every other one, every minute: it is
-        # set aside like unreadable mail (raw kept, sender told) and can be released later
+    except Exception as exc:  # a bug for this one message must not hold up every other one
         log.exception("processing failed, quarantined archive=%s", key)
         reason = f"internal error: {type(exc).__name__}: {exc}"
-    try:
+    try:  # set aside like unreadable mail: raw kept, sender told, can be released later
         return quarantine_mail(rt.app, rt.store.state, key, raw, reason, now, release=release)
     except Exception:  # telling the sender failed too: set aside all the same
         log.exception("quarantine notice failed archive=%s", key)
@@ -228,14 +227,11 @@ def process_archived(rt: Runtime, key: str, now: datetime,
 def release_quarantined(rt: Runtime, entry_id: str, by: str, now: datetime) -> Result:
     """`cop quarantine release`: a quarantined message processed again."""
     entry = rt.store.state.quarantine.get(entry_id)
-    if entry is None or entry.state != "quarantined":
-        return Result("quarantined", "release", "", detail=f"no waiting entry {entry_id}")
-    try:
-        return process_archived(rt, entry.archive_key, now,
-                                Release(entry_id, by, entry.message_id))
-    except KeyError:  # processing errors are caught inside: this is the archive's
-        return Result("quarantined", "release", entry.message_id,
-                      detail=f"{entry_id}: raw message {entry.archive_key!r} not in the archive")
+    with contextlib.suppress(KeyError):  # its raw message is gone from the archive
+        if entry is not None and entry.state == "quarantined":
+            return process_archived(rt, entry.archive_key, now,
+                                    Release(entry_id, by, entry.message_id))
+    return Result("quarantined", "release", "", detail=f"{entry_id} cannot be released")
 
 
 def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,

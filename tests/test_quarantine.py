@@ -283,6 +283,6 @@ def test_json_escapes_what_a_terminal_would_obey(rt: Runtime) -> None:
         b"Subject: Rencana pelajaran", "Subject: Rencana \u009b31m \u202egnp.exe".encode()))
     tick(rt, T0)
     rt.store.flush()
-    code, out, _ = cop(rt, "quarantine", "--json")
+    out = cop(rt, "quarantine", "--json")[1]
     assert "\u009b" not in out and "\u202e" not in out and "\\u009b31m \\u202egnp" in out
     assert json.loads(out)[0]["subject"] == "Rencana \u009b31m \u202egnp.exe"
