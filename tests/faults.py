@@ -101,4 +101,7 @@ ABSURD_MAIL = {
     b"kkg@example.org\r\nSubject: Bahan ajar\r\nMessage-ID: <lists@example.org>\r\n"
     b"Content-Type: text/html; charset=utf-8\r\n\r\n" + NESTED_LISTS,
     "a 324-character CJK subject": make_mail(subject=CJK, message_id="<cjk@example.org>"),
+    "a member's post with 5,000 Received lines": b"".join(
+        b"Received: from relay%d.example.net by mx.example.org; Tue, 1 Dec 2026 02:00:00 "
+        b"+0000\r\n" % i for i in range(5000)) + make_mail(message_id="<hops@example.org>"),
 }
