@@ -286,3 +286,14 @@ def test_json_escapes_what_a_terminal_would_obey(rt: Runtime) -> None:
     out = cop(rt, "quarantine", "--json")[1]
     assert "\u009b" not in out and "\u202e" not in out and "\\u009b31m \\u202egnp" in out
     assert json.loads(out)[0]["subject"] == "Rencana \u009b31m \u202egnp.exe"
+
+
+def test_the_member_is_told_in_the_communitys_language(tmp_path: Path,
+                                                       open_runtime: OpenRuntime) -> None:
+    rt = open_runtime(write_config(tmp_path, meeting=False, language="en"))
+    rt.store.archive.add(unparseable())
+    tick(rt, T0)
+    (notice,) = sent(rt, "dewi@example.org")
+    assert str(notice["Subject"]) == "[KKG] Your message could not be passed on yet"
+    text = text_of(notice)
+    assert "could not read the message's format" in text and "Nothing is lost" in text
