@@ -20,6 +20,7 @@ they are not fetched again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -33,7 +34,8 @@ from types import FrameType
 
 from mailer.config import Config, load_config
 from mailer.edges.auth import Authenticator
-from mailer.edges.imap import Cursor, ImapMailbox, TooLarge
+from mailer.edges.imap import ImapMailbox
+from mailer.edges.inbox import fetch_new, flag_processed, remember_processed
 from mailer.edges.outbound import open_transport
 from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
 from mailer.edges.store import (
@@ -45,8 +47,9 @@ from mailer.edges.store import (
 )
 from mailer.errors import ConfigError, ImapUnavailable, ServiceError
 from mailer.handle.app import App, Result
-from mailer.handle.dispatch import process_message, quarantined
+from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
+from mailer.handle.quarantine import Release, quarantine_mail
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
 from mailer.store import Store
 from mailer.timed.due import run_due
@@ -118,12 +121,14 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
-    applied, decisions = [], []
+    applied, decisions, releases = [], [], []
     for request, records in store.requests.pending():  # asked for by `cop` while we run
         for record in records:
             if record["t"] == "hold-decision":
                 decisions.append((record["id"], record["decision"], record.get("reason", ""),
                                   record.get("by", "cop")))
+            elif record["t"] == "quarantine-release":
+                releases.append((record["id"], record.get("by", "cop")))
             else:
                 store.record(record)
         applied.append(request)
@@ -133,18 +138,15 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
     done: list[str] = []
+    for entry, by in releases:  # `cop quarantine release`: processed again
+        result = release_quarantined(rt, entry, by, now)
+        report.queued += apply_result(rt, result, now)
+        decisions += result.decisions
     for key in store.archive.pending():
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
-        try:
-            result = process_message(rt.app, store.state, key, store.archive.read(key), now,
-                                     store.read_file)
-        except Exception as exc:
-            # a bug for this one message must not hold up every other one, every minute:
-            # it is set aside like unreadable mail (raw kept) and can be processed again
-            log.exception("processing failed, quarantined archive=%s", key)
-            result = quarantined(key, f"internal error: {type(exc).__name__}: {exc}", now)
+        result = process_archived(rt, key, now)
         report.queued += apply_result(rt, result, now)
         report.processed[result.state] = report.processed.get(result.state, 0) + 1
         decisions += result.decisions
@@ -152,13 +154,15 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     for hold_id, decision, reason, by in decisions:
         report.queued += apply_result(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
     report.queued += run_due(rt.app, store, now)
-    _remember_processed(rt, [uids_by_key[k] for k in done if k in uids_by_key])
+    if rt.mailbox is not None:
+        remember_processed(rt.mailbox, store, [uids_by_key[k] for k in done if k in uids_by_key])
     store.flush()  # the outcome of every message is durable: now it may be marked done
     for request in applied:
         store.requests.done(request)
     store.archive.mark_done(done)
     try:
-        _flag_processed(rt)
+        if rt.mailbox is not None:
+            flag_processed(rt.mailbox, store)
     except ImapUnavailable as exc:
         report.inbound_error = report.inbound_error or str(exc)
     report.delivered = deliver(store, rt.transport, now,
@@ -214,6 +218,33 @@ def _notices_today(rt: Runtime, address: str, now: datetime) -> int:
     return sum(1 for when in rt.store.state.notices_to.get(address.lower(), ()) if when > since)
 
 
+def process_archived(rt: Runtime, key: str, now: datetime,
+                     release: Release | None = None) -> Result:
+    raw = rt.store.archive.read(key)
+    try:
+        return process_message(rt.app, rt.store.state, key, raw, now, rt.store.read_file,
+                               release)
+    except Exception as exc:  # a bug for this one message must not hold up every other one
+        log.exception("processing failed, quarantined archive=%s", key)
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+    try:  # set aside like unreadable mail: raw kept, sender told, can be released later
+        return quarantine_mail(rt.app, rt.store.state, key, raw, reason, now, release=release)
+    except Exception:  # telling the sender failed too: set aside all the same
+        log.exception("quarantine notice failed archive=%s", key)
+        return quarantine_mail(rt.app, rt.store.state, key, raw, reason, now,
+                               release=release, tell=False)
+
+
+def release_quarantined(rt: Runtime, entry_id: str, by: str, now: datetime) -> Result:
+    """`cop quarantine release`: a quarantined message processed again."""
+    entry = rt.store.state.quarantine.get(entry_id)
+    with contextlib.suppress(KeyError):  # its raw message is gone from the archive
+        if entry is not None and entry.state == "quarantined":
+            return process_archived(rt, entry.archive_key, now,
+                                    Release(entry_id, by, entry.message_id))
+    return Result("quarantined", "release", "", detail=f"{entry_id} cannot be released")
+
+
 def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,
                 now: datetime) -> Result:
     """A moderator's decision about one held message, from a reply or from `cop holds`."""
@@ -231,42 +262,12 @@ def _receive(rt: Runtime, report: TickReport, uids_by_key: dict[str, int],
     header fields are archived and recorded as quarantined, with the reason."""
     if rt.mailbox is None:
         return
-    _flag_processed(rt)  # an earlier tick could not: they must not be fetched again
-    saved = rt.store.get_meta("cursor", "imap")
-    cursor = Cursor(saved["uidvalidity"], saved["last_uid"]) if saved else None
-    for uid, raw in rt.mailbox.fetch_new(cursor):
-        key = rt.store.archive.add(raw.head if isinstance(raw, TooLarge) else raw, sync=False)
-        if isinstance(raw, TooLarge):  # recorded now: the processing below skips it
-            apply_result(rt, quarantined(key, raw.reason, now, rule="too-large"), now)
-        uids_by_key[key] = uid  # synced by the flush
+    for key, uid, large in fetch_new(rt.mailbox, rt.store):
+        if large is not None:  # recorded now: the processing below skips it
+            apply_result(rt, quarantine_mail(rt.app, rt.store.state, key, large.head,
+                                             large.reason, now, rule="too-large"), now)
+        uids_by_key[key] = uid
         report.received += 1
-
-
-def _remember_processed(rt: Runtime, uids: list[int]) -> None:
-    """Note UIDs whose outcome the next flush makes durable, until they are flagged."""
-    if rt.mailbox is None or not uids:
-        return
-    saved = rt.store.get_meta("cursor", "processed") or {}
-    if saved.get("uidvalidity") == rt.mailbox.uidvalidity:
-        uids = sorted({*saved["uids"], *uids})
-    rt.store.put_meta("cursor", "processed", {"uidvalidity": rt.mailbox.uidvalidity,
-                                               "uids": uids})
-
-
-def _flag_processed(rt: Runtime) -> None:
-    """Flag $CopDone on the server whatever is recorded as processed, and move the cursor."""
-    saved = rt.store.get_meta("cursor", "processed")
-    if rt.mailbox is None or not saved or not saved["uids"]:
-        return
-    uids = saved["uids"]
-    if rt.mailbox.mark_done(uids, saved["uidvalidity"]):
-        cursor = rt.store.get_meta("cursor", "imap") or {}
-        last = max(uids)
-        if cursor.get("uidvalidity") == saved["uidvalidity"]:
-            last = max(last, cursor["last_uid"])
-        rt.store.put_meta("cursor", "imap", {"uidvalidity": saved["uidvalidity"],
-                                             "last_uid": last})
-    rt.store.put_meta("cursor", "processed", {"uidvalidity": saved["uidvalidity"], "uids": []})
 
 
 def _mtime(path: Path) -> float:

@@ -37,6 +37,7 @@ class Mail:
     size: int = 0
     auth_results: tuple[str, ...] = ()  # Authentication-Results headers, top first
     files: Mapping[str, bytes] = field(default_factory=dict)  # sha256 -> an attachment's bytes
+    fingerprint: str = ""  # what it says (sender, subject, body): a copy has the same one
 
 
 @dataclass(slots=True)  # one per post ever: no per-instance __dict__
@@ -73,6 +74,22 @@ class Hold:
     state: str = "held"  # held | approved | rejected
     trusted: bool = True  # the sender is authenticated or known: their subject may be shown
     notified: bool = True  # the moderators got a mail of its own (else: the summary)
+
+
+@dataclass
+class Quarantine:
+    """A message that could not be processed: its raw bytes stay in the archive, and what
+    could be read of it is kept here for the organizers."""
+
+    id: str
+    message_id: str
+    from_addr: str
+    subject: str
+    reason: str
+    received: datetime
+    archive_key: str
+    community: str | None = None
+    state: str = "quarantined"  # quarantined | released | discarded
 
 
 @dataclass

@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from mailer.model import Attachment, Hold, OutboxItem, Post, Thread
+from mailer.model import Attachment, Hold, OutboxItem, Post, Quarantine, Thread
 
 Record = dict[str, Any]
 
@@ -21,7 +21,7 @@ PROBE_CONFIRMS = ("dead", "full")  # a probe bouncing so confirms the address fa
 
 # The states an inbound message ends in, exactly one each: posted, held, automatic, bounce,
 # rsvp, command, attendance, quarantined, unrouted (a second copy of a Message-ID is a
-# `duplicate` record of the first).
+# `duplicate` record of the first; a quarantined message is recorded again when released).
 
 
 def _parts(spool: list[Any]) -> tuple[tuple[str, int, int], ...]:
@@ -49,9 +49,13 @@ class State:
         # Message-ID -> the state it ended in; the journal keeps the whole record (rule,
         # sender, detail), which nothing in the daemon reads back
         self.messages: dict[str, str] = {}
+        # Message-ID -> what the message said (parse.py's fingerprint): the same ID with
+        # other content is another message. Records from before it was kept have none.
+        self.fingerprints: dict[str, str] = {}
         self.threads: dict[str, Thread] = {}
         self.thread_of: dict[str, str] = {}  # any Message-ID we sent or received -> thread
         self.holds: dict[str, Hold] = {}
+        self.quarantine: dict[str, Quarantine] = {}  # q1, q2, ...: mail set aside
         self.outbox: dict[str, OutboxItem] = {}
         # kept as records apply, so a tick never walks all of history:
         self.outbox_waiting: set[str] = set()  # queued or deferred: what deliver looks at
@@ -85,6 +89,7 @@ class State:
         self.complaints: dict[str, Record] = {}  # address -> its latest ARF complaint
         self._thread_serial = 0
         self._hold_serial = 0
+        self._quarantine_serial = 0
 
     def apply(self, rec: Record) -> None:
         kind = rec["t"]
@@ -93,10 +98,20 @@ class State:
             handler(rec)
 
     def _apply_message(self, rec: Record) -> None:
-        if rec["id"] not in self.messages:
+        if self.messages.get(rec["id"], "quarantined") == "quarantined":  # new, or released
             self.messages[rec["id"]] = sys.intern(rec["state"])
+            if rec.get("fingerprint"):
+                self.fingerprints[rec["id"]] = rec["fingerprint"]
             if rec["state"] == "unrouted":
                 self.unrouted += 1
+        if rec["state"] == "quarantined" and "quarantine" not in rec:
+            # set aside before quarantine records existed: listed all the same
+            self._quarantine_serial += 1
+            self._apply_quarantine({
+                "id": f"q{self._quarantine_serial}", "message_id": "", "from": rec["from"],
+                "subject": rec["subject"], "reason": rec.get("detail", ""),
+                "received": rec["received"], "archive": rec.get("archive", ""),
+                "community": rec.get("community")})
         if rec["state"] == "posted":
             self.posters.add((rec["community"], rec["from"]))
         if rec.get("archive"):
@@ -200,6 +215,22 @@ class State:
     def _apply_hold_state(self, rec: Record) -> None:
         self.holds[rec["id"]].state = rec["state"]
 
+    def _apply_quarantine(self, rec: Record) -> None:
+        """A message set aside, or set aside again by a release that failed the same way."""
+        self.quarantine[rec["id"]] = Quarantine(
+            id=rec["id"], message_id=rec["message_id"], from_addr=rec["from"],
+            subject=rec["subject"], reason=rec["reason"],
+            received=datetime.fromisoformat(rec["received"]), archive_key=rec["archive"],
+            community=rec.get("community"))
+        self._quarantine_serial = max(self._quarantine_serial, int(rec["id"].lstrip("q")))
+
+    def _apply_quarantine_state(self, rec: Record) -> None:
+        """released (processed again) or discarded (raw kept in the archive); only what is
+        still waiting changes."""
+        entry = self.quarantine.get(rec["id"])
+        if entry is not None and entry.state == "quarantined":
+            entry.state = rec["state"]
+
     def _apply_outbox(self, rec: Record) -> None:
         if rec["id"] in self.outbox:  # queued again after a crash: the first one stands
             return
@@ -272,6 +303,10 @@ class State:
     def new_hold_id(self) -> str:
         self._hold_serial += 1
         return f"h{self._hold_serial}"
+
+    def new_quarantine_id(self) -> str:
+        self._quarantine_serial += 1
+        return f"q{self._quarantine_serial}"
 
     def threads_newest_first(self, community: str | None = None) -> list[Thread]:
         chosen = [t for t in self.threads.values() if community in (None, t.community)]

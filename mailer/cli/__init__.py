@@ -11,7 +11,7 @@ import os
 import click
 
 from mailer import __version__
-from mailer.cli import attendance, digest, holds, reports, service, show
+from mailer.cli import attendance, digest, holds, quarantine, reports, service, show
 from mailer.cli.common import wrap_output
 from mailer.cli.demo import demo
 from mailer.cli.init import init
@@ -35,3 +35,4 @@ for command in (service.check, service.run, show.threads, show.thread, show.meet
                 show.members, show.outbox, holds.holds, digest.digest, reports.report_verb,
                 reports.plan_verb, attendance.attendance, init, demo):
     main.add_command(command)
+main.add_command(quarantine.quarantine)

@@ -123,7 +123,8 @@ class SmtpReceiver:
                                "[inbound] tls_cert and tls_key, or listen on 127.0.0.1")
         self.controller = GuardedController(
             handler, connections or Connections(), spool_dir, hostname=host, port=port,
-            data_size_limit=max_bytes, decode_data=False, ident="CoP Mailer", **tls)
+            data_size_limit=max_bytes, decode_data=False, ident="CoP Mailer",
+            enable_SMTPUTF8=True, **tls)  # RFC 6531: UTF-8 addresses and headers
 
     def start(self) -> None:
         self.controller.start()

@@ -63,7 +63,14 @@ class SpooledEnvelope(Envelope):
     spool: IO[bytes] | None = None
 
 
+# A line of DATA may be this long. RFC 5321 says 1,000 octets, but real mail servers send
+# longer ones (Amazon SES and GMX bounces were refused "500 Line too long") and Postfix takes
+# them, folding at 2,048; we take them whole, up to this.
+LINE_LIMIT = 2**20
+
+
 class GuardedSMTP(SMTP):
+    line_length_limit = LINE_LIMIT  # its stream limit too; commands keep their own 512
     def __init__(self, handler: Any, *, connections: Connections, spool_dir: Path | None,
                  **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)

@@ -17,6 +17,7 @@ from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import Outgoing, compose_notice
 from mailer.state import Record, State
+from mailer.tokens import plus_tag
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,36 @@ def notice(app: App, community: Community, mail: Mail, template: str, subject_id
                           in_reply_to=mail.message_id, **data)
 
 
-def message_record(result: Result, key: str, mail: Mail | None, now: datetime) -> Record:
+def message_record(result: Result, key: str, mail: Mail, now: datetime) -> Record:
     return {
-        "t": "message", "id": result.message_id or f"<quarantined.{key}@cop>",
-        "state": result.state, "rule": result.rule, "community": result.community,
-        "thread": result.thread, "from": mail.from_addr if mail else "",
-        "subject": mail.subject if mail else "", "received": now.isoformat(),
-        "archive": key, "detail": result.detail,
+        "t": "message", "id": result.message_id, "state": result.state, "rule": result.rule,
+        "community": result.community, "thread": result.thread, "from": mail.from_addr,
+        "subject": mail.subject, "received": now.isoformat(), "archive": key,
+        "detail": result.detail, "fingerprint": mail.fingerprint,
     }
+
+
+def recorded_as(state: State, message_id: str, fingerprint: str) -> str | None:
+    """The ID a message is recorded under; None for a second copy of one recorded before.
+    The same Message-ID with other content (a client reusing IDs, a resend after an edit)
+    is another message, under an ID of its own made from both; records from before
+    fingerprints were kept can only say "the same"."""
+    known = state.fingerprints.get(message_id)
+    if message_id not in state.messages:
+        return message_id
+    if known is None or known == fingerprint or not fingerprint:
+        return None
+    own = f"<{fingerprint}.{message_id[1:]}"
+    return None if own in state.messages else own
+
+
+def find_community(config: Config, to_addrs: tuple[str, ...]) -> Community | None:
+    """The community a recipient belongs to. Communities may live on plus-addresses of one
+    mailbox (kkg@ and kkg+english@): the longest address that matches wins, so
+    kkg+english+r-...@ is the English community's, not a tag of kkg@."""
+    for address in to_addrs:
+        matching = [c for c in config.communities
+                    if address == (own := c.address.lower()) or plus_tag(address, own)]
+        if matching:
+            return max(matching, key=lambda c: len(c.address))
+    return config.communities[0] if len(config.communities) == 1 else None

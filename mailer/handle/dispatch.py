@@ -5,23 +5,27 @@
 
 Records are returned, not written: the daemon appends them, queues the messages, flushes, and
 only then marks the message done (in the archive and on the IMAP server). Running this twice
-for the same message changes nothing: a Message-ID already recorded becomes a `duplicate`.
+for the same message changes nothing: a Message-ID already recorded with the same content
+becomes a `duplicate` (with other content it is another message: app.recorded_as). What
+cannot be parsed is set aside by handle/quarantine.py.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
-from mailer.config import Community, Config
+from mailer.config import Community
 from mailer.errors import MailError
-from mailer.handle.app import App, Result, may_answer, message_record
+from mailer.handle.app import App, Result, find_community, may_answer, message_record, recorded_as
 from mailer.handle.bounces import record_bounce, record_complaint
 from mailer.handle.commands import run_command
 from mailer.handle.files import FileReader, send_files
 from mailer.handle.meetings import answer_rsvp
 from mailer.handle.members import leave_by_token
 from mailer.handle.posts import BULK, hold_mail, post_mail
+from mailer.handle.quarantine import Release, quarantine_mail, released
 from mailer.handle.rollcall import answer_roll_call
 from mailer.inbound.asks import asks_for_files
 from mailer.inbound.classify import Context, classify_mail, report_parts
@@ -36,39 +40,27 @@ log = logging.getLogger(__name__)
 
 
 def process_message(app: App, state: State, key: str, raw: bytes, now: datetime,
-                    files: FileReader = lambda sha256: None) -> Result:
-    """`files` reads an attachment kept earlier, by sha256 (a member may ask for them)."""
+                    files: FileReader = lambda sha256: None,
+                    release: Release | None = None) -> Result:
+    """`files` reads an attachment kept earlier, by sha256 (a member may ask for them);
+    `release`: an organizer asked to process a quarantined message again."""
     try:
         mail = parse_mail(raw, app.config.inbound.max_message_bytes)
     except MailError as exc:
-        return quarantined(key, str(exc), now, rule="parse")
-    if mail.message_id in state.messages:
+        return quarantine_mail(app, state, key, raw, str(exc), now, rule="parse",
+                               release=release)
+    message_id = (release.message_id if release and release.message_id else
+                  recorded_as(state, mail.message_id, mail.fingerprint))
+    if message_id is None:
         result = Result("duplicate", "message-id", mail.message_id)
         result.records.append({"t": "duplicate", "id": mail.message_id, "archive": key})
         return result
-    community = find_community(app.config, mail)
+    if message_id != mail.message_id:  # another message under a Message-ID seen before
+        mail = replace(mail, message_id=message_id)
+    community = find_community(app.config, mail.to_addrs)
     result = _process(app, state, mail, raw, key, community, now, files)
     result.records.append(message_record(result, key, mail, now))
-    return result
-
-
-def quarantined(key: str, reason: str, now: datetime, rule: str = "error") -> Result:
-    """Set a message aside with its reason; its raw bytes stay in the archive."""
-    result = Result("quarantined", rule, message_id="", detail=reason[:300])
-    result.records.append(message_record(result, key, None, now))
-    return result
-
-
-def find_community(config: Config, mail: Mail) -> Community | None:
-    """The community a recipient belongs to. Communities may live on plus-addresses of one
-    mailbox (kkg@ and kkg+english@): the longest address that matches wins, so
-    kkg+english+r-...@ is the English community's, not a tag of kkg@."""
-    for address in mail.to_addrs:
-        matching = [c for c in config.communities
-                    if address == (own := c.address.lower()) or plus_tag(address, own)]
-        if matching:
-            return max(matching, key=lambda c: len(c.address))
-    return config.communities[0] if len(config.communities) == 1 else None
+    return released(result, release, now) if release else result
 
 
 def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,

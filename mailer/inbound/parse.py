@@ -2,7 +2,12 @@
 
 A message that breaks the bounds (size, header count, MIME depth or part count) or that the
 `email` package cannot make sense of raises MailError: the daemon quarantines it, raw bytes
-kept, and goes on.
+kept, and goes on; `read_heading` reads what it can of such a message (who sent it, its
+Message-ID and subject) so that its sender and the organizers can be told.
+
+Trace fields (Received and the like, which every server on the way adds) do not count
+against the header limit: a member's post that came through a loop of forwards is read
+with its newest MAX_TRACE_HEADERS of them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import codecs
 import hashlib
 import mimetypes
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.header import decode_header
@@ -19,10 +25,13 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from mailer.errors import MailError
+from mailer.inbound.html import html_to_text
 from mailer.model import Attachment, Mail
 
 MAX_BYTES = 25 * 2**20
-MAX_HEADERS = 500
+MAX_HEADERS = 500  # fields other than trace fields
+MAX_TRACE_HEADERS = 100  # trace fields read, the newest; the archive keeps them all
+MAX_HEAD_BYTES = 2**20  # what read_heading reads of a message it cannot parse
 MAX_DEPTH = 20
 MAX_PARTS = 500
 MAX_TEXT_CHARS = 200_000
@@ -36,27 +45,25 @@ KEPT_HEADERS = (
 )  # fmt: skip
 ADDRESS_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to",
                    "x-cop-envelope-to")
-_MSGID = re.compile(r"<[^<>\s]+>")
+TRACE_HEADERS = (b"received", b"x-received", b"return-path", b"delivered-to", b"arc-",
+                 b"authentication-results", b"dkim-signature", b"x-google-dkim-signature")
+_MSGID = re.compile(r"<[^<>\s]{1,500}>")  # longer ones could not be written on one line
 # RFC 5322 atext, ASCII
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_LAST_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]+)\s*>\s*$")
 
 
 def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
     if len(raw) > max_bytes:
         raise MailError(f"message is {len(raw)} bytes, over the limit of {max_bytes}")
-    _check_header_count(raw)
+    limited = _limit_headers(raw)
     try:
-        msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+        msg = BytesParser(policy=policy.compat32).parsebytes(limited)
     except Exception as exc:  # the email package raises many kinds on hostile input
         raise MailError(f"unparseable message: {type(exc).__name__}: {exc}") from exc
     _check_structure(msg)
-    message_id = _first_id(_header(msg, "message-id")) or _synthetic_id(raw)
-    # addresses are parsed before any encoded word is decoded (RFC 2047 section 5): a name
-    # like =?utf-8?q?Siti=0D=0ABcc=3A_x=40evil=2Enet?= stays a name, never an address
-    from_name, from_addr = parseaddr(_address_header(msg, "from"))
-    from_name = _header_text(from_name)
-    if not _ADDRESS.match(from_addr.strip()):
-        from_addr = ""  # no address we could ever answer: treated as no sender at all
+    from_name, from_addr = _sender(msg)
     to_addrs = tuple(
         addr.lower() for _, addr in getaddresses([_address_header(msg, h)
                                                   for h in ADDRESS_HEADERS])
@@ -67,9 +74,9 @@ def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
     ids = tuple(dict.fromkeys([*in_reply_to, *reversed(references)]))
     text, attachments, calendar, files = _body(msg)
     return Mail(
-        message_id=message_id,
-        from_addr=from_addr.strip().lower(),
-        from_name=from_name.strip(),
+        message_id=_first_id(_header(msg, "message-id")) or _synthetic_id(raw),
+        from_addr=from_addr,
+        from_name=from_name,
         to_addrs=tuple(dict.fromkeys(to_addrs)),
         subject=_header(msg, "subject").strip(),
         date=_date(_header(msg, "date")),
@@ -82,16 +89,101 @@ def parse_mail(raw: bytes, max_bytes: int = MAX_BYTES) -> Mail:
         auth_results=tuple(_header_text(v)
                            for v in (msg.get_all("authentication-results") or [])[:20]),
         files=files,
+        fingerprint=_fingerprint(msg, raw),
     )
 
 
-def _check_header_count(raw: bytes) -> None:
+@dataclass(frozen=True)
+class Heading:
+    """What can be read of a message that cannot be processed: enough to tell its sender and
+    the organizers about it, and to know it when it comes again."""
+
+    message_id: str
+    from_addr: str
+    from_name: str
+    subject: str
+    to_addrs: tuple[str, ...]
+    automatic: bool  # Auto-Submitted or Precedence bulk/junk/list: never answered
+    fingerprint: str
+
+
+def read_heading(raw: bytes) -> Heading:
+    """The header fields of any bytes, never failing (at worst every field is empty)."""
+    head = raw[:min(_head_end(raw), MAX_HEAD_BYTES)]
+    try:
+        msg = BytesParser(policy=policy.compat32).parsebytes(head + b"\r\n\r\n",
+                                                              headersonly=True)
+    except Exception:  # hostile bytes: the heading of nothing
+        msg = Message()
+    from_name, from_addr = _sender(msg)
+    to_addrs = tuple(dict.fromkeys(
+        addr.lower() for _, addr in getaddresses([_address_header(msg, h)
+                                                  for h in ADDRESS_HEADERS])
+        if "@" in addr))
+    auto = _header(msg, "auto-submitted").strip().lower()
+    automatic = (auto not in ("", "no")
+                 or _header(msg, "precedence").strip().lower() in ("bulk", "junk", "list"))
+    return Heading(_first_id(_header(msg, "message-id")) or _synthetic_id(raw), from_addr,
+                   from_name, _header(msg, "subject").strip(), to_addrs, automatic,
+                   _fingerprint(msg, raw))
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    """(name, address) from From. The address is parsed before any encoded word is decoded
+    (RFC 2047 section 5): a name like =?utf-8?q?Siti=0D=0ABcc=3A_x=40evil=2Enet?= stays a
+    name, never an address. When an unbalanced "(" or quote (a stray byte in a name) makes
+    the whole field read as a comment, the last <address> in it is taken."""
+    value = _address_header(msg, "from")
+    name, address = parseaddr(value)
+    if not _ADDRESS.match(address.strip()):
+        match = _LAST_ANGLE_ADDRESS.search(value)
+        if match is None or not _ADDRESS.match(match.group(1)):
+            return "", ""  # no address we could ever answer: treated as no sender at all
+        name, address = value[:match.start()].strip().strip('"'), match.group(1)
+    return _header_text(name).strip(), address.strip().lower()
+
+
+def _fingerprint(msg: Message, raw: bytes) -> str:
+    """What a message says, to tell a second copy (same Message-ID, same content: a
+    duplicate) from a different message under a reused Message-ID: sender, subject and the
+    body's bytes, not the trace fields each copy gathers on its way."""
+    digest = hashlib.sha256()
+    for name in ("from", "subject"):
+        value = msg.get(name)
+        text = (value if isinstance(value, str) else str(value or ""))[:MAX_HEADER_CHARS]
+        digest.update(" ".join(text.split()).encode("utf-8", "replace") + b"\x00")
+    digest.update(raw[_head_end(raw):].replace(b"\r\n", b"\n").strip())
+    return digest.hexdigest()[:16]
+
+
+def _head_end(raw: bytes) -> int:
+    """Where the header block ends (the blank line), or the end when there is none."""
     end = raw.find(b"\r\n\r\n")
     end = raw.find(b"\n\n") if end < 0 else end
-    head = raw if end < 0 else raw[:end]
-    count = sum(1 for line in head.splitlines() if line[:1] not in (b" ", b"\t"))
-    if count > MAX_HEADERS:
-        raise MailError(f"message has {count} header lines, over the limit of {MAX_HEADERS}")
+    return len(raw) if end < 0 else end
+
+
+def _limit_headers(raw: bytes) -> bytes:
+    """`raw` to parse: over MAX_HEADERS fields (trace fields not counted) is an error; of
+    the trace fields, the first MAX_TRACE_HEADERS (the newest) are kept, the rest left out."""
+    end = _head_end(raw)
+    kept: list[bytes] = []
+    fields = traces = 0
+    dropping = False
+    for line in raw[:end].split(b"\n"):
+        if line[:1] not in (b" ", b"\t"):  # a field's first line; the others fold it
+            if line.split(b":", 1)[0].strip().lower().startswith(TRACE_HEADERS):
+                traces += 1
+                dropping = traces > MAX_TRACE_HEADERS
+            else:
+                fields += 1
+                dropping = False
+        if not dropping:
+            kept.append(line)
+    if fields > MAX_HEADERS:
+        raise MailError(f"message has {fields} header fields, over the limit of "
+                        f"{MAX_HEADERS} (Received and other trace fields not counted)")
+    return raw if traces <= MAX_TRACE_HEADERS else b"\n".join(kept) + raw[end:]
 
 
 def _check_structure(msg: Message) -> None:
@@ -118,23 +210,31 @@ def _header(msg: Message, name: str) -> str:
 
 
 def _address_header(msg: Message, name: str) -> str:
-    """An address header as it came: encoded words left encoded, line breaks unfolded."""
+    """An address header as it came: encoded words left encoded, raw 8-bit read as UTF-8
+    (RFC 6532), line breaks unfolded."""
     value = msg.get(name)
     if value is None:
         return ""
-    text = value if isinstance(value, str) else str(value)  # a Header when raw 8-bit
+    if isinstance(value, str):
+        text = value
+    else:  # a Header when raw 8-bit: its chunks are the bytes as they came
+        text = "".join(_decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
+                       for chunk, charset in decode_header(value))
     return text.replace("\r", "").replace("\n", " ").replace("\x00", "")[:MAX_ADDRESS_CHARS]
 
 
 def _header_text(value: object) -> str:
     # compat32 gives a str, or a Header object when the raw header held 8-bit bytes;
-    # decode_header takes both and yields (bytes, charset) or (str, None) chunks
+    # decode_header takes both and yields (bytes, charset) or (str, None) chunks (the
+    # text around encoded words in a str comes back as raw-unicode-escape bytes)
+    if isinstance(value, str):  # unfolded first: decode_header strips each line's start
+        value = _FOLD.sub("", value[:MAX_HEADER_CHARS * 10])  # (encoded words are longer)
     try:
         chunks = decode_header(value)  # type: ignore[arg-type]
     except Exception:  # broken encoded words: keep the characters that are there
         chunks = [(repr(value) if not isinstance(value, str) else value, None)]
-    text = "".join(_decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
-                   for chunk, charset in chunks)
+    text = "".join(_decode_bytes(chunk, charset or "raw-unicode-escape")
+                   if isinstance(chunk, bytes) else chunk for chunk, charset in chunks)
     return text.replace("\r", "").replace("\n", " ").replace("\x00", "")[:MAX_HEADER_CHARS]
 
 
@@ -237,36 +337,3 @@ def _payload_bytes(part: Message) -> bytes:
 
 def _clean_name(name: str) -> str:
     return re.sub(r"[\x00-\x1f/\\]", "_", name)[:200]
-
-
-def html_to_text(html: str) -> str:
-    """Readable text from HTML mail: paragraphs kept, links kept as 'text (url)'."""
-    import html2text
-
-    converter = html2text.HTML2Text()
-    converter.body_width = 0
-    converter.ignore_images = True
-    converter.ignore_emphasis = True  # no **bold** around Outlook's "From:" and the like
-    converter.inline_links = True
-    converter.protect_links = False
-    converter.use_automatic_links = False
-    converter.unicode_snob = True
-    try:
-        text = converter.handle(html)
-    except Exception:  # html2text on hostile markup: fall back to stripping tags
-        text = re.sub(r"<[^>]+>", " ", html)
-    text = _MARKDOWN_LINK.sub(_readable_link, text)
-    text = re.sub(r"^[ \t]*\* \* \*[ \t]*$", "_" * 32, text, flags=re.M)  # <hr>
-    text = "\n".join(line.rstrip() for line in text.replace("\xa0", " ").split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-
-
-_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)(?: \"[^\"]*\")?\)")
-
-
-def _readable_link(match: re.Match[str]) -> str:
-    """[text](url) as members read it: 'text (url)', or just the URL or address."""
-    text, url = match.group(1).strip(), match.group(2)
-    if not text or text == url or url == f"mailto:{text}":
-        return text or url
-    return f"{text} ({url})"

@@ -197,21 +197,24 @@ def post_subject(community: Community, thread: Thread, post: Post) -> str:
 
 def _single(community: Community, to_name: str, to_addr: str, subject: str, *,
             from_name: str, message_id: str, now: datetime,
-            reply_to: str | None = None, unsubscribe: str = "") -> EmailMessage:
-    """A message for one recipient, built with EmailMessage (invitations, notices)."""
-    msg = EmailMessage()
-    for name, value in list_headers(community, subject, from_name=from_name,
-                                    message_id=message_id, now=now, unsubscribe=unsubscribe):
-        msg[name] = value
-    msg["To"] = encode_address(clean_name(to_name), to_addr)
+            reply_to: str | None = None, unsubscribe: str = "") -> list[tuple[str, str]]:
+    """The headers of a message for one recipient (invitations, notices). They are written
+    by mime.header_lines, the body by EmailMessage: the email package's own folding drops
+    the space at the edge of an encoded word (CPython), and a long subject lost words."""
+    headers = list_headers(community, subject, from_name=from_name, message_id=message_id,
+                           now=now, unsubscribe=unsubscribe)
+    headers.append(("To", encode_address(clean_name(to_name), to_addr)))
     if reply_to:
-        msg["Reply-To"] = reply_to
-    return msg
+        headers.append(("Reply-To", reply_to))
+    return headers
 
 
-def _outgoing(msg: EmailMessage, key: str, kind: str, to: str, subject: str) -> Outgoing:
+def _outgoing(headers: list[tuple[str, str]], body: EmailMessage, key: str, kind: str,
+              to: str, subject: str) -> Outgoing:
+    del body["MIME-Version"]  # among `headers` already
     return Outgoing(key=key, kind=kind, to=to, subject=subject,
-                    message_id=str(msg["Message-ID"]), own=msg.as_bytes(policy=policy.SMTP))
+                    message_id=dict(headers)["Message-ID"],
+                    own=header_lines(headers) + body.as_bytes(policy=policy.SMTP))
 
 
 def add_bodies(msg: EmailMessage, text: str, html: str) -> None:
@@ -226,14 +229,14 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
     """A message from the service itself (help, unrouted, held, welcome): auto-generated.
     `attach`: files it carries (a member asked for a post's files)."""
     subject = tagged_subject(community, subject)
-    msg = _single(community, to_name or to_addr.split("@")[0], to_addr, subject,
-                  from_name=community.name,
-                  message_id=make_message_id(community, "notice", key), now=now,
-                  reply_to=reply_to)
-    msg["Auto-Submitted"] = "auto-replied" if in_reply_to else "auto-generated"
+    headers = _single(community, to_name or to_addr.split("@")[0], to_addr, subject,
+                      from_name=community.name,
+                      message_id=make_message_id(community, "notice", key), now=now,
+                      reply_to=reply_to)
+    headers.append(("Auto-Submitted", "auto-replied" if in_reply_to else "auto-generated"))
     if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
+        headers += [("In-Reply-To", in_reply_to), ("References", in_reply_to)]
+    msg = EmailMessage()
     context = {"title": subject, "community": community, **data}
     text = render(f"{template}.txt.j2", community.language, templates, **context)
     add_bodies(msg, text, render("notice.html.j2", community.language, templates,
@@ -244,7 +247,8 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
             maintype, subtype = "application", "octet-stream"  # bytes as they came, untouched
         msg.add_attachment(content, maintype=maintype, subtype=subtype,
                            filename=attachment.filename)
-    return _outgoing(msg, f"notice:{key}:{to_addr.lower()}", "notice", to_addr, subject)
+    return _outgoing(headers, msg, f"notice:{key}:{to_addr.lower()}", "notice", to_addr,
+                     subject)
 
 
 def compose_invitation(series: Series, member: Member, method: str, now: datetime,
@@ -264,13 +268,14 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     if series.cancelled:
         title += ", " + ", ".join(format_day(d, language) for d in series.cancelled)
     subject = tagged_subject(community, f"{INVITATION_SUBJECTS[language][kind]}: {title}")
-    msg = _single(community, member.name, member.email, subject, from_name=community.name,
-                  message_id=make_message_id(community, "invitation", series.uid,
-                                             str(series.sequence), method,
-                                             member.email.lower()), now=now,
-                  reply_to=reply_to,
-                  unsubscribe=unsubscribe_address(secret, community.address, community.id,
-                                                  member.email, now) if secret else "")
+    headers = _single(community, member.name, member.email, subject,
+                      from_name=community.name,
+                      message_id=make_message_id(community, "invitation", series.uid,
+                                                 str(series.sequence), method,
+                                                 member.email.lower()), now=now,
+                      reply_to=reply_to,
+                      unsubscribe=unsubscribe_address(secret, community.address, community.id,
+                                                      member.email, now) if secret else "")
     occurrences, skipped = expand(meeting, language)
     data: dict[str, Any] = {
         "title": subject, "community": community, "meeting": meeting, "member": member,
@@ -285,11 +290,12 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     alternative.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     alternative.add_alternative(ics, maintype="text", subtype="calendar",
                                 params={"method": method, "charset": "UTF-8"}, cte="base64")
+    msg = EmailMessage()
     msg.make_mixed()
     msg.attach(alternative)
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
-    return _outgoing(msg, f"inv:{series.uid}:{series.sequence}:{method}:{member.email.lower()}",
-                     "invitation", member.email, subject)
+    key = f"inv:{series.uid}:{series.sequence}:{method}:{member.email.lower()}"
+    return _outgoing(headers, msg, key, "invitation", member.email, subject)
 
 
 INVITATION_SUBJECTS = {

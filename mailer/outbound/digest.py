@@ -62,11 +62,13 @@ class Attention:
     complaints: tuple[str, ...] = ()  # reported our mail as spam (ARF): no mail to them
     # members' answers since the last attention mail: (name, status, day, reason)
     answers: tuple[tuple[str, str, str, str], ...] = ()
+    quarantined: int = 0  # mail set aside, waiting for an organizer (cop quarantine)
+    quarantine_lines: tuple[str, ...] = ()  # the newest: "q1 budi@x: subject (reason)"
 
     @property
     def any(self) -> bool:
         return bool(self.holds or self.bouncing or self.unrouted or self.requests
-                    or self.complaints or self.answers)
+                    or self.complaints or self.answers or self.quarantined)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""What waits for the organizers (holds, bouncing members, spam complaints, unrouted mail,
-members who left by email), and the short mail that tells them: at most one a day. Before
+"""What waits for the organizers (holds, quarantined mail, bouncing members, spam
+complaints, unrouted mail, members who left by email), and the short mail that tells them:
+at most one a day. Before
 that, a probe to each address whose mail keeps failing (membership.py says when)."""
 
 from __future__ import annotations
@@ -48,12 +49,26 @@ def attention_of(store: Store, community: Community, now: datetime) -> Attention
     bouncing = tuple(sorted(e for e in members
                             if paused(store.state, e, now) and e not in complaints))
     unrouted = store.state.unrouted
+    # mail set aside and still waiting, for this community or for none we could tell
+    waiting = sorted((e for e in store.state.quarantine.values() if e.state == "quarantined"
+                      and e.community in (community.id, None)), key=lambda e: e.received)
     # people listed in cop.toml who left by email: the organizers may remove the entry
     requests = tuple(f"left: {e}" for (c, e), r in store.state.members.items()
                      if c == community.id and r["state"] == "left"
                      and community.member(e) is not None)
     return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests,
-                     complaints=complaints, answers=_answers(store, community, members))
+                     complaints=complaints, answers=_answers(store, community, members),
+                     quarantined=len(waiting),
+                     quarantine_lines=tuple(
+                         f"{e.id} {e.from_addr or '?'}: {_cut(e.subject or '-', 80)} "
+                         f"({_cut(e.reason, 120)})" for e in waiting[-QUARANTINE_LINES:]))
+
+
+QUARANTINE_LINES = 20  # the newest entries named in the mail; `cop quarantine` has them all
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _answers(store: Store, community: Community,

@@ -90,7 +90,8 @@ class Requests:
     """Changes asked for from the command line while the daemon holds data_dir: one JSON
     file each in data_dir/requests, applied by the daemon at its next tick."""
 
-    ALLOWED = frozenset({"attendance", "hold-decision"})
+    ALLOWED = frozenset({"attendance", "hold-decision", "quarantine-release",
+                         "quarantine-state"})
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
