@@ -86,7 +86,7 @@ def test_init_answers_from_stdin_in_indonesian(tmp_path: Path) -> None:
     community = load_config(path).communities[0]
     assert community.digest.every == "month"
     assert community.meetings[0].location == "Lapangan SDN 2"
-    assert community.meetings[0].rrule == "FREQ=MONTHLY"
+    assert community.meetings[0].rrule == "FREQ=MONTHLY;BYDAY=2SA"  # was FREQ=MONTHLY (the 9th)
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
