@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import vobject
 
+from mailer.calendar.ical import Series, build_calendar
 from mailer.calendar.occurrences import expand
 from mailer.config import Config, MeetingConfig, parse_config
 from mailer.config.values import parse_duration, parse_time_of_day, parse_timezone, parse_weekday
@@ -365,3 +367,27 @@ address = "bukan-alamat"
   remind = ["besok"]
   breaks = [{ from = 2026-12-21, to = 2026-12-01 }]
 """
+
+
+@pytest.mark.parametrize(("on", "start"), [("sabtu ke-2", "2026-12-12"),
+                                           ("last friday", "2026-12-25")])
+def test_invitations_carry_the_monthly_rule_an_independent_parser_expands_alike(
+        on: str, start: str) -> None:
+    config = config_of(f'  start = {start}T08:00:00\n  repeat = "monthly"\n  on = "{on}"\n'
+                       '  until = 2027-06-25\n  skip_holidays = "ID"\n'
+                       '  breaks = [{ from = "21/12/2026", to = "3/1/2027" }]\n',
+                       '  [[community.member]]\n  email = "sri@example.org"\n'
+                       '  name = "Sri Wahyuni, S.Pd."\n')
+    community = config.communities[0]
+    meeting = community.meetings[0]
+    series = Series(community, meeting, uid="rutin@kkg", sequence=0)
+    raw = build_calendar(series, community.members[0], "REQUEST",
+                         datetime(2026, 12, 1, tzinfo=UTC))
+    master = vobject.readOne(raw.decode()).vevent
+    assert master.rrule.value.startswith("FREQ=MONTHLY;UNTIL=20270625T")
+    assert master.rrule.value.endswith(f";BYDAY={meeting.rrule.split('BYDAY=')[1]}")
+    theirs = sorted(master.getrruleset(addRDate=True))
+    ours, skipped = expand(meeting)
+    assert theirs == [o.start for o in ours]
+    assert len(ours) + len(skipped) == 7 and all(o.start.hour == 8 for o in ours)
+    assert all(o.start.utcoffset() == timedelta(hours=8) for o in ours)  # WITA
