@@ -112,27 +112,36 @@ def test_init_from_flags_writes_a_config_that_passes_check(tmp_path: Path) -> No
 
 
 def test_init_answers_from_stdin_in_indonesian(tmp_path: Path) -> None:
+    # Issue 17 changed the interview: a subject tag is asked second, "sabtu" alone is not
+    # enough for a monthly meeting (asked again: which Saturday), the member list ends with
+    # an empty line, and the file is written after a "ya". The old rule was FREQ=MONTHLY.
     path = tmp_path / "cop.toml"
     answers = "\n".join([
-        "KKG PJOK Gugus 1", "kkg-pjok@example.org", "Berbagi ide pembelajaran olahraga",
-        "permainan tradisional, penilaian", "ide baru", "WIB", "bulanan", "sabtu", "08:00",
-        "2h", "2027-01-09", "", "", "", "Lapangan SDN 2", "", "ani@example.org",
-        "Ani <ani@example.org>, Joko <joko@example.org>", "bulanan",
+        "KKG PJOK Gugus 1", "", "kkg-pjok@example.org", "Berbagi ide pembelajaran olahraga",
+        "permainan tradisional, penilaian", "ide baru", "WIB", "bulanan", "sabtu",
+        "sabtu ke-2", "08:00", "2h", "2027-01-09", "", "", "", "Lapangan SDN 2", "",
+        "ani@example.org", "Ani <ani@example.org>, Joko <joko@example.org>", "", "bulanan",
+        "ya",
     ]) + "\n"
     code, out, err = cop("--config", str(path), "init", input=answers)
     assert code == 0, err
+    assert "Sabtu minggu ke berapa?" in err
     assert "Selesai" in out
     community = load_config(path).communities[0]
     assert community.digest.every == "month"
+    assert community.subject_tag == "[KKG PJOK Gugus 1]"
     assert community.meetings[0].location == "Lapangan SDN 2"
-    assert community.meetings[0].rrule == "FREQ=MONTHLY;BYDAY=2SA"  # was FREQ=MONTHLY (the 9th)
+    assert community.meetings[0].rrule == "FREQ=MONTHLY;BYDAY=2SA"
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "cop.toml"
     path.write_text("x")
     code, _, err = cop("--config", str(path), "init", "--defaults")
+    assert code == 1 and "sudah ada" in err  # Indonesian by default since issue 17
+    code, _, err = cop("--config", str(path), "init", "--defaults", "--language", "en")
     assert code == 1 and "exists" in err
+    assert path.read_text() == "x"
 
 
 @pytest.mark.slow

@@ -75,7 +75,7 @@ def describe_service(config: Config, language: str) -> list[str]:
             f"data_dir: {config.service.data_dir}"]
 
 
-def describe_community(c: Community, now: datetime) -> list[str]:
+def describe_community(c: Community, now: datetime, shown: int = 3) -> list[str]:
     """What `cop check` says about one community, in its own language."""
     id_ = c.language == "id"
     each = sum(1 for m in c.members if m.delivery == "each")
@@ -88,7 +88,7 @@ def describe_community(c: Community, now: datetime) -> list[str]:
     if c.subject_tag:
         lines.append(("  tanda subjek: " if id_ else "  subject tag: ") + c.subject_tag)
     for m in c.meetings:
-        lines += describe_meeting(m, c.language, now)
+        lines += describe_meeting(m, c.language, now, shown)
     year = sum(1 for m in c.meetings for o in expand(m, c.language)[0]
                if now <= o.start < now + timedelta(days=365))
     if c.meetings and year < 12:

@@ -207,16 +207,18 @@ def spell_date(day: date, language: str, comma: str = ",") -> str:
             f"{MONTH_NAMES[lang][day.month - 1]} {day.year}")
 
 
-def spell_on(on: On, language: str) -> str:
-    """The organizer's words for an On, as `cop init` writes them."""
+def spell_on(on: On, language: str, lower: bool = True) -> str:
+    """The organizer's words for an On, as `cop init` writes them ("sabtu ke-2"), or as a
+    sentence shows them (lower=False: "Sabtu ke-2", "2nd Saturday")."""
     if on.monthday is not None:
         return f"tanggal {on.monthday}" if language == "id" else f"day {on.monthday}"
+    joiner = " dan " if language == "id" else " and "
     if all(n == 0 for n, _ in on.days):
-        joiner = " dan " if language == "id" else " and "
-        return joiner.join(DAY_NAMES["id" if language == "id" else "en"][wd]
-                           for _, wd in on.days).lower()
-    return (" dan " if language == "id" else " and ").join(
-        spell_place(n, wd, language) for n, wd in on.days).lower()
+        text = joiner.join(DAY_NAMES["id" if language == "id" else "en"][wd]
+                           for _, wd in on.days)
+    else:
+        text = joiner.join(spell_place(n, wd, language) for n, wd in on.days)
+    return text.lower() if lower else text
 
 
 def describe_rule(rule: str | None, language: str) -> str:
