@@ -53,6 +53,9 @@ KKG = {
 }
 
 
+NOW = "2026-11-28T10:00:00+08:00"  # the interview as if on this day (defaults, preview)
+
+
 def lines(answers: dict[str, str], *extra: str) -> str:
     return "\n".join([*answers.values(), *extra]) + "\n"
 
@@ -61,7 +64,8 @@ def test_a_kkg_organizer_gets_the_second_saturday_names_whole_and_a_preview(
         tmp_path: Path) -> None:
     path = tmp_path / "cop.toml"
     answers = dict(KKG, day="sabtu\nSabtu minggu kedua", first="5/12/2026\n12/12/2026")
-    code, out, err = cop("--config", str(path), "init", input=lines(answers, "ya"))
+    code, out, err = cop("--config", str(path), "init", "--now", NOW,
+                         input=lines(answers, "ya"))
     assert code == 0, err
     # each wrong answer is said at once, in Indonesian, and asked again
     assert "Sabtu minggu ke berapa?; tulis misalnya \"sabtu ke-2\"" in err
@@ -103,7 +107,7 @@ def test_no_answer_is_lost_a_bad_one_is_asked_again_and_one_can_be_changed(
     answers = dict(KKG, duration="dua jam lagi\n1,5 jam", time="pagi\njam 8 pagi",
                    breaks="21/12/2026 s/d 3/1/2027; libur\n21/12/2026 s/d 3/1/2027")
     # at the end: change question 11 (duration) to "90 menit", then write
-    code, out, err = cop("--config", str(path), "init",
+    code, out, err = cop("--config", str(path), "init", "--now", NOW,
                          input=lines(answers, "11", "90 menit", "ya"))
     assert code == 0, err
     assert "'dua jam lagi' bukan lama waktu" in err and "'pagi' bukan jam" in err
@@ -125,7 +129,7 @@ def test_saying_no_writes_nothing(tmp_path: Path) -> None:
 def test_answers_that_end_early_write_nothing(tmp_path: Path) -> None:
     path = tmp_path / "cop.toml"
     code, _, err = cop("--config", str(path), "init", input="KKG Gugus 1\n\n")
-    assert code == 1 and "jawaban habis" in err
+    assert code == 1 and "wawancara berhenti sebelum selesai" in err
     assert not path.exists()
 
 
@@ -153,7 +157,7 @@ def test_a_problem_found_at_the_end_asks_that_question_again(
 def test_by_flags_in_english_with_last_friday(tmp_path: Path) -> None:
     path = tmp_path / "cop.toml"
     code, out, err = cop(
-        "--config", str(path), "init", "--language", "en", "--defaults",
+        "--config", str(path), "init", "--language", "en", "--defaults", "--now", NOW,
         "--name", "MGMP Bahasa Inggris Kabupaten Lombok Barat", "--address",
         "mgmp@example.org", "--timezone", "WITA", "--meet", "monthly", "--day", "last friday",
         "--time", "2 pm", "--duration", "90 minutes", "--first", "29/01/2027",
@@ -232,3 +236,27 @@ def test_a_short_subject_tag_is_proposed_from_the_name(name: str, tag: str) -> N
 def test_breaks_as_people_write_them(text: str, start: date, end: date, name: str) -> None:
     (pause,) = parse_breaks(text)
     assert (pause.start, pause.end, pause.name) == (start, end, name)
+
+
+def test_defaults_take_the_next_such_day_and_the_end_of_the_semester(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    code, _, err = cop("--config", str(path), "init", "--defaults", "--now", NOW,
+                       "--meet", "sebulan sekali", "--day", "sabtu ke-2")
+    assert code == 0, err
+    meeting = load_config(path).communities[0].meetings[0]
+    assert meeting.start.date() == date(2026, 12, 12) and meeting.until == date(2027, 6, 25)
+    assert 'on = "sabtu ke-2" # Sabtu ke-2 setiap bulan' in path.read_text()
+
+
+def test_a_single_meeting_and_none(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    code, _, err = cop("--config", str(path), "init", "--defaults", "--now", NOW,
+                       "--meet", "sekali", "--first", "1/12/2026", "--day", "ignored")
+    assert code == 0, err
+    (meeting,) = load_config(path).communities[0].meetings
+    assert meeting.rrule is None and meeting.skip_holidays is None
+    assert meeting.start.date() == date(2026, 12, 1)
+    code, _, err = cop("--config", str(path), "init", "--defaults", "--force",
+                       "--meet", "tidak")
+    assert code == 0, err
+    assert load_config(path).communities[0].meetings == ()

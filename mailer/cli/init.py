@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import click
 import tomlkit
 
+from mailer.cli.common import parse_now
 from mailer.cli.service import describe_community
 from mailer.config import Config, parse_config
 from mailer.config.document import build_document
@@ -49,10 +50,12 @@ def _options(command: Any) -> Any:
               help="Take the default for every unanswered question, and write without asking.")
 @click.option("--yes", "-y", "yes", is_flag=True, help="Write without asking to confirm.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--now", "now_text", help="Act as if it were this ISO date-time (the default "
+              "dates, the meetings shown).")
 @_options
 @click.pass_context
 def init(ctx: click.Context, /, language: str, output: str | None, defaults: bool, yes: bool,
-         force: bool, **flags: str | None) -> None:
+         force: bool, now_text: str | None, **flags: str | None) -> None:
     """Interview: write a commented cop.toml for a new community."""
     path = Path(output or ctx.obj["config"])
     say = _sayer(language)
@@ -61,12 +64,12 @@ def init(ctx: click.Context, /, language: str, output: str | None, defaults: boo
                         f"{path} sudah ada; pakai --force untuk menggantinya atau -o untuk "
                         "menulis di tempat lain")))
     interview = _Interview(language, {k: v for k, v in flags.items() if v is not None},
-                           defaults)
+                           defaults, parse_now(now_text) if now_text else None)
     try:
         text = interview.run(path, confirm=not (yes or defaults))
     except click.Abort:
-        _stop(say(Words("the answers ended before the interview did; nothing was written",
-                        "jawaban habis sebelum wawancara selesai; belum ada yang ditulis")))
+        _stop(say(Words("the interview stopped before its end; nothing was written",
+                        "wawancara berhenti sebelum selesai; belum ada yang ditulis")))
     path.write_text(text, encoding="utf-8")
     click.echo(f"{path}: " + say(Words("Done. Check it with `cop check`, then run `cop run`.",
                                        "Selesai. Periksa dengan `cop check`, lalu jalankan "
@@ -85,10 +88,12 @@ def _stop(message: str) -> NoReturn:
 class _Interview:
     """The answers so far, and how the missing ones are got: flag, default, or asked."""
 
-    def __init__(self, language: str, flags: dict[str, str], defaults: bool) -> None:
+    def __init__(self, language: str, flags: dict[str, str], defaults: bool,
+                 now: datetime | None) -> None:
         self.language = language
         self.flags = flags
         self.defaults = defaults
+        self.now = now
         self.answers: dict[str, str] = {}
         self.say = _sayer(language)
 
@@ -97,7 +102,10 @@ class _Interview:
             zone = parse_timezone(self.answers.get("timezone", "WIB"))
         except ValueError:
             zone = ZoneInfo("Asia/Jakarta")
-        return datetime.now(zone).date()
+        return self.moment(zone).date()
+
+    def moment(self, zone: ZoneInfo) -> datetime:
+        return (self.now or datetime.now(zone)).astimezone(zone)
 
     def run(self, path: Path, confirm: bool) -> str:
         """Ask until the answers make a valid cop.toml the organizer agrees to; its text."""
@@ -188,7 +196,7 @@ class _Interview:
 
     def show(self, config: Config) -> None:
         community = config.communities[0]
-        now = datetime.now(community.timezone)
+        now = self.moment(community.timezone)
         click.echo("")
         click.echo(self.say(Words("This is what cop.toml will do:",
                                   "Inilah yang akan dilakukan cop.toml:")))

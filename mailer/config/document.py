@@ -156,7 +156,10 @@ def _meeting(a: Answers, language: str) -> Table | None:
     first = parse_date(a["first"])
     meeting = tomlkit.table()
     meeting.add("id", "rutin")
-    meeting.add("title", ("Pertemuan rutin " if id_ else "Regular meeting ") + a["name"])
+    if rule:
+        meeting.add("title", ("Pertemuan rutin " if id_ else "Regular meeting ") + a["name"])
+    else:
+        meeting.add("title", ("Pertemuan " if id_ else "Meeting of ") + a["name"])
     meeting.add("start", datetime.combine(first, parse_time_of_day(a["time"])))
     meeting["start"].comment(f"waktu setempat ({zone_label(zone)})" if id_
                              else f"local time ({zone_label(zone)})")
@@ -174,7 +177,7 @@ def _meeting(a: Answers, language: str) -> Table | None:
         meeting.add("online", link(a["online"]))
     if a.get("place"):
         meeting.add("location", a["place"])
-    if zone.key in TIMEZONE_ALIASES.values():
+    if rule and zone.key in TIMEZONE_ALIASES.values():  # a single meeting: its day was chosen
         meeting.add("skip_holidays", "ID")
         meeting["skip_holidays"].comment("libur nasional dilewati" if id_
                                          else "national holidays are skipped")

@@ -62,8 +62,8 @@ class Question:
 QUESTIONS = (
     Question("name", "Nama komunitas", "Name of the community", "KKG Matematika Gugus 3",
              "KKG Matematika Gugus 3"),
-    Question("tag", "Tanda singkat di depan subjek pesan (- bila tidak perlu)",
-             "Short tag in front of every subject (- for none)"),
+    Question("tag", "Tanda singkat di depan subjek pesan, ditulis dalam [ ] (- bila tidak "
+             "perlu)", "Short tag in front of every subject, written in [ ] (- for none)"),
     Question("address", "Alamat email komunitas (untuk menulis ke semua)",
              "The community's email address (to write to everyone)", "kkg@example.org",
              "kkg@example.org"),
@@ -138,8 +138,8 @@ def applies(key: str, answers: Answers) -> bool:
 def default(key: str, answers: Answers, language: str, today: date) -> str:
     """The answer taken on an empty line (and by --defaults)."""
     id_ = language == "id"
-    if key == "tag":
-        return propose_tag(answers.get("name", ""))
+    if key == "tag":  # shown without its brackets: click puts a default in [ ]
+        return propose_tag(answers.get("name", "")).strip("[]")
     if key == "day":
         monthly = meet_rule(answers.get("meet", "")) == "FREQ=MONTHLY"
         return ("sabtu ke-2" if id_ else "2nd saturday") if monthly else \
