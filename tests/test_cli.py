@@ -23,9 +23,12 @@ def test_check_summarizes_the_shipped_config() -> None:
     code, out, _ = cop("--config", str(ROOT / "cop.toml"), "check", "--now",
                        "2026-11-28T10:00:00")
     assert code == 0
-    assert "community kkg-matematika" in out
-    assert "next: Jumat, 4 Desember 2026 pukul 14.00 WIB" in out
-    assert "skip: Jumat, 25 Desember 2026 pukul 14.00 WIB (Libur semester)" in out
+    # in the community's language since issue 17 (was: "community ...", "next: ", "skip: ")
+    assert "komunitas kkg-matematika" in out
+    assert "pertemuan rutin \"Pertemuan rutin KKG\" (setiap Jumat)" in out
+    assert "berikutnya: Jumat, 4 Desember 2026 pukul 14.00 WIB" in out
+    assert "dilewati: Jumat, 25 Desember 2026 pukul 14.00 WIB (Libur semester)" in out
+    assert "rangkuman: setiap Jumat pukul 15.00 WIB" in out
 
 
 def test_check_lists_problems_and_exits_1(tmp_path: Path) -> None:
@@ -34,9 +37,45 @@ def test_check_lists_problems_and_exits_1(tmp_path: Path) -> None:
     code, out, err = cop("--config", str(path), "check")
     assert code == 1
     lines = out.strip().splitlines()
-    assert lines[0].startswith("cop.toml:2: 'timezone': unknown time zone")
-    assert any(line.startswith("cop.toml:3: missing required key 'name'") for line in lines)
+    # [service] language defaults to id: the problems are in Indonesian since issue 17
+    assert lines[0].startswith("cop.toml:2: 'timezone': zona waktu 'Mars/Olympus' tidak dikenal")
+    assert any(line.startswith("cop.toml:3: kunci wajib 'name' belum ada") for line in lines)
+    assert "masalah" in err
+    path.write_text('[service]\nlanguage = "en"\ntimezone = "Mars/Olympus"\n[[community]]\n'
+                    'id = "a"\n')
+    code, out, err = cop("--config", str(path), "check")
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("cop.toml:3: 'timezone': unknown time zone")
+    assert any(line.startswith("cop.toml:4: missing required key 'name'") for line in lines)
     assert "problem(s)" in err
+
+
+def test_check_says_each_hint_once_and_warns_of_a_drifting_monthly_day(tmp_path: Path) -> None:
+    path = tmp_path / "cop.toml"
+    text = (ROOT / "cop.toml").read_text()
+    at_line = text[:text.index('at = "15:00"')].count("\n") + 1
+    repeat_line = text[:text.index('repeat = "weekly"')].count("\n") + 1
+    path.write_text(text.replace('at = "15:00"', 'at = "sore hari"'))
+    code, out, _ = cop("--config", str(path), "check")
+    assert code == 1
+    (line,) = out.strip().splitlines()
+    assert line.count("tulis misalnya") == 1 and line.count("15.00") == 1, line
+    assert line.startswith(f"cop.toml:{at_line}: 'at': 'sore hari' bukan jam; tulis misalnya")
+    path.write_text(text.replace('at = "15:00"', 'at = "jam 3 sore"')
+                    .replace('duration = "90m"', 'duration = "2 jam"')
+                    .replace('every = "week"', 'every = "rangkuman mingguan"')
+                    .replace('repeat = "weekly"', 'rrule = "FREQ=MONTHLY"'))
+    code, out, _ = cop("--config", str(path), "check", "--now", "2026-11-28T10:00:00")
+    assert code == 0, out
+    assert "rangkuman: setiap Jumat pukul 15.00 WIB" in out
+    assert (f"peringatan: cop.toml:{repeat_line}: pertemuan bulanan ini tetap di tanggal 4, "
+            "jadi harinya berganti: Jumat 4 Desember 2026, Senin 4 Januari 2027") in out
+    path.write_text(path.read_text().replace('language = "id"', 'language = "en"'))
+    code, out, _ = cop("--config", str(path), "check", "--now", "2026-11-28T10:00:00")
+    assert code == 0
+    assert "community kkg-matematika" in out and "next: Friday, 4 December 2026 at 14:00" in out
+    assert f"warning: cop.toml:{repeat_line}: this monthly meeting keeps day 4" in out
 
 
 def test_unknown_ids_are_user_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,27 +112,36 @@ def test_init_from_flags_writes_a_config_that_passes_check(tmp_path: Path) -> No
 
 
 def test_init_answers_from_stdin_in_indonesian(tmp_path: Path) -> None:
+    # Issue 17 changed the interview: a subject tag is asked second, "sabtu" alone is not
+    # enough for a monthly meeting (asked again: which Saturday), the member list ends with
+    # an empty line, and the file is written after a "ya". The old rule was FREQ=MONTHLY.
     path = tmp_path / "cop.toml"
     answers = "\n".join([
-        "KKG PJOK Gugus 1", "kkg-pjok@example.org", "Berbagi ide pembelajaran olahraga",
-        "permainan tradisional, penilaian", "ide baru", "WIB", "bulanan", "sabtu", "08:00",
-        "2h", "2027-01-09", "", "", "", "Lapangan SDN 2", "", "ani@example.org",
-        "Ani <ani@example.org>, Joko <joko@example.org>", "bulanan",
+        "KKG PJOK Gugus 1", "", "kkg-pjok@example.org", "Berbagi ide pembelajaran olahraga",
+        "permainan tradisional, penilaian", "ide baru", "WIB", "bulanan", "sabtu",
+        "sabtu ke-2", "08:00", "2h", "2027-01-09", "", "", "", "Lapangan SDN 2", "",
+        "ani@example.org", "Ani <ani@example.org>, Joko <joko@example.org>", "", "bulanan",
+        "ya",
     ]) + "\n"
     code, out, err = cop("--config", str(path), "init", input=answers)
     assert code == 0, err
+    assert "Sabtu minggu ke berapa?" in err
     assert "Selesai" in out
     community = load_config(path).communities[0]
     assert community.digest.every == "month"
+    assert community.subject_tag == "[KKG PJOK Gugus 1]"
     assert community.meetings[0].location == "Lapangan SDN 2"
-    assert community.meetings[0].rrule == "FREQ=MONTHLY"
+    assert community.meetings[0].rrule == "FREQ=MONTHLY;BYDAY=2SA"
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "cop.toml"
     path.write_text("x")
     code, _, err = cop("--config", str(path), "init", "--defaults")
+    assert code == 1 and "sudah ada" in err  # Indonesian by default since issue 17
+    code, _, err = cop("--config", str(path), "init", "--defaults", "--language", "en")
     assert code == 1 and "exists" in err
+    assert path.read_text() == "x"
 
 
 @pytest.mark.slow

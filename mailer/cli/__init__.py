@@ -14,6 +14,7 @@ from mailer import __version__
 from mailer.cli import attendance, digest, holds, quarantine, reports, service, show
 from mailer.cli.common import wrap_output
 from mailer.cli.demo import demo
+from mailer.cli.help import help_verb
 from mailer.cli.init import init
 
 
@@ -33,6 +34,6 @@ def main(ctx: click.Context, config: str) -> None:
 
 for command in (service.check, service.run, show.threads, show.thread, show.meetings,
                 show.members, show.outbox, holds.holds, digest.digest, reports.report_verb,
-                reports.plan_verb, attendance.attendance, init, demo):
+                reports.plan_verb, attendance.attendance, init, demo, help_verb):
     main.add_command(command)
 main.add_command(quarantine.quarantine)

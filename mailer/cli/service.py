@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 
 from mailer import daemon
 from mailer.calendar.occurrences import expand
 from mailer.cli.common import config_path, fail, load, parse_now, setup_logging
-from mailer.config import Config, load_config
+from mailer.config import Community, Config, MeetingConfig, load_config
+from mailer.config.days import describe_rule
+from mailer.config.values import DAY_NAMES, zone_label
+from mailer.config.words import language_of, problem_text
 from mailer.edges.store import outbox_folder
 from mailer.errors import ConfigError, MailerError
 from mailer.outbound.dates import format_when
@@ -26,59 +29,111 @@ def check(ctx: click.Context, now_text: str | None) -> None:
     try:
         config = load_config(path)
     except ConfigError as exc:
+        language = _language_of_file(path)
         for problem in exc.problems:
-            click.echo(str(problem))
-        click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
+            click.echo(problem_text(problem, language))
+        count = len(exc.problems)
+        click.echo(f"{count} masalah di {path}" if language == "id"
+                   else f"{count} problem(s) in {path}", err=True)
         sys.exit(1)
     now = parse_now(now_text, config)
+    language = config.service.language
     click.echo(f"{path}: OK")
-    click.echo(f"  inbound:  {_describe_inbound(config)}")
-    click.echo(f"  outbound: {_describe_outbound(config)}")
-    click.echo(f"  data_dir: {config.service.data_dir}")
+    for line in describe_service(config, language):
+        click.echo(f"  {line}")
     for c in config.communities:
-        each = sum(1 for m in c.members if m.delivery == "each")
-        digest = sum(1 for m in c.members if m.delivery == "digest")
-        click.echo(f"community {c.id} \"{c.name}\" <{c.address}> [{c.language}, "
-                   f"{c.timezone.key}, posting={c.posting}]")
-        click.echo(f"  members: {len(c.members)} ({each} each, {digest} digest)")
-        click.echo(f"  digest: {_describe_digest(c)}")
-        for m in c.meetings:
-            occurrences, skipped = expand(m, c.language)
-            future = [o for o in occurrences if o.end > now]
-            click.echo(f"  meeting {m.id} \"{m.title}\": {len(occurrences)} occurrence(s)"
-                       f"{', ' + str(len(skipped)) + ' skipped' if skipped else ''}")
-            for o in future[:3]:
-                click.echo(f"    next: {format_when(o.start, c.language)}")
-            for s in [s for s in skipped if s.start > now][:5]:
-                click.echo(f"    skip: {format_when(s.start, c.language)} ({s.reason})")
-            if not future:
-                click.echo("    (no future occurrences)")
-        year = sum(1 for m in c.meetings for o in expand(m, c.language)[0]
-                   if now <= o.start < now + timedelta(days=365))
-        if c.meetings and year < 12:
-            click.echo(f"  note: {year} meeting(s) in the next 12 months; KKG and MGMP groups "
-                       "report at least 12 a year")
+        for line in describe_community(c, now):
+            click.echo(line)
+    for warning in config.warnings:
+        said = problem_text(warning, language)
+        click.echo(f"peringatan: {said}" if language == "id" else f"warning: {said}")
 
 
-def _describe_inbound(config: Config) -> str:
-    i = config.inbound
+def _language_of_file(path: Path) -> str:
+    try:
+        return language_of(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return "id"
+
+
+def describe_service(config: Config, language: str) -> list[str]:
+    id_ = language == "id"
+    i, o = config.inbound, config.outbound
     if i.protocol == "smtp":
-        return f"built-in SMTP receiver on {i.host}:{i.port}"
-    return f"IMAP {i.username}@{i.host}:{i.port} ({i.tls}) folder {i.folder}"
-
-
-def _describe_outbound(config: Config) -> str:
-    o = config.outbound
+        inbound = (f"penerima SMTP bawaan di {i.host}:{i.port}" if id_
+                   else f"built-in SMTP receiver on {i.host}:{i.port}")
+    else:
+        inbound = f"IMAP {i.username}@{i.host}:{i.port} ({i.tls}) folder {i.folder}"
     if o.protocol == "maildir":
-        return f"maildir {outbox_folder(config.service.data_dir)} (nothing leaves this machine)"
-    return f"SMTP {o.host}:{o.port} ({o.tls})"
+        folder = outbox_folder(config.service.data_dir)
+        outbound = (f"maildir {folder} (tidak ada yang terkirim keluar dari komputer ini)" if id_
+                    else f"maildir {folder} (nothing leaves this machine)")
+    else:
+        outbound = f"SMTP {o.host}:{o.port} ({o.tls})"
+    return [("surat masuk:  " if id_ else "inbound:  ") + inbound,
+            ("surat keluar: " if id_ else "outbound: ") + outbound,
+            f"data_dir: {config.service.data_dir}"]
 
 
-def _describe_digest(c: Any) -> str:
-    d = c.digest
+def describe_community(c: Community, now: datetime, shown: int = 3) -> list[str]:
+    """What `cop check` says about one community, in its own language."""
+    id_ = c.language == "id"
+    each = sum(1 for m in c.members if m.delivery == "each")
+    digest = sum(1 for m in c.members if m.delivery == "digest")
+    lines = [f"{'komunitas' if id_ else 'community'} {c.id} \"{c.name}\" <{c.address}> "
+             f"[{c.language}, {c.timezone.key}, posting={c.posting}]",
+             (f"  anggota: {len(c.members)} ({each} setiap pesan, {digest} rangkuman)" if id_
+              else f"  members: {len(c.members)} ({each} each, {digest} digest)"),
+             ("  rangkuman: " if id_ else "  digest: ") + describe_digest(c)]
+    if c.subject_tag:
+        lines.append(("  tanda subjek: " if id_ else "  subject tag: ") + c.subject_tag)
+    for m in c.meetings:
+        lines += describe_meeting(m, c.language, now, shown)
+    year = sum(1 for m in c.meetings for o in expand(m, c.language)[0]
+               if now <= o.start < now + timedelta(days=365))
+    if c.meetings and year < 12:
+        lines.append(f"  catatan: {year} pertemuan dalam 12 bulan ke depan; KKG dan MGMP "
+                     "biasanya melaporkan paling sedikit 12 setahun" if id_ else
+                     f"  note: {year} meeting(s) in the next 12 months; KKG and MGMP groups "
+                     "report at least 12 a year")
+    return lines
+
+
+def describe_meeting(m: MeetingConfig, language: str, now: datetime,
+                     shown: int = 3) -> list[str]:
+    """The meeting, its rule in words, its next occurrences and the skipped ones."""
+    id_ = language == "id"
+    occurrences, skipped = expand(m, language)
+    future = [o for o in occurrences if o.end > now]
+    skips = (f", {len(skipped)} dilewati" if id_ else f", {len(skipped)} skipped") \
+        if skipped else ""
+    count = f"{len(occurrences)} kali" if id_ else f"{len(occurrences)} occurrence(s)"
+    lines = [f"  {'pertemuan' if id_ else 'meeting'} {m.id} \"{m.title}\" "
+             f"({describe_rule(m.rrule, language)}): {count}{skips}"]
+    lines += [f"    {'berikutnya' if id_ else 'next'}: {format_when(o.start, language)}"
+              for o in future[:shown]]
+    lines += [f"    {'dilewati' if id_ else 'skip'}: {format_when(s.start, language)} "
+              f"({s.reason})" for s in [s for s in skipped if s.start > now][:5]]
+    if not future:
+        lines.append("    (tidak ada pertemuan lagi)" if id_ else "    (no future occurrences)")
+    return lines
+
+
+def describe_digest(c: Community) -> str:
+    d, id_ = c.digest, c.language == "id"
     if d.every == "never":
-        return "never"
-    return f"every {d.every} at {d.at.strftime('%H:%M')} {c.timezone.key}"
+        return "tidak dikirim" if id_ else "never"
+    at = f"{d.at.strftime('%H.%M' if id_ else '%H:%M')} {zone_label(c.timezone)}"
+    day = DAY_NAMES["id" if id_ else "en"][d.weekday]
+    if d.every == "day":
+        return f"setiap hari pukul {at}" if id_ else f"every day at {at}"
+    if d.every == "week":
+        return f"setiap {day} pukul {at}" if id_ else f"every {day} at {at}"
+    if d.day is not None:
+        return (f"setiap tanggal {d.day} pukul {at}" if id_
+                else f"on day {d.day} of every month at {at}")
+    return (f"{day} pertama setiap bulan pukul {at}" if id_
+            else f"the first {day} of every month at {at}")
 
 
 @click.command()

@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mailer.errors import Problem
+
 LANGUAGES = ("id", "en")
 # ASCII: we do not send SMTPUTF8
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -168,6 +170,7 @@ class Config:
     outbound: OutboundConfig
     communities: tuple[Community, ...]
     text: str = field(repr=False, default="")
+    warnings: tuple[Problem, ...] = ()  # valid, but maybe not meant: `cop check` shows them
 
     def community(self, community_id: str) -> Community | None:
         return next((c for c in self.communities if c.id == community_id), None)

@@ -11,31 +11,29 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import time, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from mailer.config.delivery import read_digest, read_members
 from mailer.config.meetings import read_meetings
 from mailer.config.model import (
-    DELIVERY,
-    DIGEST_EVERY,
     LANGUAGES,
     POSTING,
     SLUG,
     TLS,
     Community,
     Config,
-    DigestConfig,
     InboundConfig,
-    Member,
     OutboundConfig,
     ServiceConfig,
 )
-from mailer.config.reader import REQUIRED, Reader, fix_from, slug
+from mailer.config.reader import REQUIRED, Reader, slug
 from mailer.config.secure import check_transport
-from mailer.config.tomlpos import line_of, locate_keys
-from mailer.config.values import parse_duration, parse_time_of_day, parse_timezone, parse_weekday
+from mailer.config.tomlpos import locate_keys
+from mailer.config.values import parse_duration, parse_timezone
+from mailer.config.words import Say, Words, WordsError
 from mailer.errors import ConfigError, Problem
 
 
@@ -44,15 +42,16 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            [Problem(str(path), 1, "file not found", "run `cop init` to write one, "
-                     "or pass --config PATH")]
-        ) from None
+        raise ConfigError([Say.of(
+            str(path), 1, Words("file not found", "berkas tidak ada"),
+            Words("run `cop init` to write one, or pass --config PATH",
+                  "jalankan `cop init` untuk membuatnya, atau pakai --config PATH"))]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            [Problem(str(path), 1, f"not UTF-8 text ({exc.reason})",
-                     "save the file as UTF-8 in your editor")]
-        ) from None
+        raise ConfigError([Say.of(
+            str(path), 1, Words(f"not UTF-8 text ({exc.reason})",
+                                f"bukan teks UTF-8 ({exc.reason})"),
+            Words("save the file as UTF-8 in your editor",
+                  "simpan berkas sebagai UTF-8 di editor Anda"))]) from None
     return parse_config(text, path, os.environ if env is None else env)
 
 
@@ -76,10 +75,14 @@ def _syntax_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     line = int(match.group(1)) if match else 1
     what = re.sub(r"\s*\(at line.*\)$", "", message)
-    fix = "put text in \"quotes\", write each setting as key = value, and close every [ and {"
+    fix = Words("put text in \"quotes\", write each setting as key = value, and close every "
+                "[ and {", "beri tanda kutip \"...\" pada teks, tulis setiap pengaturan sebagai "
+                "kunci = nilai, dan tutup setiap [ dan {")
     if "Cannot overwrite a value" in message or "Cannot declare" in message:
-        fix = "this key or table is written twice; keep one of them"
-    return Problem(file, line, f"TOML syntax error: {what}", fix)
+        fix = Words("this key or table is written twice; keep one of them",
+                    "kunci atau tabel ini ditulis dua kali; pakai salah satu saja")
+    return Say.of(file, line, Words(f"TOML syntax error: {what}",
+                                    f"kesalahan penulisan TOML: {what}"), fix)
 
 
 SERVICE_KEYS = ("timezone", "language", "data_dir", "secret", "templates", "log_level")
@@ -93,8 +96,6 @@ COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "lang
                   "private_replies", "moderate_first_post", "max_post_size",
                   "max_attachments_size", "max_recipients", "held_words", "topics", "whatsapp",
                   "archive_url", "unsubscribe_url", "digest", "member", "meeting")
-DIGEST_KEYS = ("every", "on", "at", "send_empty")
-MEMBER_KEYS = ("email", "name", "delivery")
 TOP_KEYS = ("service", "inbound", "outbound", "community")
 MAX_POST = 25 * 2**20  # a whole message above this waits for a moderator (Gmail's limit)
 MAX_FILES = 10 * 2**20  # a post's files above this are kept back, to be asked for
@@ -107,12 +108,15 @@ def _read_config(r: Reader, raw: dict[str, Any], path: Path, text: str) -> Confi
     outbound = _read_outbound(r, raw.get("outbound"), path.parent)
     communities_raw = raw.get("community", [])
     if not isinstance(communities_raw, list):
-        r.problem(("community",), "community must be written as [[community]]",
-                  "use double brackets: [[community]]")
+        r.problem(("community",), Words("community must be written as [[community]]",
+                                        "komunitas ditulis sebagai [[community]]"),
+                  Words("use double brackets: [[community]]",
+                        "pakai kurung ganda: [[community]]"))
         communities_raw = []
     if not communities_raw:
-        r.problem((), "no [[community]] defined", "add a [[community]] table "
-                  "(see config/reference.toml)")
+        r.problem((), Words("no [[community]] defined", "belum ada [[community]]"),
+                  Words("add a [[community]] table (see `cop help config`)",
+                        "tambahkan tabel [[community]] (lihat `cop help config`)"))
     communities = []
     seen_ids: dict[str, int] = {}
     seen_addresses: set[str] = set()
@@ -121,12 +125,17 @@ def _read_config(r: Reader, raw: dict[str, Any], path: Path, text: str) -> Confi
         if community is None:
             continue
         if community.id in seen_ids:
-            r.problem(("community", i, "id"), f"community id '{community.id}' is used twice",
-                      "give each [[community]] its own id")
+            r.problem(("community", i, "id"),
+                      Words(f"community id '{community.id}' is used twice",
+                            f"id komunitas '{community.id}' dipakai dua kali"),
+                      Words("give each [[community]] its own id",
+                            "beri setiap [[community]] id sendiri"))
         elif community.address.lower() in seen_addresses:
             r.problem(("community", i, "address"),
-                      f"address {community.address} is used by two communities",
-                      "give each community its own posting address")
+                      Words(f"address {community.address} is used by two communities",
+                            f"alamat {community.address} dipakai dua komunitas"),
+                      Words("give each community its own posting address",
+                            "beri setiap komunitas alamatnya sendiri"))
         seen_ids[community.id] = i
         seen_addresses.add(community.address.lower())
         communities.append(community)
@@ -134,7 +143,7 @@ def _read_config(r: Reader, raw: dict[str, Any], path: Path, text: str) -> Confi
     if r.problems:
         return None
     return Config(path=path, service=service, inbound=inbound, outbound=outbound,
-                  communities=tuple(communities), text=text)
+                  communities=tuple(communities), text=text, warnings=tuple(r.warnings))
 
 
 def _read_service(r: Reader, raw: Any, config_path: Path) -> ServiceConfig:
@@ -236,14 +245,18 @@ def _file_key(r: Reader, t: dict[str, Any], p: tuple[str | int, ...], base: Path
 def _port(r: Reader, t: dict[str, Any], p: tuple[str | int, ...], default: int) -> int:
     port = r.value(t, p, "port", int, default, hint="587")
     if port is not None and not 0 < port < 65536:
-        r.problem((*p, "port"), f"port {port} is out of range", "use a port from 1 to 65535")
+        r.problem((*p, "port"), Words(f"port {port} is out of range",
+                                      f"port {port} di luar jangkauan"),
+                  Words("use a port from 1 to 65535", "pakai port 1 sampai 65535"))
     return port or default
 
 
 def _positive(r: Reader, t: dict[str, Any], p: tuple[str | int, ...], key: str) -> int | None:
     value: int | None = r.value(t, p, key, int, None, hint="100")
     if value is not None and value <= 0:
-        r.problem((*p, key), f"'{key}' must be above zero", f"remove {key} for no limit")
+        r.problem((*p, key), Words(f"'{key}' must be above zero",
+                                   f"'{key}' harus lebih dari nol"),
+                  Words(f"remove {key} for no limit", f"hapus {key} bila tanpa batas"))
         return None
     return value
 
@@ -251,36 +264,42 @@ def _positive(r: Reader, t: dict[str, Any], p: tuple[str | int, ...], key: str) 
 def _parse_size(text: str) -> int:
     match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)b?\s*", text.lower())
     if not match:
-        raise ValueError(f"{text!r} is not a size; write e.g. \"25m\" or \"500k\"")
+        raise WordsError(Words(f"{text!r} is not a size", f"{text!r} bukan ukuran"),
+                         Words("write e.g. \"25m\" or \"500k\"",
+                               "tulis misalnya \"25m\" atau \"500k\""))
     return int(match.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2)]
 
 
 def _read_community(r: Reader, raw: Any, p: tuple[str | int, ...],
                     service: ServiceConfig) -> Community | None:
     if not isinstance(raw, dict):
-        r.problem(p, "each community must be a table", "write it as [[community]]")
+        r.problem(p, Words("each community must be a table",
+                           "setiap komunitas harus berupa tabel"),
+                  Words("write it as [[community]]", "tulis sebagai [[community]]"))
         return None
     t = r.table(raw, p, "community", COMMUNITY_KEYS)
     cid = r.value(t, p, "id", str, hint='"kkg-matematika"')
     if cid is not None and not SLUG.match(cid):
-        r.problem((*p, "id"), f"community id {cid!r} may hold only a-z, 0-9 and -",
-                  f"write e.g. id = \"{slug(cid)}\"")
+        r.problem((*p, "id"), Words(f"community id {cid!r} may hold only a-z, 0-9 and -",
+                                    f"id komunitas {cid!r} hanya boleh berisi a-z, 0-9 dan -"),
+                  Words(f"write e.g. id = \"{slug(cid)}\"",
+                        f"tulis misalnya id = \"{slug(cid)}\""))
     name = r.value(t, p, "name", str, hint='"KKG Matematika Gugus 3"')
     address = r.email(r.value(t, p, "address", str, hint='"kkg@example.org"'),
-                      (*p, "address"), "address")
+                      (*p, "address"), Words("address", "alamat"))
     language = r.choice(t, p, "language", LANGUAGES, service.language)
     zone = r.value(t, p, "timezone", str, service.timezone, parse_timezone) or service.timezone
     moderators = tuple(
         m for i, m in enumerate(r.strings(t, p, "moderators"))
-        if r.email(m, (*p, "moderators", i), "moderator") is not None
+        if r.email(m, (*p, "moderators", i), Words("moderator", "moderator")) is not None
     )
     organizers = tuple(
         m for i, m in enumerate(r.strings(t, p, "organizers"))
-        if r.email(m, (*p, "organizers", i), "organizer") is not None
+        if r.email(m, (*p, "organizers", i), Words("organizer", "penyelenggara")) is not None
     )
-    members = _read_members(r, t.get("member", []), (*p, "member"))
+    members = read_members(r, t.get("member", []), (*p, "member"))
     meetings = read_meetings(r, t.get("meeting", []), (*p, "meeting"), zone)
-    digest = _read_digest(r, t.get("digest"), (*p, "digest"))
+    digest = read_digest(r, t.get("digest"), (*p, "digest"))
     if cid is None or name is None or address is None:
         return None
     return Community(
@@ -305,52 +324,3 @@ def _read_community(r: Reader, raw: Any, p: tuple[str | int, ...],
         unsubscribe_url=r.value(t, p, "unsubscribe_url", str, None),
         digest=digest, members=members, meetings=meetings,
     )
-
-
-
-def _read_members(r: Reader, raw: Any, p: tuple[str | int, ...]) -> tuple[Member, ...]:
-    if not isinstance(raw, list):
-        r.problem(p, "members must be written as [[community.member]]",
-                  "use double brackets: [[community.member]]")
-        return ()
-    members: list[Member] = []
-    seen: dict[str, int] = {}
-    for i, m_raw in enumerate(raw):
-        mp = (*p, i)
-        t = r.table(m_raw, mp, "community.member", MEMBER_KEYS)
-        email = r.email(r.value(t, mp, "email", str, hint='"budi@example.org"'),
-                        (*mp, "email"), "member email")
-        name = r.value(t, mp, "name", str, "") or ""
-        delivery = r.choice(t, mp, "delivery", DELIVERY, "digest")
-        if email is None:
-            continue
-        key = email.lower()
-        if key in seen:
-            r.problem((*mp, "email"), f"member {email} is listed twice in this community",
-                      f"remove one of the two entries (the other is on line "
-                      f"{line_of(r.lines, (*p, seen[key], 'email'))})")
-            continue
-        seen[key] = i
-        members.append(Member(email=email, name=name or email.split("@")[0],
-                              delivery=delivery))
-    return tuple(members)
-
-
-def _read_digest(r: Reader, raw: Any, p: tuple[str | int, ...]) -> DigestConfig:
-    t = r.table(raw, p, "community.digest", DIGEST_KEYS)
-    every = r.choice(t, p, "every", DIGEST_EVERY, "week")
-    on = r.value(t, p, "on", (str, int), "friday")
-    weekday, day = 4, None
-    if isinstance(on, int):
-        if every != "month" or not 1 <= on <= 28:
-            r.problem((*p, "on"), f"'on = {on}' needs every = \"month\" and a day from 1 to 28",
-                      "or write a weekday, e.g. on = \"friday\"")
-        day = on
-    elif isinstance(on, str):
-        try:
-            weekday = parse_weekday(on)
-        except ValueError as exc:
-            r.problem((*p, "on"), f"'on': {exc}", fix_from(exc))
-    at = r.value(t, p, "at", str, time(15, 0), parse_time_of_day) or time(15, 0)
-    send_empty = bool(r.value(t, p, "send_empty", bool, False))
-    return DigestConfig(every=every, weekday=weekday, day=day, at=at, send_empty=send_empty)

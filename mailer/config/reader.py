@@ -1,4 +1,9 @@
-"""The walker under the config reader: converts raw TOML values, collects Problems by line."""
+"""The walker under the config reader: converts raw TOML values, collects Problems by line.
+
+Every problem is written in English and Indonesian (`Words`); `cop check` prints the one
+[service] language asks for. Warnings (a valid file that may not mean what it says) are
+collected the same way, apart.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any, TypeVar
 
 from mailer.config.model import EMAIL, ENV_REF
 from mailer.config.tomlpos import line_of
+from mailer.config.words import Say, Text, Words, as_words, split_error
 from mailer.errors import Problem
 
 T = TypeVar("T")
@@ -26,9 +32,14 @@ class Reader:
         self.lines = lines
         self.env = env
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def problem(self, path: tuple[str | int, ...], what: str, fix: str) -> None:
-        self.problems.append(Problem(self.file, line_of(self.lines, path), what, fix))
+    def problem(self, path: tuple[str | int, ...], what: Text, fix: Text) -> None:
+        self.problems.append(Say.of(self.file, line_of(self.lines, path), what, fix))
+
+    def warn(self, path: tuple[str | int, ...], what: Text, fix: Text) -> None:
+        """Valid, but probably not what the organizer means: `cop check` shows it."""
+        self.warnings.append(Say.of(self.file, line_of(self.lines, path), what, fix))
 
     def table(self, raw: Any, path: tuple[str | int, ...], name: str,
               known: tuple[str, ...]) -> dict[str, Any]:
@@ -36,14 +47,19 @@ class Reader:
         if raw is None:
             return {}
         if not isinstance(raw, dict):
-            self.problem(path, f"{name} must be a table", f"write it as [{name}]")
+            self.problem(path, Words(f"{name} must be a table", f"{name} harus berupa tabel"),
+                         Words(f"write it as [{name}]", f"tulis sebagai [{name}]"))
             return {}
         for key in raw:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                fix = (f"did you mean '{close[0]}'?" if close
-                       else f"known keys here: {', '.join(known)}")
-                self.problem((*path, key), f"unknown key '{key}' in [{name}]", fix)
+                listed = ", ".join(known)
+                fix = (Words(f"did you mean '{close[0]}'?", f"maksudnya '{close[0]}'?") if close
+                       else Words(f"known keys here: {listed}", f"kunci yang dikenal di sini: "
+                                  f"{listed}"))
+                self.problem((*path, key), Words(f"unknown key '{key}' in [{name}]",
+                                                 f"kunci '{key}' tidak dikenal di [{name}]"),
+                             fix)
         return raw
 
     def value(self, raw: dict[str, Any], path: tuple[str | int, ...], key: str,
@@ -53,8 +69,10 @@ class Reader:
         where = (*path, key)
         if key not in raw:
             if default is REQUIRED:
-                fix = f"add {key} = {hint}" if hint else f"add {key} = ..."
-                self.problem(path, f"missing required key '{key}'", fix)
+                example = f"{key} = {hint or '...'}"
+                self.problem(path, Words(f"missing required key '{key}'",
+                                         f"kunci wajib '{key}' belum ada"),
+                             Words(f"add {example}", f"tambahkan {example}"))
                 return None
             return default
         value = raw[key]
@@ -66,9 +84,11 @@ class Reader:
         else:
             ok = isinstance(value, kinds)
         if not ok:
-            self.problem(where, f"'{key}' must be {_kind_name(kinds)}, not "
-                         f"{_kind_name((type(value),))}",
-                         f"write e.g. {key} = {hint}" if hint else "change the value's type")
+            want, got = _kind_name(kinds), _kind_name((type(value),))
+            self.problem(where, Words(f"'{key}' must be {want.en}, not {got.en}",
+                                      f"'{key}' harus {want.id}, bukan {got.id}"),
+                         Words(f"write e.g. {key} = {hint}", f"tulis misalnya {key} = {hint}")
+                         if hint else Words("change the value's type", "ubah jenis nilainya"))
             return None
         if isinstance(value, str):
             value = self.expand_env(value, where)
@@ -79,15 +99,25 @@ class Reader:
         try:
             return parse(value)
         except ValueError as exc:
-            self.problem(where, f"'{key}': {exc}", fix_from(exc))
+            self.value_problem(where, key, exc)
             return None
+
+    def value_problem(self, where: tuple[str | int, ...], key: str, exc: ValueError) -> None:
+        """`'key': what is wrong; how to write it`, each said once."""
+        what, fix = split_error(exc)
+        if not fix.en:
+            fix = Words("see `cop help config`", "lihat `cop help config`")
+        self.problem(where, Words(f"'{key}': {what.en}", f"'{key}': {what.id}"), fix)
 
     def expand_env(self, text: str, where: tuple[str | int, ...]) -> str | None:
         missing = [name for name in ENV_REF.findall(text) if name not in self.env]
         for name in missing:
-            self.problem(where, f"environment variable {name} is not set",
-                         f"export {name}=... before running cop (or put it in the "
-                         "service's EnvironmentFile)")
+            self.problem(where, Words(f"environment variable {name} is not set",
+                                      f"variabel lingkungan {name} belum diisi"),
+                         Words(f"export {name}=... before running cop (or put it in the "
+                               "service's EnvironmentFile)",
+                               f"jalankan export {name}=... sebelum cop (atau tulis di "
+                               "EnvironmentFile layanan)"))
         if missing:
             return None
         return ENV_REF.sub(lambda m: self.env[m.group(1)], text)
@@ -101,11 +131,13 @@ class Reader:
         normal = value.strip().lower()
         if normal in lookup:
             return lookup[normal]
-        shown = tuple(dict.fromkeys(lookup.values()))
+        shown = ", ".join(dict.fromkeys(lookup.values()))
         close = difflib.get_close_matches(normal, list(lookup), n=1)
-        fix = f"did you mean \"{close[0]}\"?" if close else f"use one of: {', '.join(shown)}"
-        self.problem((*path, key), f"'{key}' is \"{value}\", which is not one of "
-                     f"{', '.join(shown)}", fix)
+        fix = (Words(f"did you mean \"{close[0]}\"?", f"maksudnya \"{close[0]}\"?") if close
+               else Words(f"use one of: {shown}", f"pakai salah satu: {shown}"))
+        self.problem((*path, key), Words(f"'{key}' is \"{value}\", which is not one of {shown}",
+                                         f"'{key}' berisi \"{value}\", bukan salah satu dari "
+                                         f"{shown}"), fix)
         return default
 
     def strings(self, raw: dict[str, Any], path: tuple[str | int, ...],
@@ -118,36 +150,49 @@ class Reader:
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.problem((*path, key, i), f"'{key}' must be a list of text values",
-                             f"put \"quotes\" around {item!r}")
+                self.problem((*path, key, i), Words(f"'{key}' must be a list of text values",
+                                                    f"'{key}' harus daftar teks"),
+                             Words(f"put \"quotes\" around {item!r}",
+                                   f"beri tanda kutip \"...\" pada {item!r}"))
             else:
                 expanded = self.expand_env(item, (*path, key, i))
                 if expanded is not None:
                     out.append(expanded)
         return tuple(out)
 
-    def email(self, value: str | None, where: tuple[str | int, ...], what: str) -> str | None:
+    def email(self, value: str | None, where: tuple[str | int, ...],
+              what: Text) -> str | None:
         if value is None:
             return None
         if not EMAIL.match(value.strip()):
-            self.problem(where, f"{what} {value!r} is not an email address",
-                         "write it as name@example.org, without <> or a display name")
+            name = as_words(what)
+            self.problem(where, Words(f"{name.en} {value!r} is not an email address",
+                                      f"{name.id} {value!r} bukan alamat email"),
+                         Words("write it as name@example.org, without <> or a display name",
+                               "tulis seperti nama@example.org, tanpa <> atau nama"))
             return None
         return value.strip()
 
 
-def _kind_name(kinds: tuple[type, ...]) -> str:
-    names = {
-        str: "text in \"quotes\"", int: "a whole number", bool: "true or false",
-        list: "a list [ ... ]", dict: "a table", datetime: "a date and time",
-        date: "a date", float: "a number", time: "a time",
-    }
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+_KINDS: dict[type, Words] = {
+    str: Words("text in \"quotes\"", "teks dalam tanda kutip \"...\""),
+    int: Words("a whole number", "bilangan bulat"), bool: Words("true or false",
+                                                                "true atau false"),
+    list: Words("a list [ ... ]", "daftar [ ... ]"), dict: Words("a table", "tabel"),
+    datetime: Words("a date and time", "tanggal dan jam"), date: Words("a date", "tanggal"),
+    float: Words("a number", "angka"), time: Words("a time", "jam"),
+}
 
 
-def fix_from(exc: ValueError) -> str:
-    text = str(exc)
-    return text.split("; ", 1)[1] if "; " in text else "see config/reference.toml"
+def _kind_name(kinds: tuple[type, ...]) -> Words:
+    names = [_KINDS.get(k, Words(k.__name__, k.__name__)) for k in kinds]
+    return Words(" or ".join(n.en for n in names), " atau ".join(n.id for n in names))
+
+
+def fix_from(exc: ValueError) -> Words:
+    """How to write it, from a parser's error (both languages when it has them)."""
+    _, fix = split_error(exc)
+    return fix if fix.en else Words("see `cop help config`", "lihat `cop help config`")
 
 
 def slug(text: str) -> str:
