@@ -132,3 +132,15 @@ def test_a_wrong_charset_degrades_and_never_crashes() -> None:
     mail = parse_mail(raw)
     assert "hadir" in mail.text
     assert mail.subject
+
+
+def test_a_long_text_is_examined_where_history_may_start() -> None:
+    """Past its head and tail a long text is examined line by line only around lines that
+    could start history: a list of 3,000 items costs little, and history in its middle is
+    still found."""
+    items = [f"- Butir {i}" for i in range(3000)]
+    assert new_text("\n".join(items)) == "\n".join(items)
+    history = ["", "From: Siti Rahayu <siti@example.org>", "Sent: Monday, 1 December 2026",
+               "To: KKG <kkg@example.org>", "Subject: Daftar", "", "isi lama"]
+    reply = items[:1500] + history + ["lama"] * 1500
+    assert new_text("\n".join(reply)) == "\n".join(items[:1500])

@@ -15,10 +15,13 @@ _FILES = re.compile(
     r"\b(lampiran(nya)?|file(nya)?|berkas(nya)?|dokumen(nya)?|files?|attachments?)\b",
     re.I)
 MAX_WORDS = 14  # a request, not a post that happens to mention files
+LOOK_AT = 4000  # characters of a mail looked at for a request
 
 
 def asks_for_files(text: str) -> bool:
-    if not _FILES.search(text):  # nearly every post: one linear scan, no trimming
+    # a request is a few words at the top (or right under a short quote): nearly every
+    # post fails this cheap look at its start, and is not trimmed for it
+    if not _FILES.search(text[:LOOK_AT]):
         return False
     written = new_text(text)
     return len(written.split()) <= MAX_WORDS and bool(_FILES.search(written))

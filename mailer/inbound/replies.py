@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailer.inbound.quote_headers import (
@@ -90,7 +91,8 @@ def _split(body: str) -> list[str]:
     """Lines, with a quote header that shares its line with text split off it."""
     out: list[str] = []
     for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        found = inline_header(line) if len(line) <= MAX_LINE else None
+        # an inline header ends "wrote:" or names a time: never without a colon
+        found = inline_header(line) if ":" in line and len(line) <= MAX_LINE else None
         if found is None:
             out.append(line)
             continue
@@ -107,13 +109,15 @@ class _Mail:
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
-        self.kinds = [_kind(lines, i) for i in range(len(lines))]
+        examined = _examined(lines)
+        self.kinds = [_kind(lines, i) if examined(i) else _plain_kind(lines[i])
+                      for i in range(len(lines))]
         for i in range(1, len(lines) - 1):
             if self.kinds[i] == TEXT and _wrapped_quote(lines, self.kinds, i):
                 self.kinds[i] = QUOTE
         self.blocks: dict[int, int] = {}
-        parsed = [field(line) if kind == TEXT else None
-                  for line, kind in zip(lines, self.kinds, strict=True)]
+        parsed = [field(line) if kind == TEXT and examined(i) else None
+                  for i, (line, kind) in enumerate(zip(lines, self.kinds, strict=True))]
         i = 0
         while i < len(lines):
             if parsed[i] is None or (i > 0 and parsed[i - 1] is not None):
@@ -129,6 +133,8 @@ class _Mail:
         self.attached: list[Header] = []  # quote headers above quoted text
         self.cutting: dict[int, Header] = {}  # quote headers above unquoted history
         for i in range(len(lines)):
+            if not examined(i):
+                continue
             if self.kinds[i] == QUOTE:
                 header = broken_quote_header(lines, i)
                 if header is None or any(self.kinds[j] not in (TEXT, EMPTY)
@@ -245,6 +251,33 @@ class _Mail:
                 stop += 1  # the blank lines after a dropped quote go with it
             drop.update(range(start, stop))
         return [i for p, i in enumerate(region) if p not in drop]
+
+
+# A long text (a pasted document, a list of 5,000 items) is examined line by line only at
+# its head and tail, and in its middle around the lines that could start history: a quote
+# header or header block (a line ending in a colon, an address), a separator, a device
+# line. Everything else there is the member's text or '>'-quoted: what a line costs stays
+# a cheap test, and no message costs much more than reading it.
+EXAMINE_HEAD, EXAMINE_TAIL, EXAMINE_AROUND = 300, 80, 6
+_MAY_MARK = re.compile(
+    r"^\s*(?:[-_=*#~]{2}|(?:\*\*)?[^\W\d_]{1,12}\s?:\s|sent |dikirim |enviado |envoy|get outlook|"
+    r"dapatkan outlook|von meinem|verzonden|inviato)|[:：>]\s*$|@", re.I)
+
+
+def _examined(lines: list[str]) -> Callable[[int], bool]:
+    n = len(lines)
+    if n <= EXAMINE_HEAD + EXAMINE_TAIL:
+        return lambda i: True
+    near: set[int] = set()
+    for i in range(EXAMINE_HEAD, n - EXAMINE_TAIL):
+        if len(lines[i]) <= MAX_LINE and _MAY_MARK.search(lines[i]):
+            near.update(range(i - EXAMINE_AROUND, i + EXAMINE_AROUND + 1))
+    return lambda i: i < EXAMINE_HEAD or i >= n - EXAMINE_TAIL or i in near
+
+
+def _plain_kind(line: str) -> str:
+    s = line.strip()
+    return EMPTY if not s else QUOTE if s.startswith(">") else TEXT
 
 
 def _kind(lines: list[str], i: int) -> str:
