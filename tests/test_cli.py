@@ -238,3 +238,21 @@ def test_times_are_shown_in_the_communitys_zone(tmp_path: Path) -> None:
     assert code == 0 and "2026-12-05 20:15 WITA" in out
     code, out, _ = cop("--config", str(config.path), "thread", "t1")
     assert "2026-12-05 20:15 WITA" in out
+
+
+def test_verbs_that_only_read_need_no_passwords(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import write_config
+
+    monkeypatch.delenv("COP_IMAP_PASSWORD", raising=False)
+    config = write_config(tmp_path, meeting=False, inbound=(
+        'protocol = "imap"\nhost = "imap.example.org"\nusername = "kkg@example.org"\n'
+        'password = "set-later"'))
+    config.path.write_text(config.path.read_text().replace('"set-later"',
+                                                           '"${COP_IMAP_PASSWORD}"'))
+    code, out, err = cop("--config", str(config.path), "threads")
+    assert code == 0, err
+    code, out, err = cop("--config", str(config.path), "holds", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = cop("--config", str(config.path), "run", "--once")
+    assert code == 1 and "COP_IMAP_PASSWORD" in err

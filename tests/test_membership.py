@@ -114,8 +114,11 @@ def test_a_cop_toml_member_who_leaves_is_left_and_organizers_are_told(rt: Runtim
     assert mail_for(rt.config.service.data_dir, "budi@example.org", "Sampai jumpa")
     from mailer.timed.attention import attention_of as _attention
 
-    assert _attention(rt.store, rt.config.communities[0], T0).requests == (
-        "left: budi@example.org",)
+    (told,) = mail_for(rt.config.service.data_dir, "siti@example.org", "Perlu perhatian")
+    text = told.get_body(("plain",)).get_content()
+    assert "Keluar lewat email, tetapi masih tercantum di cop.toml: Budi Santoso " \
+        "<budi@example.org>" in text  # in Indonesian, no English "left:"
+    assert _attention(rt.store, rt.config.communities[0], T0).requests == ()  # told once
     send(rt, 3, sender="Budi <budi@example.org>", to="kkg+join@example.org", subject="gabung",
          body="\n", headers=signed())
     (confirm,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Konfirmasi: berg")

@@ -41,7 +41,7 @@ def attendance() -> None:
 def attendance_mark(ctx: click.Context, community_id: str, meeting_id: str, day: str,
                     present: tuple[str, ...], absent: tuple[str, ...]) -> None:
     """Take the roll for one meeting by hand."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     community = community_of(ctx, config, community_id)
     meeting = next((m for m in community.meetings if m.id == meeting_id), None)
     if meeting is None:
@@ -156,7 +156,7 @@ def attendance_export(ctx: click.Context, community_id: str | None, semester: st
     """The ledger as CSV, for PD reports: one row per member and meeting (present, absent or
     no record, hours, JP), or with --summary one per member and semester. A member counts
     from joining to leaving; a meeting without a roll-call is "no record", not absence."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     chosen = _chosen(ctx, config, community_id)
     now = parse_now(now_text, config)
     if semester and (start or end):
@@ -212,7 +212,7 @@ def attendance_report(ctx: click.Context, semester: str, community_id: str | Non
                       out_path: Path | None, now_text: str | None) -> None:
     """A printable semester report in the community's language: each meeting with its
     present count, each member's meetings attended, hours and JP, and the 12-a-year count."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     chosen = _chosen(ctx, config, community_id)
     period = _semester(semester)
     label = semester.strip()

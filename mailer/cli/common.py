@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -56,10 +58,30 @@ def config_path(ctx: click.Context) -> Path:
     return Path(ctx.obj["config"])
 
 
-def load(ctx: click.Context) -> Config:
+class _Unset(Mapping[str, str]):
+    """The environment, where a variable that is not set reads as empty: verbs that only
+    read need no passwords (an organizer looking at `cop threads` has no IMAP password
+    exported, and needs none)."""
+
+    def __getitem__(self, name: str) -> str:
+        return os.environ.get(name, "")
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+
+def load(ctx: click.Context, secrets: bool = True) -> Config:
+    """cop.toml, or a clear exit. `secrets=False` for verbs that only read: the passwords
+    they never use may be unset."""
     path = config_path(ctx)
     try:
-        return load_config(path)
+        return load_config(path, None if secrets else _Unset())
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -36,7 +36,7 @@ def digest_preview(ctx: click.Context, community_id: str, fmt: str,
                    now_text: str | None) -> None:
     """Render the next digest without sending it."""
 
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     community = community_of(ctx, config, community_id)
     store = open_store(config)
     now = parse_now(now_text, config)

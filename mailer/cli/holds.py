@@ -28,7 +28,7 @@ def holds(ctx: click.Context, as_json: bool) -> None:
     """The moderation queue; `holds approve ID`, `holds reject ID` decide."""
     if ctx.invoked_subcommand is not None:
         return
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     store = open_store(config)
     waiting = [h for h in store.state.holds.values() if h.state == "held"]
     if as_json:

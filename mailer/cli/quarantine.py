@@ -29,7 +29,7 @@ def quarantine(ctx: click.Context, as_json: bool, everything: bool) -> None:
     """Mail that could not be processed, with its reason; `show`, `release`, `discard`."""
     if ctx.invoked_subcommand is not None:
         return
-    store = open_store(load(ctx))
+    store = open_store(load(ctx, secrets=False))
     entries = sorted((e for e in store.state.quarantine.values()
                       if everything or e.state == "quarantined"),
                      key=lambda e: int(e.id.lstrip("q")))
@@ -52,7 +52,7 @@ def quarantine(ctx: click.Context, as_json: bool, everything: bool) -> None:
 @click.pass_context
 def quarantine_show(ctx: click.Context, entry_id: str) -> None:
     """Print the message as it came (control characters shown as escapes)."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     store = open_store(config)
     entry = _entry(store.state.quarantine, entry_id)
     try:

@@ -22,7 +22,7 @@ from mailer.report import build_report
 def report_verb(ctx: click.Context, community_id: str | None, days: int,
                 now_text: str | None, as_json: bool) -> None:
     """Posts and replies per member, unanswered threads, RSVP and attendance, quiet members."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     store = open_store(config)
     end = parse_now(now_text, config)
     start = end - timedelta(days=days)
@@ -67,7 +67,7 @@ def report_verb(ctx: click.Context, community_id: str | None, days: int,
 def plan_verb(ctx: click.Context, days: int, now_text: str | None, as_json: bool) -> None:
     """Every mail cop run will send in the coming days (invitations, reminders, digests,
     notes threads, roll-calls), without sending anything."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     logging.getLogger("mailer").setLevel(logging.WARNING)  # the rehearsal's own log lines
     start = parse_now(now_text, config)
     items = plan(config, start, days)

@@ -38,7 +38,7 @@ def _thread_json(t: Thread, posts: bool = True) -> dict[str, Any]:
 @click.pass_context
 def threads(ctx: click.Context, community_id: str | None, as_json: bool) -> None:
     """Threads, newest activity first."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     if community_id and config.community(community_id) is None:
         fail(f"no community '{community_id}' in {config_path(ctx).name}")
     store = open_store(config)
@@ -61,7 +61,7 @@ def threads(ctx: click.Context, community_id: str | None, as_json: bool) -> None
 @click.pass_context
 def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
     """One thread with its posts."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     store = open_store(config)
     t = store.state.threads.get(thread_id) or store.state.threads.get(f"t{thread_id}")
     if t is None:
@@ -84,7 +84,7 @@ def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
 @click.pass_context
 def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
     """Meetings and occurrences with each member's RSVP."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     store = open_store(config)
     now = parse_now(now_text, config)
     docs = []
@@ -126,7 +126,7 @@ def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
 @click.pass_context
 def members(ctx: click.Context, community_id: str, as_json: bool) -> None:
     """Members, delivery mode and state."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     community = config.community(community_id)
     if community is None:
         fail(f"no community '{community_id}' in {config_path(ctx).name}")
@@ -154,7 +154,7 @@ def _member_state(store: Store, community: str, email: str, state: str) -> str:
 @click.pass_context
 def outbox(ctx: click.Context, as_json: bool) -> None:
     """Outgoing mail: queued, sent, deferred (with next try), failed (with reason)."""
-    config = load(ctx)
+    config = load(ctx, secrets=False)
     store = open_store(config)
     items = sorted(store.state.outbox.values(),
                    key=lambda i: (i.queued.isoformat() if i.queued else "", i.id))

@@ -58,7 +58,7 @@ class Attention:
     holds: int = 0
     bouncing: tuple[str, ...] = ()
     unrouted: int = 0
-    requests: tuple[str, ...] = ()  # "left: b@y": listed in cop.toml, left by email
+    requests: tuple[str, ...] = ()  # "Budi <b@y>": listed in cop.toml, left by email
     complaints: tuple[str, ...] = ()  # reported our mail as spam (ARF): no mail to them
     # members' answers since the last attention mail: (name, status, day, reason)
     answers: tuple[tuple[str, str, str, str], ...] = ()

@@ -52,10 +52,12 @@ def attention_of(store: Store, community: Community, now: datetime) -> Attention
     # mail set aside and still waiting, for this community or for none we could tell
     waiting = sorted((e for e in store.state.quarantine.values() if e.state == "quarantined"
                       and e.community in (community.id, None)), key=lambda e: e.received)
-    # people listed in cop.toml who left by email: the organizers may remove the entry
-    requests = tuple(f"left: {e}" for (c, e), r in store.state.members.items()
-                     if c == community.id and r["state"] == "left"
-                     and community.member(e) is not None)
+    # people listed in cop.toml who left by email since the last attention mail (told
+    # once): the organizers may remove the entry
+    last = (store.get_meta("attention", community.id) or {}).get("at", "")
+    requests = tuple(f"{listed.name} <{e}>" for (c, e), r in store.state.members.items()
+                     if c == community.id and r["state"] == "left" and r.get("at", "") > last
+                     and (listed := community.member(e)) is not None)
     return Attention(holds=holds, bouncing=bouncing, unrouted=unrouted, requests=requests,
                      complaints=complaints, answers=_answers(store, community, members),
                      quarantined=len(waiting),
