@@ -18,7 +18,6 @@ from mailer.config.values import zone_label
 from mailer.edges.store import DataDirLock, FileStore
 from mailer.errors import StoreError
 from mailer.ledger import Ledger, Period, build_ledger, hours, jp
-from mailer.ledger.pdf import render_attendance_pdf
 from mailer.ledger.report import render_attendance, report_context
 from mailer.membership import memberships
 from mailer.state import Record
@@ -230,6 +229,10 @@ def attendance_report(ctx: click.Context, semester: str, community_id: str | Non
             out_path.with_name(f"{out_path.stem}-{ledger.community.id}{out_path.suffix}")
         try:
             if target.suffix.lower() == ".pdf":
+                # imported here: fpdf2 (with numpy and Pillow) costs ~0.8 s and ~45 MB, and
+                # every other verb, `cop run` included, would pay it at start
+                from mailer.ledger.pdf import render_attendance_pdf
+
                 target.write_bytes(render_attendance_pdf(report_context(ledger, label),
                                                          ledger.community.language,
                                                          _unicode_font()))
