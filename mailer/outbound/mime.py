@@ -28,8 +28,9 @@ def check_header(value: str, limit: int = MAX_LINE - 100) -> str:
 
 def encode_text(value: str) -> str:
     """An unstructured header value (Subject), RFC 2047 words when it is not plain ASCII.
-    Cut at `check_header`'s limit; any length and script folds (see `encode_words`)."""
-    value = check_header(value)
+    Cut at `check_header`'s limit; any length and script folds (see `encode_words`). White
+    space around it means nothing in a header and readers drop it unevenly: it goes."""
+    value = check_header(value).strip()
     return value if _plain(value) else encode_words(value)
 
 
