@@ -2,6 +2,7 @@
 
     r-<thread>-<member>-<mac>        a reply to a thread (posts, digests); never expires, so
                                      replies to mail sent long ago still find their thread
+                                     (member "*": the thread's shared address, for a group)
     c-<expires>-<mac>                confirm joining            (purpose join, 7 days)
     k-<expires>-<mac>                confirm leaving            (purpose leave, 7 days)
     u-<expires>-<mac>                the unsubscribe button of one member's copies
@@ -41,6 +42,16 @@ def reply_address(secret: str, community_address: str, thread: str, member: str)
     local, domain = community_address.split("@", 1)
     m = member_hash(secret, member)
     return f"{local}+r-{thread}-{m}-{_mac(secret, 'reply', thread, m)[:12]}@{domain}"
+
+
+SHARED = "*"  # the member of a thread's shared reply address (no address is "*")
+
+
+def shared_reply_address(secret: str, community_address: str, thread: str) -> str:
+    """A thread's reply address for a group (the WhatsApp text): issued to no one, so it
+    names no member and anyone's reply through it goes to the thread; who may post is
+    decided by the From address, as for any post."""
+    return reply_address(secret, community_address, thread, SHARED)
 
 
 def reply_addresses(secret: str, community_address: str, threads: list[str],

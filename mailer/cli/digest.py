@@ -17,7 +17,7 @@ from mailer.errors import StoreError
 from mailer.handle.app import App
 from mailer.outbound.compose import compose_digest
 from mailer.outbound.outbox import Limits, deliver
-from mailer.outbound.render import render
+from mailer.outbound.whatsapp import whatsapp_text
 from mailer.timed.digests import preview_digest, send_digest
 
 
@@ -43,8 +43,7 @@ def digest_preview(ctx: click.Context, community_id: str, fmt: str,
     app = App(config, load_secret(config.service.data_dir, config.service.secret))
     built = preview_digest(app, store, community, now)
     if fmt == "whatsapp":
-        click.echo(render("digest.whatsapp.j2", community.language, config.service.templates,
-                          digest=built, community=community), nl=False)
+        click.echo(whatsapp_text(built, app.secret, config.service.templates), nl=False)
         return
     reader = next((m for m in community.members if m.delivery == "digest"),
                   Member("member@example.org", "Member", "digest"))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailer.model import Mail, Thread
-from mailer.tokens import member_hash, plus_tag, read_token
+from mailer.tokens import SHARED, member_hash, plus_tag, read_token
 
 SUBJECT_WINDOW = timedelta(days=30)
 _PREFIX = re.compile(
@@ -77,7 +77,8 @@ def _reply_token(r: RouteInput) -> Route | None:
         thread = r.threads.get(token.thread)
         if thread is None or thread.community != r.community_id:
             return Route(None, "reply-token", hold="reply address for an unknown thread")
-        if token.member_hash != member_hash(r.secret, r.mail.from_addr):
+        if token.member_hash not in (member_hash(r.secret, r.mail.from_addr),
+                                     member_hash(r.secret, SHARED)):
             return Route(thread.id, "reply-token",
                          hold="reply address issued to another member than the sender")
         return Route(thread.id, "reply-token")

@@ -319,7 +319,8 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
     language = community.language
     count = len(digest.threads)
     subject = tagged_subject(community, f"Rangkuman {community.name}: {count} topik"
-                             if language == "id" else f"{community.name} digest: {count} topics")
+                             if language == "id" else f"{community.name} digest: {count} "
+                             f"{'topic' if count == 1 else 'topics'}")
     data: dict[str, Any] = {
         "title": subject, "digest": digest, "community": community,
         "links": {s.thread.id: LINK.format(s.thread.id) for s in digest.threads},

@@ -42,3 +42,10 @@ def format_short(moment: datetime, language: str) -> str:
     pattern = "d MMM HH.mm" if language == "id" else "d MMM HH:mm"
     return _babel_datetime(moment, pattern, tzinfo=moment.tzinfo,
                            locale=_LOCALES.get(language, "en_GB"))
+
+
+def format_brief(moment: datetime, language: str, clock: bool = True) -> str:
+    """'Senin 7 Des 09.15 WIB' / 'Monday 7 Dec 09:15 WIB' (clock=False: 'Senin 7 Des'):
+    the day a post was written, in a digest."""
+    day = _babel_date(moment, "EEEE d MMM", locale=_LOCALES.get(language, "en_GB"))
+    return f"{day} {format_clock(moment, language)}" if clock else day

@@ -2,10 +2,16 @@
 
 A Digest is built once for all members who share the same "since" (and role); compose.py
 then only adds each member's own reply links.
+
+Each thread's section says what the thread is about and what is new: the opening post's
+first lines (who started it, and when), then each new reply's author, time and first lines
+(the post bodies are kept as new text already: quotes and signatures removed). A long
+thread shows its first replies and its latest, and says how many are left out.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,9 +19,25 @@ from datetime import datetime, timedelta
 from mailer.calendar.occurrences import Occurrence, upcoming
 from mailer.config import Community, MeetingConfig
 from mailer.model import Attachment, Post, Thread
+from mailer.outbound.urls import thread_url
 
 EXCERPT_CHARS = 280
+EXCERPT_LINES = 3  # a post's first lines in a digest
+OPENING_LINES = 2  # the opening post of a thread that started before this digest's period
+REPLIES_SHOWN = 5  # new replies written out; with more, the first 4, a gap, the latest
 WAITING_WINDOW = timedelta(days=30)  # older unanswered threads are no longer listed
+# a line that could pass for a section marker ("=== [2] ... (#t5) ===") when quoted back
+_MARKER_LIKE = re.compile(r"^\s*=+")
+
+
+@dataclass(frozen=True)
+class DigestPost:
+    """One post as a digest shows it: who, when, its first lines, its files."""
+
+    name: str
+    date: datetime
+    lines: tuple[str, ...]
+    files: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -25,6 +47,7 @@ class DigestThread:
     new_posts: tuple[Post, ...]
     is_new: bool
     waiting: bool  # started, nobody answered yet
+    web: str | None = None  # the thread's page, when the members' web is configured
 
     @property
     def authors(self) -> list[str]:
@@ -39,6 +62,37 @@ class DigestThread:
         """The new posts' files members can have, with who shared each."""
         return [(a, p.name) for p in self.new_posts for a in p.attachments
                 if a.withheld != "blocked"]
+
+    @property
+    def opening(self) -> DigestPost | None:
+        """The post that started the thread: with more lines when it is new."""
+        if not self.thread.posts:
+            return None
+        return digest_post(self.thread.posts[0],
+                           EXCERPT_LINES if self.is_new else OPENING_LINES)
+
+    @property
+    def replies(self) -> tuple[Post, ...]:
+        """The new posts, the opening one left out (it is shown as the opening)."""
+        first = self.thread.posts[0].message_id if self.thread.posts else None
+        return tuple(p for p in self.new_posts if p.message_id != first)
+
+    @property
+    def shown(self) -> tuple[DigestPost, ...]:
+        """The new replies written out before the gap (all of them when few)."""
+        replies = self.replies
+        cut = len(replies) if len(replies) <= REPLIES_SHOWN else REPLIES_SHOWN - 1
+        return tuple(digest_post(p) for p in replies[:cut])
+
+    @property
+    def more(self) -> int:
+        """How many new replies are left out ("… and 3 more replies")."""
+        return max(0, len(self.replies) - REPLIES_SHOWN)
+
+    @property
+    def latest(self) -> tuple[DigestPost, ...]:
+        """The newest reply, after the gap, when some are left out."""
+        return (digest_post(self.replies[-1]),) if self.more else ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +148,8 @@ HeadCount = Callable[[MeetingConfig, Occurrence], int]
 def build_digest(community: Community, threads: list[Thread], since: datetime | None,
                  now: datetime, serial: int = 0, head_count: HeadCount | None = None,
                  new_members: tuple[str, ...] = (),
-                 attention: Attention = Attention()) -> Digest:
+                 attention: Attention = Attention(),
+                 base_url: str | None = None) -> Digest:
     sections: list[DigestThread] = []
     for thread in sorted(threads, key=lambda t: t.last_activity):
         if thread.community != community.id:
@@ -105,7 +160,8 @@ def build_digest(community: Community, threads: list[Thread], since: datetime | 
             continue
         sections.append(DigestThread(
             number=len(sections) + 1, thread=thread, new_posts=new,
-            is_new=since is None or thread.started > since, waiting=len(thread.posts) == 1))
+            is_new=since is None or thread.started > since, waiting=len(thread.posts) == 1,
+            web=thread_url(base_url, thread.id) if base_url else None))
     listed = {s.thread.id for s in sections}
     waiting = sorted((t for t in threads if t.community == community.id
                       and t.id not in listed and len(t.posts) == 1
@@ -128,3 +184,28 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
     return cut + " …"
+
+
+def post_lines(text: str, lines: int = EXCERPT_LINES, limit: int = EXCERPT_CHARS
+               ) -> tuple[str, ...]:
+    """A post's first non-empty lines, each with its spaces collapsed, at most `limit`
+    characters in all; " …" ends the last one when something is left out. A line that could
+    pass for a digest's section marker loses its leading "="."""
+    found = [" ".join(_MARKER_LIKE.sub("", line).split()) for line in text.splitlines()]
+    found = [line for line in found if line]
+    out: list[str] = []
+    room = limit
+    for line in found[:lines]:
+        if len(line) > room:
+            out.append(excerpt(line, max(room, 20)))
+            return tuple(out)
+        out.append(line)
+        room -= len(line)
+    if len(found) > lines and out:
+        out[-1] += " …"
+    return tuple(out)
+
+
+def digest_post(post: Post, lines: int = EXCERPT_LINES) -> DigestPost:
+    return DigestPost(post.name, post.date, post_lines(post.body, lines),
+                      tuple(a for a in post.attachments if a.withheld != "blocked"))

@@ -20,7 +20,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from mailer.outbound.dates import format_clock, format_day, format_short, format_when
+from mailer.outbound.dates import format_brief, format_clock, format_day, format_short, format_when
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ def environment(language: str, override: Path | None) -> LimitedSandbox:
     env.filters["clock"] = pass_context(lambda c, d: format_clock(_local(c, d), language))
     env.filters["short"] = pass_context(lambda c, d: format_short(_local(c, d), language))
     env.filters["size"] = lambda n: format_size(n, language)
+    env.filters["brief"] = pass_context(
+        lambda c, d, clock=True: format_brief(_local(c, d), language, clock))
     env.globals["language"] = language
     return env
 
