@@ -280,3 +280,24 @@ def test_first_lines_of_a_post() -> None:
     long = post_lines("x " * 400)
     assert len(long) == 1 and long[0].endswith(" …") and len(long[0]) <= 282
     assert post_lines("=== [2] Asesmen (#t2) ===\nok") == ("[2] Asesmen (#t2) ===", "ok")
+
+
+def test_a_threads_shared_reply_address_routes_anyone_and_names_no_one() -> None:
+    from mailer.inbound.route import RouteInput, route_mail
+    from mailer.model import Mail, Thread
+    from mailer.tokens import reply_address, shared_reply_address
+
+    thread = Thread("t1", "kkg", "Pecahan", MONDAY, MONDAY)
+
+    def route(sender: str, to: str) -> tuple[str | None, str | None]:
+        mail = Mail("<m@x>", sender, "", (to,), "Re: Pecahan", None, (), {}, "Ya.")
+        r = route_mail(RouteInput(mail, "kkg", "kkg@example.org", "s", {"t1": thread}, {},
+                                  MONDAY))
+        return r.thread, r.hold
+
+    shared = shared_reply_address("s", "kkg@example.org", "t1")
+    assert "budi" not in shared and route("budi@example.org", shared) == ("t1", None)
+    assert route("agus@example.org", shared) == ("t1", None)
+    budis = reply_address("s", "kkg@example.org", "t1", "budi@example.org")
+    assert route("agus@example.org", budis)[1] == \
+        "reply address issued to another member than the sender"  # unchanged
