@@ -32,12 +32,13 @@ from bench import (  # noqa: E402
     outbound,
     replies,
     storage,
+    web,
 )
 
 BENCHMARKS = {"storage": storage.run, "inbound": inbound.run, "outbound": outbound.run,
               "digest": digest.run, "memory": memory.run, "hostile": hostile.run,
               "attachments": attachments.run, "replies": replies.run,
-              "answers": answers.rows}
+              "answers": answers.rows, "web": web.run}
 
 
 def main() -> int:

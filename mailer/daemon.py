@@ -50,6 +50,7 @@ from mailer.handle.app import App, Result
 from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
 from mailer.handle.quarantine import Release, quarantine_mail
+from mailer.handle.web import web_request
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
 from mailer.store import Store
 from mailer.timed.due import run_due
@@ -129,6 +130,9 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
                                   record.get("by", "cop")))
             elif record["t"] == "quarantine-release":
                 releases.append((record["id"], record.get("by", "cop")))
+            elif record["t"] == "web":  # asked for on the members' web (handle/web.py)
+                report.queued += apply_result(rt, web_request(rt.app, store.state, record,
+                                                              now), now)
             else:
                 store.record(record)
         applied.append(request)
@@ -305,11 +309,16 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     receiver: SmtpReceiver | None = None
     rt: Runtime | None = None
+    web = None
     try:
         store = FileStore(config.service.data_dir)
         rt = Runtime(config, store)
         if config.inbound.protocol == "smtp":
             receiver = _start_receiver(rt, arrived)
+        if config.web is not None:  # the members' web, in this process (ARCHITECTURE.md)
+            from mailer.edges.web.serve import WebThread
+            web = WebThread(lambda: rt.config if rt else config, arrived.set)
+            web.start()
         clock = Clock(start)
         log.info("started data_dir=%s inbound=%s outbound=%s communities=%d",
                  config.service.data_dir, config.inbound.protocol, config.outbound.protocol,
@@ -340,6 +349,8 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
             _wait(rt, arrived, stop, failures)
         return 0
     finally:
+        if web is not None:
+            web.stop()
         if receiver is not None:
             receiver.stop()
         if rt is not None:

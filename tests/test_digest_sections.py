@@ -5,22 +5,22 @@ link per thread. Rendered by the real pipeline and parsed back; replies still ro
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
 
 from mailer.config import Member
 from mailer.daemon import Runtime, tick
+from mailer.links import thread_url
 from mailer.outbound.compose import compose_digest
 from mailer.outbound.digest import build_digest, post_lines
-from mailer.outbound.urls import thread_url, web_base_url
 from mailer.outbound.whatsapp import MAX_THREADS, SCREENS_CHARS, whatsapp_text
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, write_config
@@ -174,23 +174,20 @@ def test_with_a_web_base_url_each_section_links_its_thread_page(
         tmp_path: Path, open_runtime: OpenRuntime) -> None:
     rt = runtime(tmp_path, open_runtime)
     post(rt, MONDAY + timedelta(hours=1), make_mail(subject="Pecahan", body="Ide?\n"))
-    digest = build_digest(rt.config.communities[0], list(rt.store.state.threads.values()),
-                          None, MONDAY + timedelta(hours=2), base_url=BASE + "/")
+    digest = build_digest(replace(rt.config.communities[0], web_url=BASE),
+                          list(rt.store.state.threads.values()), None, MONDAY + timedelta(hours=2))
     msg = compose_digest(digest, Member("budi@example.org", "Budi Santoso", "digest"),
                          rt.app.secret, None, "<d@example.org>", MONDAY)
     parsed = message_from_bytes(msg.data, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     text, html = parts(parsed)
-    assert f"Baca di web: {BASE}/t/t1\n" in text
-    assert f'href="{BASE}/t/t1"' in html and "Baca di web</a>" in html
+    assert f"Baca di web: {BASE}/c/kkg/t/t1\n" in text
+    assert f'href="{BASE}/c/kkg/t/t1"' in html and "Baca di web</a>" in html
 
 
 def test_the_web_base_url_comes_from_the_config_when_it_has_one(tmp_path: Path) -> None:
-    assert web_base_url(write_config(tmp_path)) is None  # no [web] yet: no links
-    assert web_base_url(SimpleNamespace(web=SimpleNamespace(base_url=BASE + "/"))) == BASE
-    assert web_base_url(SimpleNamespace(web=SimpleNamespace(base_url=""))) is None
-    assert web_base_url(SimpleNamespace(web=None)) is None
-    assert thread_url(BASE, "t12") == f"{BASE}/t/t12"
+    assert write_config(tmp_path).communities[0].web_url == ""  # no [web]: no links
+    assert thread_url(BASE, "kkg", "t12") == f"{BASE}/c/kkg/t/t12"
 
 
 def test_replying_under_a_richer_section_still_goes_to_its_thread(
@@ -220,8 +217,9 @@ def test_replying_under_a_richer_section_still_goes_to_its_thread(
 
 
 def whatsapp(rt: Runtime, when: datetime, base_url: str | None = None) -> str:
-    digest = build_digest(rt.config.communities[0], list(rt.store.state.threads.values()),
-                          None, when, base_url=base_url)
+    community = rt.config.communities[0]
+    digest = build_digest(replace(community, web_url=base_url) if base_url else community,
+                          list(rt.store.state.threads.values()), None, when)
     return whatsapp_text(digest, rt.app.secret, None)
 
 
@@ -258,7 +256,8 @@ def test_the_whatsapp_text_names_who_wrote_what_and_links_each_thread(
     assert any(h.from_addr == "asing@elsewhere.org" for h in rt.store.state.holds.values())
     # with the web: the thread's page instead
     web = whatsapp(rt, MONDAY + timedelta(days=2), BASE)
-    assert sorted(re.findall(r"^👉 (\S+)$", web, re.M)) == [f"{BASE}/t/t1", f"{BASE}/t/t2"]
+    assert sorted(re.findall(r"^👉 (\S+)$", web, re.M)) == [f"{BASE}/c/kkg/t/t1",
+                                                             f"{BASE}/c/kkg/t/t2"]
 
 
 def test_the_whatsapp_text_stays_a_few_screens_and_says_how_many_more(

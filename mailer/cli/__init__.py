@@ -16,6 +16,7 @@ from mailer.cli.common import wrap_output
 from mailer.cli.demo import demo
 from mailer.cli.help import help_verb
 from mailer.cli.init import init
+from mailer.cli.web import web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,3 +38,4 @@ for command in (service.check, service.run, show.threads, show.thread, show.meet
                 reports.plan_verb, attendance.attendance, init, demo, help_verb):
     main.add_command(command)
 main.add_command(quarantine.quarantine)
+main.add_command(web)

@@ -156,10 +156,21 @@ class Community:
     members: tuple[Member, ...]
     meetings: tuple[MeetingConfig, ...]
     max_attachments_bytes: int = 10 * 2**20  # above it a post's files are kept back
+    archive: str = "members"  # members | public: who may read the web archive
+    web_url: str = ""  # [web] base_url: mail carries links to the community's web pages
 
     def member(self, email: str) -> Member | None:
         wanted = email.lower()
         return next((m for m in self.members if m.email.lower() == wanted), None)
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """[web]: the members' web (archive, resources, one-click links), behind a proxy."""
+
+    base_url: str  # https://kkg.example.org (no trailing slash): what links in mail start with
+    host: str = "127.0.0.1"
+    port: int = 8025
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,7 @@ class Config:
     communities: tuple[Community, ...]
     text: str = field(repr=False, default="")
     warnings: tuple[Problem, ...] = ()  # valid, but maybe not meant: `cop check` shows them
+    web: WebConfig | None = None
 
     def community(self, community_id: str) -> Community | None:
         return next((c for c in self.communities if c.id == community_id), None)

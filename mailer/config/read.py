@@ -33,6 +33,7 @@ from mailer.config.reader import REQUIRED, Reader, slug
 from mailer.config.secure import check_transport
 from mailer.config.tomlpos import locate_keys
 from mailer.config.values import parse_duration, parse_timezone
+from mailer.config.web import read_web, with_web
 from mailer.config.words import Say, Words, WordsError
 from mailer.errors import ConfigError, Problem
 
@@ -95,8 +96,8 @@ COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "lang
                   "timezone", "moderators", "organizers", "posting", "subject_tag",
                   "private_replies", "moderate_first_post", "max_post_size",
                   "max_attachments_size", "max_recipients", "held_words", "topics", "whatsapp",
-                  "archive_url", "unsubscribe_url", "digest", "member", "meeting")
-TOP_KEYS = ("service", "inbound", "outbound", "community")
+                  "archive_url", "unsubscribe_url", "digest", "member", "meeting", "archive")
+TOP_KEYS = ("service", "inbound", "outbound", "community", "web")
 MAX_POST = 25 * 2**20  # a whole message above this waits for a moderator (Gmail's limit)
 MAX_FILES = 10 * 2**20  # a post's files above this are kept back, to be asked for
 
@@ -140,10 +141,12 @@ def _read_config(r: Reader, raw: dict[str, Any], path: Path, text: str) -> Confi
         seen_addresses.add(community.address.lower())
         communities.append(community)
     inbound = check_transport(r, inbound, outbound, communities)
+    web = read_web(r, raw.get("web"))
     if r.problems:
         return None
     return Config(path=path, service=service, inbound=inbound, outbound=outbound,
-                  communities=tuple(communities), text=text, warnings=tuple(r.warnings))
+                  communities=tuple(with_web(c, web) for c in communities), text=text,
+                  warnings=tuple(r.warnings), web=web)
 
 
 def _read_service(r: Reader, raw: Any, config_path: Path) -> ServiceConfig:
@@ -322,5 +325,6 @@ def _read_community(r: Reader, raw: Any, p: tuple[str | int, ...],
         whatsapp=r.value(t, p, "whatsapp", str, None),
         archive_url=r.value(t, p, "archive_url", str, None),
         unsubscribe_url=r.value(t, p, "unsubscribe_url", str, None),
+        archive=r.choice(t, p, "archive", ("members", "public"), "members"),
         digest=digest, members=members, meetings=meetings,
     )

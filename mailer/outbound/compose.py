@@ -24,6 +24,7 @@ from mailer.calendar.ical import Series, build_calendar
 from mailer.calendar.occurrences import expand
 from mailer.config import Community, Member
 from mailer.inbound.route import clean_subject
+from mailer.links import rsvp_urls, thread_url
 from mailer.model import Attachment, Post, Thread
 from mailer.outbound.attachments import post_body
 from mailer.outbound.dates import format_day
@@ -35,12 +36,12 @@ from mailer.outbound.mime import (
     header_lines,
 )
 from mailer.outbound.render import render
+from mailer.outbound.unsubscribe import member_unsubscribe, unsubscribe_headers, unsubscribe_link
 from mailer.tokens import (
     answer_address,
     command_address,
     reply_address,
     reply_addresses,
-    unsubscribe_address,
 )
 
 LOOP_HEADER = "X-Cop-Loop"
@@ -91,29 +92,6 @@ class Outgoing:
         return self.own + self.shared.data if self.shared is not None else self.own
 
 
-def unsubscribe_link(community: Community) -> str:
-    return f"mailto:{command_address(community.address, 'leave')}?subject=leave"
-
-
-def unsubscribe_headers(community: Community, address: str = "") -> list[tuple[str, str]]:
-    """List-Unsubscribe (RFC 2369, RFC 8058): `address` is a member's own signed address
-    (tokens.unsubscribe_address: mail to it leaves at once); without one, the plain +leave
-    address, where a leave is confirmed by a reply first."""
-    unsubscribe = [f"<mailto:{address}>" if address
-                   else f"<{unsubscribe_link(community)}>"]
-    headers = []
-    if community.unsubscribe_url:
-        unsubscribe.append(f"<{check_header(community.unsubscribe_url)}>")
-        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-    return [*headers, ("List-Unsubscribe", ", ".join(unsubscribe))]
-
-
-def member_unsubscribe(community: Community, secret: str, email: str,
-                       now: datetime) -> list[tuple[str, str]]:
-    return unsubscribe_headers(community, unsubscribe_address(secret, community.address,
-                                                              community.id, email, now))
-
-
 def list_headers(community: Community, subject: str, *, from_name: str, message_id: str,
                  now: datetime, unsubscribe: str | None = "") -> list[tuple[str, str]]:
     """The headers every copy of a message shares: From, Subject, list headers, loop marker.
@@ -162,6 +140,8 @@ def compose_posts(community: Community, thread: Thread, post: Post,
     data: dict[str, Any] = {
         "title": subject, "post": post, "thread": thread, "community": community,
         "unsubscribe": unsubscribe_link(community),
+        "thread_url": thread_url(community.web_url, community.id, thread.id)
+        if community.web_url else "",
     }
     body = post_body(render("post.txt.j2", community.language, templates, **data),
                      render("post.html.j2", community.language, templates, **data),
@@ -197,7 +177,7 @@ def post_subject(community: Community, thread: Thread, post: Post) -> str:
 
 def _single(community: Community, to_name: str, to_addr: str, subject: str, *,
             from_name: str, message_id: str, now: datetime,
-            reply_to: str | None = None, unsubscribe: str = "") -> list[tuple[str, str]]:
+            reply_to: str | None = None, unsubscribe: str | None = "") -> list[tuple[str, str]]:
     """The headers of a message for one recipient (invitations, notices). They are written
     by mime.header_lines, the body by EmailMessage: the email package's own folding drops
     the space at the edge of an encoded word (CPython), and a long subject lost words."""
@@ -273,15 +253,16 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
                       message_id=make_message_id(community, "invitation", series.uid,
                                                  str(series.sequence), method,
                                                  member.email.lower()), now=now,
-                      reply_to=reply_to,
-                      unsubscribe=unsubscribe_address(secret, community.address, community.id,
-                                                      member.email, now) if secret else "")
+                      reply_to=reply_to, unsubscribe=None if secret else "")
+    headers += member_unsubscribe(community, secret, member.email, now) if secret else []
     occurrences, skipped = expand(meeting, language)
     data: dict[str, Any] = {
         "title": subject, "community": community, "meeting": meeting, "member": member,
         "kind": kind, "cancelled": series.cancelled,
         "next": [o for o in occurrences if o.end > now][:4],
         "skipped": [s for s in skipped if s.start > now][:6],
+        "rsvp": rsvp_urls(community.web_url, secret, community.id, member.email, meeting.id,
+                          "", now) if community.web_url and secret and kind != "cancel" else {},
     }
     text = render("invitation.txt.j2", language, templates, **data)
     html = render("invitation.html.j2", language, templates, **data)

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from mailer.calendar.occurrences import Occurrence, upcoming
 from mailer.config import Community, MeetingConfig
+from mailer.links import thread_url
 from mailer.model import Attachment, Post, Thread
-from mailer.outbound.urls import thread_url
 
 EXCERPT_CHARS = 280
 EXCERPT_LINES = 3  # a post's first lines in a digest
@@ -148,8 +148,7 @@ HeadCount = Callable[[MeetingConfig, Occurrence], int]
 def build_digest(community: Community, threads: list[Thread], since: datetime | None,
                  now: datetime, serial: int = 0, head_count: HeadCount | None = None,
                  new_members: tuple[str, ...] = (),
-                 attention: Attention = Attention(),
-                 base_url: str | None = None) -> Digest:
+                 attention: Attention = Attention()) -> Digest:
     sections: list[DigestThread] = []
     for thread in sorted(threads, key=lambda t: t.last_activity):
         if thread.community != community.id:
@@ -161,7 +160,8 @@ def build_digest(community: Community, threads: list[Thread], since: datetime | 
         sections.append(DigestThread(
             number=len(sections) + 1, thread=thread, new_posts=new,
             is_new=since is None or thread.started > since, waiting=len(thread.posts) == 1,
-            web=thread_url(base_url, thread.id) if base_url else None))
+            web=thread_url(community.web_url, community.id, thread.id)
+            if community.web_url else None))
     listed = {s.thread.id for s in sections}
     waiting = sorted((t for t in threads if t.community == community.id
                       and t.id not in listed and len(t.posts) == 1

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from mailer.calendar.occurrences import Occurrence, expand
 from mailer.config import Community, MeetingConfig
 from mailer.handle.app import App
+from mailer.links import rsvp_urls
 from mailer.membership import invitees, members_of, paused
 from mailer.model import Post, Thread
 from mailer.outbound.compose import compose_notice, compose_posts, make_message_id
@@ -56,7 +57,9 @@ def send_reminders(app: App, store: Store, now: datetime) -> int:
                             + meeting.title, now, app.templates, key=notice_key,
                             reply_to=answer_address(app.secret, community.address, email),
                             meeting=meeting, start=occ.start,
-                            answer=store.state.rsvp_of(key, email, occ.id))
+                            answer=store.state.rsvp_of(key, email, occ.id),
+                            rsvp=rsvp_urls(community.web_url, app.secret, community.id, email,
+                                           meeting.id, occ.id, now) if community.web_url else {})
                         queued += queue(store, reminder, community.address, now)
                         if reminder.message_id not in store.state.meeting_mail:
                             store.record({"t": "meeting-mail", "kind": "reminder",

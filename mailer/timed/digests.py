@@ -18,7 +18,6 @@ from mailer.membership import invitees, members_of, paused
 from mailer.outbound.compose import compose_digests, make_message_id
 from mailer.outbound.digest import Attention, Digest, HeadCount, build_digest
 from mailer.outbound.outbox import queue
-from mailer.outbound.urls import web_base_url
 from mailer.store import Store
 from mailer.timed.attention import attention_of
 from mailer.timed.schedule import due_slot
@@ -72,7 +71,7 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
             head_count=_head_counter(store, community), new_members=new_members,
             # members' answers go in the attention mail, not in the digest
             attention=replace(attention_of(store, community, now), answers=()) if is_staff
-            else Attention(), base_url=web_base_url(app.config))
+            else Attention())
         if digest.empty and not community.digest.send_empty and not force \
                 and not digest.attention.any:
             continue
@@ -108,5 +107,4 @@ def preview_digest(app: App, store: Store, community: Community, now: datetime) 
     last = store.get_meta("digest", community.id) or {}
     since = datetime.fromisoformat(last["since"]) if last.get("since") else None
     return build_digest(community, list(store.state.threads.values()), since, now,
-                        int(last.get("serial", 0)), head_count=_head_counter(store, community),
-                        base_url=web_base_url(app.config))
+                        int(last.get("serial", 0)), head_count=_head_counter(store, community))

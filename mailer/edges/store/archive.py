@@ -91,7 +91,7 @@ class Requests:
     file each in data_dir/requests, applied by the daemon at its next tick."""
 
     ALLOWED = frozenset({"attendance", "hold-decision", "quarantine-release",
-                         "quarantine-state"})
+                         "quarantine-state", "web"})  # web: handle/web.py
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -1,0 +1,103 @@
+"""The Starlette application: routes, and the security headers on every response.
+
+Starlette (with uvicorn) because it is small, ASGI, typed and well kept; its TestClient
+(httpx) lets the tests drive every route in-process, and uvicorn runs in the daemon's own
+process as easily as on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mailer.edges.web import actions, admin, pages, resources
+from mailer.edges.web.site import Site
+from mailer.outbound.render import builtin_templates
+
+HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; "
+     b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    # personal links must not leak to other sites; same-origin (not no-referrer, with which
+    # a browser's POST says Origin: null and the origin check could not tell us from others)
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeaders:
+    """Adds HEADERS to every response; private pages are never cached by a proxy."""
+
+    def __init__(self, app: ASGIApp, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += HEADERS
+                headers.append((b"cache-control", b"private, no-store"))
+                if self.hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+Handler = Callable[[Site, Request], Response | Awaitable[Response]]
+
+
+def make_app(site: Site) -> ASGIApp:
+    css = (builtin_templates() / "web" / "web.css").read_bytes()
+
+    def bind(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            site.refresh()
+            result = handler(site, request)
+            return await result if not isinstance(result, Response) else result
+        return endpoint
+
+    async def stylesheet(request: Request) -> Response:
+        return Response(css, media_type="text/css",
+                        headers={"cache-control": "public, max-age=3600"})
+
+    get, post = partial(Route, methods=["GET"]), partial(Route, methods=["POST"])
+    routes = [
+        get("/", bind(pages.home)),
+        Route("/static/web.css", stylesheet),
+        get("/signin", bind(actions.signin_form)),
+        post("/signin", bind(actions.signin_send)),
+        get("/s/{token}", bind(actions.magic_link)),
+        post("/s/{token}", bind(actions.magic_signin)),
+        post("/signout", bind(actions.signout)),
+        get("/u/{token}", bind(actions.unsubscribe_page)),
+        post("/u/{token}", bind(actions.unsubscribe)),
+        get("/r/{token}/{word}", bind(actions.rsvp_link)),
+        post("/r/{token}/{word}", bind(actions.rsvp_answer)),
+        get("/c/{community}", bind(pages.community_page)),
+        get("/c/{community}/t/{thread}", bind(pages.thread_page)),
+        get("/c/{community}/f/{sha256}/{name:path}", bind(pages.file_download)),
+        get("/c/{community}/search", bind(pages.search_page)),
+        get("/c/{community}/m/{meeting}", bind(pages.meeting_page)),
+        post("/c/{community}/m/{meeting}/rsvp", bind(actions.meeting_answer)),
+        get("/c/{community}/resources", bind(resources.resources_page)),
+        post("/c/{community}/resources/{rid}", bind(resources.resource_change)),
+        get("/c/{community}/admin", bind(admin.admin_page)),
+    ]
+    web = site.config.web
+    app = Starlette(routes=routes)
+    return SecurityHeaders(app, hsts=bool(web and web.base_url.startswith("https://")))
