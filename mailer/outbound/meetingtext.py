@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mailer.calendar.ical import Series
 from mailer.calendar.occurrences import Occurrence, expand
@@ -29,6 +30,28 @@ INVITATION_SUBJECTS = {
 
 
 @dataclass(frozen=True)
+class Local:
+    """Dates and times in one language, in the zone the community reads them in (as the
+    templates' date filters show them)."""
+
+    language: str
+    zone: ZoneInfo
+
+    def day(self, moment: datetime) -> str:
+        return format_day(moment.astimezone(self.zone), self.language)
+
+    def when(self, moment: datetime) -> str:
+        return format_when(moment.astimezone(self.zone), self.language)
+
+    def clock(self, moment: datetime) -> str:
+        return format_clock(moment.astimezone(self.zone), self.language)
+
+    def hours(self, start: datetime, duration: timedelta) -> str:
+        """'14.00-15.30 WIB' / '14:00-15:30 WIB'."""
+        return f"{self.clock(start).split(' ', 1)[0]}-{self.clock(start + duration)}"
+
+
+@dataclass(frozen=True)
 class Change:
     """One thing an update changed. `what`: title | schedule | date | start | time | end |
     place | online | agenda (before -> after), moved (usual day -> new day and time),
@@ -43,39 +66,39 @@ def invitation_words(series: Series, kind: str, now: datetime,
                      previous: MeetingConfig | None = None) -> dict[str, Any]:
     """What the invitation templates are given, and the subject (`subject`, untagged)."""
     meeting, language = series.meeting, series.community.language
+    local = Local(language, series.community.timezone)
     occurrences, skipped = expand(meeting, language)
     coming = [o for o in occurrences if o.end > now]
     first = series.first or meeting.start
     title = meeting.title
     if series.cancelled:
-        title += ", " + ", ".join(format_day(d, language) for d in series.cancelled)
+        title += ", " + ", ".join(local.day(d) for d in series.cancelled)
     elif kind == "cancel" and meeting.rrule:
         title += f" ({INVITATION_SUBJECTS[language]['series']})"
     elif kind == "cancel" and occurrences:
-        title += ", " + format_day(occurrences[0].start, language)
+        title += ", " + local.day(occurrences[0].start)
     last = occurrences[-1].start if occurrences and meeting.rrule and (
         meeting.until or meeting.count) else None
     return {
         "subject": f"{INVITATION_SUBJECTS[language][kind]}: {title}",
         "meeting": meeting, "kind": kind, "cancelled": series.cancelled,
-        "when": when_words(meeting, occurrences, language),
+        "when": when_words(meeting, occurrences, local),
         "first": first if meeting.rrule and first > now else None, "last": last,
         "next": coming[:4], "skipped": [s for s in skipped if s.start > now][:6],
-        "changes": changes(previous, meeting, language, now)
+        "changes": changes(previous, meeting, local, now)
         if previous is not None and kind == "update" else [],
     }
 
 
-def when_words(meeting: MeetingConfig, occurrences: list[Occurrence], language: str) -> str:
+def when_words(meeting: MeetingConfig, occurrences: list[Occurrence], local: Local) -> str:
     """A series by its rule ('setiap Jumat, 14.00-15.30 WIB'); a single meeting by its own
     day and time, where it was moved to when it was ('Jumat, 4 Desember 2026 pukul ...')."""
     if meeting.rrule:
-        return (f"{rule_words(meeting, language)}, "
-                f"{hours(meeting.start, meeting.duration, language)}")
+        hours = local.hours(meeting.start, meeting.duration)
+        return f"{rule_words(meeting, local.language)}, {hours}"
     start = occurrences[0].start if occurrences else meeting.start
-    joiner = "pukul" if language == "id" else "at"
-    return (f"{format_day(start, language)} {joiner} "
-            f"{hours(start, meeting.duration, language)}")
+    joiner = "pukul" if local.language == "id" else "at"
+    return f"{local.day(start)} {joiner} {local.hours(start, meeting.duration)}"
 
 
 def rule_words(meeting: MeetingConfig, language: str) -> str:
@@ -108,19 +131,11 @@ def _place_id(place: int, weekday: int) -> str:
     return f"setiap {day} terakhir" if place == -1 else f"setiap {day} minggu ke-{place}"
 
 
-def hours(start: datetime, duration: timedelta, language: str) -> str:
-    """'14.00-15.30 WIB' / '14:00-15:30 WIB'."""
-    return f"{_bare_clock(start, language)}-{format_clock(start + duration, language)}"
-
-
-def _bare_clock(moment: datetime, language: str) -> str:
-    return format_clock(moment, language).split(" ", 1)[0]
-
-
-def changes(before: MeetingConfig, after: MeetingConfig, language: str,
+def changes(before: MeetingConfig, after: MeetingConfig, local: Local,
             now: datetime) -> list[Change]:
     """What a member sees changed, in the order they read a meeting: what, when, where."""
     found: list[Change] = []
+    language = local.language
 
     def add(what: str, old: str, new: str) -> None:
         if old != new:
@@ -129,59 +144,59 @@ def changes(before: MeetingConfig, after: MeetingConfig, language: str,
     add("title", before.title, after.title)
     if before.rrule or after.rrule:
         add("schedule", rule_words(before, language), rule_words(after, language))
-    add("start" if after.rrule else "date", format_day(before.start, language),
-        format_day(after.start, language))
-    add("time", *_times(before, after, language))
+    add("start" if after.rrule else "date", local.day(before.start),
+        local.day(after.start))
+    add("time", *_times(before, after, local))
     old_occ, old_skipped = expand(before, language)
     new_occ, new_skipped = expand(after, language)
     if (before.until, before.count) != (after.until, after.count) and old_occ and new_occ:
-        add("end", format_day(old_occ[-1].start, language),
-            format_day(new_occ[-1].start, language))
+        add("end", local.day(old_occ[-1].start),
+            local.day(new_occ[-1].start))
     add("place", before.location or "", after.location or "")
     add("online", before.online or "", after.online or "")
     add("agenda", before.agenda or "", after.agenda or "")
-    found += _moves(before, after, language, now)
+    found += _moves(before, after, local, now)
     old_days = {s.start.date() for s in old_skipped}
     for skip in new_skipped:
         if skip.start > now and skip.start.date() not in old_days:
-            found.append(Change("skipped", format_day(skip.start, language), skip.reason))
+            found.append(Change("skipped", local.day(skip.start), skip.reason))
     new_days = {s.start.date() for s in new_skipped}
     for day in sorted(old_days - new_days):
         back = next((o for o in new_occ if (o.usual or o.start).date() == day), None)
         if back is not None and back.start > now:
-            found.append(Change("restored", format_when(back.start, language), ""))
+            found.append(Change("restored", local.when(back.start), ""))
     return found
 
 
-def _times(before: MeetingConfig, after: MeetingConfig, language: str) -> tuple[str, str]:
+def _times(before: MeetingConfig, after: MeetingConfig, local: Local) -> tuple[str, str]:
     """'08.00' -> '08.30 WITA' (the zone once, when it stays), or both ranges when the
     length changed too."""
     if before.duration == after.duration:
-        old, new = (format_clock(before.start, language), format_clock(after.start, language))
+        old, new = local.clock(before.start), local.clock(after.start)
     else:
-        old, new = (hours(before.start, before.duration, language),
-                    hours(after.start, after.duration, language))
-    if old != new and before.timezone.key == after.timezone.key:
+        old, new = (local.hours(before.start, before.duration),
+                    local.hours(after.start, after.duration))
+    if old != new and old.rsplit(" ", 1)[-1] == new.rsplit(" ", 1)[-1]:
         old = old.rsplit(" ", 1)[0]
     return old, new
 
 
-def _moves(before: MeetingConfig, after: MeetingConfig, language: str,
+def _moves(before: MeetingConfig, after: MeetingConfig, local: Local,
            now: datetime) -> list[Change]:
     old = {m.date: m.start for m in before.moved}
     new = {m.date: m.start for m in after.moved}
     found = []
     for day in sorted(new):
         if old.get(day) != new[day] and new[day] > now:
-            found.append(Change("moved", _day(day, after, language),
-                                format_when(new[day], language)))
+            found.append(Change("moved", _day(day, after, local),
+                                local.when(new[day])))
     for day in sorted(set(old) - set(new)):
         usual = datetime.combine(day, after.start.timetz()).astimezone(after.timezone)
         if usual > now:
-            found.append(Change("unmoved", _day(day, after, language),
-                                format_when(usual, language)))
+            found.append(Change("unmoved", _day(day, after, local),
+                                local.when(usual)))
     return found
 
 
-def _day(day: date, meeting: MeetingConfig, language: str) -> str:
-    return format_day(datetime.combine(day, time(), meeting.timezone), language)
+def _day(day: date, meeting: MeetingConfig, local: Local) -> str:
+    return local.day(datetime.combine(day, time(12), meeting.timezone))
