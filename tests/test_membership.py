@@ -84,7 +84,7 @@ def test_a_stranger_joins_posts_is_approved_and_leaves_by_email_alone(rt: Runtim
 
     send(rt, 6, sender=RINA, subject="keluar", body="\n", headers=RINA_SIGNED)
     assert mail_for(data, "rina@elsewhere.org", "Sampai jumpa")
-    (cancel,) = mail_for(data, "rina@elsewhere.org", "Dibatalkan")
+    (cancel,) = mail_for(data, "rina@elsewhere.org", "Tidak lagi di kalender")
     assert "METHOD:CANCEL" in next(p for p in cancel.walk()
                                    if p.get_content_type() == "text/calendar").get_content()
     assert {m["email"]: m["state"] for m in members_json(rt)}["rina@elsewhere.org"] == "left"

@@ -74,7 +74,8 @@ def test_a_hostile_or_broken_override_falls_back_to_the_built_in_template(
 def test_html_escapes_member_text(tmp_path: Path) -> None:
     thread, post = _post(body='<script>alert(1)</script> & <a href="x">')
     html = render("post.html.j2", "id", None, post=post, thread=thread,
-                  community={"name": "KKG"}, unsubscribe="mailto:x", title="t")
+                  community={"name": "KKG", "address": "kkg@example.org"},
+                  unsubscribe="mailto:x", title="t")
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 

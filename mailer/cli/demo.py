@@ -25,6 +25,7 @@ from mailer.config import load_config
 from mailer.daemon import Runtime, _start_receiver, tick
 from mailer.edges.store import DataDirLock, FileStore, outbox_folder
 from mailer.outbound.outbox import deliver
+from mailer.outbound.wording import counted
 from mailer.timed.digests import send_digest
 
 
@@ -75,7 +76,7 @@ def demo(folder: str) -> None:
         now = datetime.now(UTC)
         report = tick(rt, now)
         say(f"1. The daemon starts and sends the meeting invitation to every member: "
-            f"{report.delivered.get('sent', 0)} messages with a calendar invitation.")
+            f"{counted(report.delivered.get('sent', 0), 'message')} with a calendar invitation.")
 
         post = EmailMessage()
         post["From"] = "Siti Rahayu <siti@example.org>"
@@ -90,8 +91,9 @@ def demo(folder: str) -> None:
         report = tick(rt, now + timedelta(minutes=1))
         thread = store.state.threads_newest_first(community.id)[0]
         say(f"2. Siti writes to {community.address}. The post starts thread {thread.id} and "
-            f"goes to the members who read every message ({report.delivered.get('sent', 0)} "
-            "copies, each addressed to one member).")
+            f"goes to the members who read every message "
+            f"({counted(report.delivered.get('sent', 0), 'copy', 'copies')}, each addressed to "
+            "one member).")
 
         copy = _received_by(outbox, "dewi@example.org",
                             "kertas lipat")
@@ -110,21 +112,22 @@ def demo(folder: str) -> None:
         arrived.wait(5)
         report = tick(rt, now + timedelta(minutes=2))
         posts = store.state.threads[thread.id].posts
-        say(f"3. Dewi presses Reply. Her answer lands in {thread.id} (now {len(posts)} posts); "
-            "the quoted text and 'Dikirim dari iPhone saya' are removed:")
+        say(f"3. Dewi presses Reply. Her answer lands in {thread.id} "
+            f"(now {counted(len(posts), 'post')}); the quoted text and "
+            "'Dikirim dari iPhone saya' are removed:")
         for line in posts[-1].body.splitlines():
             say(f"     | {line}")
 
         queued = send_digest(rt.app, store, community, now + timedelta(minutes=3), force=True)
         deliver(store, rt.transport, now + timedelta(minutes=3))
-        say(f"4. The weekly digest goes to the {queued} members who read digests, with a "
-            "reply link per thread.\n")
+        say(f"4. The weekly digest goes to the {counted(queued, 'member')} who read digests, "
+            "with a reply link per thread.\n")
     finally:
         receiver.stop()
         rt.close()
         lock.release()
     sent = sorted((outbox / "new").iterdir())
-    say(f"Sent mail ({len(sent)} messages) is in {outbox / 'new'}:")
+    say(f"Sent mail ({counted(len(sent), 'message')}) is in {outbox / 'new'}:")
     for path in sent:
         msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         say(f"  {str(msg['To'])[:38]:<38}  {msg['Subject']}")

@@ -25,6 +25,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from mailer.errors import MailError
+from mailer.inbound.flowed import unflow
 from mailer.inbound.html import html_to_text
 from mailer.model import Attachment, Mail
 
@@ -294,6 +295,8 @@ def _body(msg: Message) -> tuple[str, list[Attachment], str | None, dict[str, by
         text = _decode_bytes(data, part.get_content_charset())
         if ctype == "text/plain" and plain is None:
             plain = text
+            if str(part.get_param("format") or "").lower() == "flowed":  # RFC 3676
+                plain = unflow(text, str(part.get_param("delsp") or "").lower() == "yes")
         elif ctype == "text/html" and html is None:
             html = text
     if plain is not None and plain.strip():

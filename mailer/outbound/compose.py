@@ -21,14 +21,13 @@ from typing import Any
 from urllib.parse import quote
 
 from mailer.calendar.ical import Series, build_calendar
-from mailer.calendar.occurrences import expand
-from mailer.config import Community, Member
+from mailer.config import Community, MeetingConfig, Member
 from mailer.inbound.route import clean_subject
 from mailer.links import rsvp_urls, thread_url
 from mailer.model import Attachment, Post, Thread
 from mailer.outbound.attachments import post_body
-from mailer.outbound.dates import format_day
 from mailer.outbound.digest import Digest
+from mailer.outbound.meetingtext import invitation_words
 from mailer.outbound.mime import (
     check_header,
     encode_address,
@@ -37,6 +36,7 @@ from mailer.outbound.mime import (
 )
 from mailer.outbound.render import render
 from mailer.outbound.unsubscribe import member_unsubscribe, unsubscribe_headers, unsubscribe_link
+from mailer.outbound.wording import counted, sender_name
 from mailer.tokens import (
     answer_address,
     command_address,
@@ -146,7 +146,7 @@ def compose_posts(community: Community, thread: Thread, post: Post,
     body = post_body(render("post.txt.j2", community.language, templates, **data),
                      render("post.html.j2", community.language, templates, **data),
                      post.attachments, files or {})
-    headers = list_headers(community, subject, from_name=f"{post.name} via {community.name}",
+    headers = list_headers(community, subject, from_name=sender_name(post.name, community.name),
                            message_id=post.message_id, now=now, unsubscribe=None)
     if references:
         headers += [("In-Reply-To", references[0]),
@@ -233,21 +233,22 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
 
 def compose_invitation(series: Series, member: Member, method: str, now: datetime,
                        templates: Path | None, first_for_member: bool = False,
-                       reply_to: str | None = None, secret: str = "") -> Outgoing:
+                       reply_to: str | None = None, secret: str = "",
+                       previous: MeetingConfig | None = None, leaving: bool = False) -> Outgoing:
     """An iMIP message: text, HTML and text/calendar in multipart/alternative, plus invite.ics.
+    `previous`: the meeting as last sent (an update says what changed); `leaving`: a CANCEL
+    that takes the meeting off the calendar of someone no longer invited (it goes on).
 
     Layout (interop checklist MIME-5): multipart/mixed { multipart/alternative { text/plain,
     text/html, text/calendar; method=... }, application/ics invite.ics }.
     """
-    community, meeting = series.community, series.meeting
+    community = series.community
     language = community.language
     ics = build_calendar(series, member, method, now)
-    kind = "cancel" if method == "CANCEL" else (
+    kind = ("leave" if leaving else "cancel") if method == "CANCEL" else (
         "update" if series.sequence and not first_for_member else "invite")
-    title = meeting.title
-    if series.cancelled:
-        title += ", " + ", ".join(format_day(d, language) for d in series.cancelled)
-    subject = tagged_subject(community, f"{INVITATION_SUBJECTS[language][kind]}: {title}")
+    words = invitation_words(series, kind, now, previous)
+    subject = tagged_subject(community, words.pop("subject"))
     headers = _single(community, member.name, member.email, subject,
                       from_name=community.name,
                       message_id=make_message_id(community, "invitation", series.uid,
@@ -255,14 +256,11 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
                                                  member.email.lower()), now=now,
                       reply_to=reply_to, unsubscribe=None if secret else "")
     headers += member_unsubscribe(community, secret, member.email, now) if secret else []
-    occurrences, skipped = expand(meeting, language)
     data: dict[str, Any] = {
-        "title": subject, "community": community, "meeting": meeting, "member": member,
-        "kind": kind, "cancelled": series.cancelled,
-        "next": [o for o in occurrences if o.end > now][:4],
-        "skipped": [s for s in skipped if s.start > now][:6],
-        "rsvp": rsvp_urls(community.web_url, secret, community.id, member.email, meeting.id,
-                          "", now) if community.web_url and secret and kind != "cancel" else {},
+        "title": subject, "community": community, "member": member,
+        "help": command_address(community.address, "help"), **words,
+        "rsvp": rsvp_urls(community.web_url, secret, community.id, member.email, series.meeting.id,
+                          "", now) if community.web_url and secret and method != "CANCEL" else {},
     }
     text = render("invitation.txt.j2", language, templates, **data)
     html = render("invitation.html.j2", language, templates, **data)
@@ -277,12 +275,6 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     key = f"inv:{series.uid}:{series.sequence}:{method}:{member.email.lower()}"
     return _outgoing(headers, msg, key, "invitation", member.email, subject)
-
-
-INVITATION_SUBJECTS = {
-    "id": {"invite": "Undangan", "update": "Undangan diperbarui", "cancel": "Dibatalkan"},
-    "en": {"invite": "Invitation", "update": "Updated invitation", "cancel": "Cancelled"},
-}
 
 
 LINK = "\x00link:{}\x00"  # where a member's own reply link goes in a rendered digest
@@ -300,8 +292,8 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
     language = community.language
     count = len(digest.threads)
     subject = tagged_subject(community, f"Rangkuman {community.name}: {count} topik"
-                             if language == "id" else f"{community.name} digest: {count} "
-                             f"{'topic' if count == 1 else 'topics'}")
+                             if language == "id" else
+                             f"{community.name} digest: {counted(count, 'topic')}")
     data: dict[str, Any] = {
         "title": subject, "digest": digest, "community": community,
         "links": {s.thread.id: LINK.format(s.thread.id) for s in digest.threads},

@@ -21,6 +21,9 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mailer.outbound.dates import format_brief, format_clock, format_day, format_short, format_when
+from mailer.outbound.links import linkify, mailto
+from mailer.outbound.reflow import reflow
+from mailer.outbound.wording import after, counted
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,11 @@ def environment(language: str, override: Path | None) -> LimitedSandbox:
     env.filters["size"] = lambda n: format_size(n, language)
     env.filters["brief"] = pass_context(
         lambda c, d, clock=True: format_brief(_local(c, d), language, clock))
+    env.filters["counted"] = lambda n, one, many=None: counted(n, one, many, language)
+    env.filters["after"] = after  # {{ meeting.title | after("pertemuan") }}
+    env.filters["linkify"] = linkify  # HTML: links and addresses clickable, the rest escaped
+    env.filters["reflow"] = reflow  # HTML: lines a mail program wrapped joined again
+    env.filters["mailto"] = mailto
     env.globals["language"] = language
     return env
 

@@ -121,6 +121,8 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
         store.record({"t": "meeting-uid", "uid": uid, "meeting": key})
     # members who join a running series get it from the next meeting on, and keep that start
     firsts: dict[str, str] = dict(sent.get("firsts", {})) if sent else {}
+    previous = from_snapshot(sent["snapshot"]) if sent and sent.get("status") != "cancelled" \
+        and sent["fingerprint"] != print_ else None  # an update says what changed
     queued = 0
     for email in targets:
         joining = sent is not None and email not in sent["members"]
@@ -131,7 +133,7 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
         first = in_zone(firsts[email], meeting.timezone) if email in firsts else None
         invitation = compose_invitation(
             replace(series, first=first), members[email], "REQUEST", now, app.templates,
-            first_for_member=joining, secret=app.secret,
+            first_for_member=joining, secret=app.secret, previous=previous,
             reply_to=answer_address(app.secret, community.address, email))
         if queue(store, invitation, community.address, now):
             queued += 1
@@ -140,8 +142,8 @@ def _sync_one(app: App, store: Store, community: Community, meeting: MeetingConf
     for email in cancel_to:
         gone = Member(email=email, name=sent["names"].get(email, email) if sent else email,
                       delivery="each")
-        queued += queue(store, compose_invitation(series, gone, "CANCEL", now, app.templates),
-                        community.address, now)
+        queued += queue(store, compose_invitation(series, gone, "CANCEL", now, app.templates,
+                                                  leaving=True), community.address, now)
     store.put_meta("meeting", key, {
         "uid": uid, "sequence": sequence, "fingerprint": print_, "status": "active",
         "community": community.id, "members": sorted(members),
