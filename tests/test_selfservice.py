@@ -143,6 +143,13 @@ def test_english_words_and_an_english_answer(tmp_path: Path,
          subject="pause until January 2", body="\n", headers=signed())
     (_, answer) = mail_for(rt.config.service.data_dir, "budi@example.org", "Your email")
     assert "From Saturday, 2 January 2027 at 00:00 WIB it comes again" in text_of(answer)
+    send(rt, T0 + timedelta(minutes=3), sender="Budi <budi@example.org>", subject="help",
+         body="\n")
+    (help_,) = mail_for(rt.config.service.data_dir, "budi@example.org", "Help")
+    for words in ('"digest" (or "rangkuman")', '"each" (or "setiap pesan")',
+                  '"pause until January 2" (or "jeda sampai 2 Januari"',
+                  '"resume" (or "lanjut")'):
+        assert words in text_of(help_)
 
 
 def test_a_digest_reader_answers_the_digest_with_setiap_pesan(rt: Runtime) -> None:

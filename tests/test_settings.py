@@ -92,6 +92,8 @@ CTX = Context(community_address="kkg@example.org", list_id="kkg.example.org")
     ("kkg@example.org", "Halo", "lanjut\n\n-- \nBudi\n", "body-setting", "resume"),
     ("kkg+rangkuman@example.org", "", "\n", "plus-setting", "digest"),
     ("kkg+jeda@example.org", "2 Januari", "\n", "plus-setting", "pause 2 januari"),
+    ("kkg+pause@example.org", "", "until 2027-01-02\n", "plus-setting", "pause 2027-01-02"),
+    ("kkg+jeda@example.org", "", "\n", "plus-setting", "pause"),  # answered: which day?
     ("kkg@example.org", "Rangkuman", "Terlampir rangkuman pertemuan kemarin.\n", "post", ""),
     ("kkg@example.org", "Re: Rangkuman", "Setuju, terima kasih Bu\n", "post", ""),
     ("kkg@example.org", "Re: Lanjut", "\n", "post", ""),  # a reply keeps a thread's subject

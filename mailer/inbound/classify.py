@@ -222,10 +222,12 @@ def _setting(mail: Mail, ctx: Context) -> Outcome | None:
         return None
     for address in mail.to_addrs:
         what = PLUS.get(plus_tag(address, ctx.community_address) or "")
-        if what == "pause":
-            written = read_setting(mail.subject) or setting_in_body(_new_text(mail.text))
+        if what == "pause":  # the date: in the subject, else on the body's first line
+            text = _new_text(mail.text)
+            written = read_setting(mail.subject) or setting_in_body(text)
             until = written.until if written and written.what == "pause" else \
-                re.sub(r"^\s*(sampai|hingga|until|till)\s+", "", mail.subject, flags=re.I)
+                (mail.subject.strip() or (text.strip().splitlines() or [""])[0])
+            until = re.sub(r"^\s*(sampai|hingga|until|till)\s+", "", until, flags=re.I)
             return Outcome("command", "plus-setting", f"pause {until.strip().lower()}".strip())
         if what:
             return Outcome("command", "plus-setting", what)
