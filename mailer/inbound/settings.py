@@ -51,6 +51,9 @@ _FIRST_WORDS = frozenset(("rangkuman", "ringkasan", "digest", "setiap", "tiap", 
                           "i'd", "i", "the", "send", "just", "only", "hanya", "cukup"))
 
 
+MAX_CHARS = 160
+
+
 @dataclass(frozen=True)
 class Setting:
     what: str  # digest | each | pause | resume
@@ -59,6 +62,8 @@ class Setting:
 
 def read_setting(text: str) -> Setting | None:
     """The setting `text` is, as a whole (one line), else None."""
+    if len(text) > MAX_CHARS:  # a setting is a few words; a long line is not read at all
+        return None
     line = " ".join(text.lower().split()).strip()
     match = _WHOLE.match(line)
     if match is None:
