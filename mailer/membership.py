@@ -5,12 +5,24 @@ wins for that person. Someone listed in cop.toml who sends "leave" is left (nobo
 after asking to leave) until they join again by email; organizers see it in their digest
 and may remove the entry. Someone who joined by email stays a member while cop.toml does
 not list them.
+
+A member's own delivery setting by email ("rangkuman", "setiap pesan": handle/settings.py)
+is member state, kept in the journal; cop.toml is never rewritten. The later change wins:
+the setting holds while cop.toml still says for that member what it said when they chose
+(the record keeps it as "listed"); once an organizer writes another delivery for them,
+that edit is the later change and cop.toml's value holds again. A pause ("jeda sampai 2
+Januari") stops posts, digests, reminders and the notes mail until that day begins in the
+community's zone; invitations, their updates and cancellations still go (a calendar must
+stay right), and so do answers to the member's own mail. Aliases (cop.toml `aliases`) are
+other addresses of a listed member: their mail is the member's (handle/app.as_member), and
+copies go to the member's own address only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from mailer.config import Community, Member
 from mailer.state import State
@@ -21,9 +33,10 @@ DEFAULT_DELIVERY = "digest"  # people who join by email read the digest; organiz
 
 @dataclass(frozen=True)
 class Membership:
-    member: Member
+    member: Member  # with the delivery in force (their own setting, or cop.toml's)
     state: str  # active | pending | left
     source: str  # cop.toml | email
+    paused_until: date | None = None  # their own pause: nothing but invitations before it
 
 
 def memberships(community: Community, state: State) -> list[Membership]:
@@ -33,13 +46,47 @@ def memberships(community: Community, state: State) -> list[Membership]:
     for email, member in listed.items():
         record = state.members.get((community.id, email))
         left = record is not None and record["state"] == "left"
-        out.append(Membership(member, "left" if left else "active", "cop.toml"))
+        setting = state.settings.get((community.id, email), {})
+        out.append(Membership(_with_setting(member, setting, member.delivery),
+                              "left" if left else "active", "cop.toml", _until(setting)))
     for (cid, email), record in sorted(state.members.items()):
-        if cid != community.id or email in listed:
-            continue
-        out.append(Membership(Member(email, record.get("name") or email.split("@")[0],
-                                     DEFAULT_DELIVERY), record["state"], "email"))
+        if cid != community.id or email in listed or community.member(email) is not None:
+            continue  # listed, or an alias of someone listed: their mail is the member's
+        setting = state.settings.get((community.id, email), {})
+        member = Member(email, record.get("name") or email.split("@")[0], DEFAULT_DELIVERY)
+        out.append(Membership(_with_setting(member, setting, None), record["state"],
+                              "email", _until(setting)))
     return out
+
+
+def _with_setting(member: Member, setting: dict[str, Any], listed: str | None) -> Member:
+    """The member with their own delivery setting, unless cop.toml changed since (later
+    change wins: see the module's docstring)."""
+    chosen = setting.get("delivery")
+    if not chosen or (listed is not None and setting.get("listed", listed) != listed):
+        return member
+    return Member(member.email, member.name, chosen, member.aliases)
+
+
+def _until(setting: dict[str, Any]) -> date | None:
+    value = setting.get("paused_until")
+    return date.fromisoformat(value) if value else None
+
+
+def on_pause(community: Community, state: State, email: str, now: datetime) -> date | None:
+    """The day a member's own pause ends, while it lasts (in the community's zone)."""
+    until = _until(state.settings.get((community.id, email.lower()), {}))
+    return until if until is not None and now.astimezone(community.timezone).date() < until \
+        else None
+
+
+def receivers(community: Community, state: State, now: datetime,
+              delivery: str) -> list[Member]:
+    """The active members with this delivery (each, digest) whose mail goes now: neither
+    paused for failing or a complaint, nor by their own pause."""
+    return [m for m in members_of(community, state).values()
+            if m.delivery == delivery and not paused(state, m.email, now)
+            and on_pause(community, state, m.email, now) is None]
 
 
 BOUNCE_PAUSE = 3.0  # failures in 30 days (dead 1, full 0.5, temporary 0.25) that bring a probe

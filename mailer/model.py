@@ -38,6 +38,9 @@ class Mail:
     auth_results: tuple[str, ...] = ()  # Authentication-Results headers, top first
     files: Mapping[str, bytes] = field(default_factory=dict)  # sha256 -> an attachment's bytes
     fingerprint: str = ""  # what it says (sender, subject, body): a copy has the same one
+    # the From as written when it is a member's alias (from_addr is then the member's own
+    # address: handle/app.as_member); authentication is of this one
+    from_alias: str = ""
 
 
 @dataclass(slots=True)  # one per post ever: no per-instance __dict__

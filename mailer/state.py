@@ -78,6 +78,11 @@ class State:
         # (community, email) -> the latest membership record made by email (join, leave)
         self.members: dict[tuple[str, str], Record] = {}
         self.member_history: list[Record] = []  # every join and leave, oldest first
+        # (community, email) -> a member's own settings by email (membership.py reads
+        # them): delivery, the cop.toml delivery it was chosen over, paused_until
+        self.settings: dict[tuple[str, str], Record] = {}
+        # (community, email) -> a setting asked for without proof, until the member confirms
+        self.settings_asked: dict[tuple[str, str], Record] = {}
         self.posters: set[tuple[str, str]] = set()  # (community, address) that posted
         self.notices_to: dict[str, list[datetime]] = {}  # address -> when notices were queued
         # address -> (when, weight) of delivery failures: bounces and 5xx answers
@@ -169,6 +174,17 @@ class State:
     def _apply_member(self, rec: Record) -> None:
         self.members[(rec["community"], rec["email"])] = rec
         self.member_history.append(rec)
+        if rec["state"] == "left":  # one who joins again starts from cop.toml's settings
+            self.settings.pop((rec["community"], rec["email"]), None)
+
+    def _apply_setting(self, rec: Record) -> None:
+        """A member's own choice (handle/settings.py): only the keys it carries change."""
+        key = (rec["community"], rec["email"])
+        self.settings[key] = {**self.settings.get(key, {}), **rec}
+        self.settings_asked.pop(key, None)
+
+    def _apply_setting_asked(self, rec: Record) -> None:
+        self.settings_asked[(rec["community"], rec["email"])] = rec
 
     def _apply_attendance(self, rec: Record) -> None:
         marks = self.attendance.setdefault((rec["meeting"], day(rec["occurrence"])), {})

@@ -5,6 +5,8 @@
                                      (member "*": the thread's shared address, for a group)
     c-<expires>-<mac>                confirm joining            (purpose join, 7 days)
     k-<expires>-<mac>                confirm leaving            (purpose leave, 7 days)
+    s-<expires>-<mac>                confirm a delivery setting asked for by email
+                                     ("rangkuman", "jeda sampai ..."; purpose setting, 7 days)
     u-<expires>-<mac>                the unsubscribe button of one member's copies
                                      (List-Unsubscribe; purpose unsubscribe, 90 days)
     m-<hold>-<expires>-<mac>         one moderator's answer about one hold (30 days)
@@ -67,7 +69,8 @@ def reply_addresses(secret: str, community_address: str, threads: list[str],
     return out
 
 
-CONFIRM_DAYS = 7  # a confirmation (join, leave) must be answered within a week
+CONFIRM_DAYS = 7  # a confirmation (join, leave, setting) must be answered within a week
+CONFIRM_LETTERS = {"join": "c", "leave": "k", "setting": "s"}
 MODERATE_DAYS = 30
 UNSUBSCRIBE_DAYS = 90  # the unsubscribe button of a copy received three months ago works
 
@@ -88,17 +91,17 @@ def read_moderation(secret: str, tag: str, community: str, sender: str,
 
 def confirm_address(secret: str, community_address: str, community: str, email: str,
                     now: datetime, purpose: str = "join") -> str:
-    """Where a person confirms joining (or, purpose "leave", leaving): replying from their
-    own address, within CONFIRM_DAYS."""
-    letter = "c" if purpose == "join" else "k"
+    """Where a person confirms joining (or, purpose "leave", leaving; "setting", a
+    delivery setting): replying from their own address, within CONFIRM_DAYS."""
+    letter = CONFIRM_LETTERS[purpose]
     tag = signed_tag(secret, letter, purpose, community, email, now, CONFIRM_DAYS)
     return tagged_address(community_address, tag)
 
 
 def confirms(secret: str, tag: str, community: str, sender: str, now: datetime) -> str | None:
-    """"join" or "leave" when `tag` is a confirmation address issued to this sender in this
-    community, not expired; else None."""
-    for letter, purpose in (("c", "join"), ("k", "leave")):
+    """"join", "leave" or "setting" when `tag` is a confirmation address issued to this
+    sender in this community, not expired; else None."""
+    for purpose, letter in CONFIRM_LETTERS.items():
         if read_tag(secret, tag, letter, purpose, community, sender, now) is not None:
             return purpose
     return None

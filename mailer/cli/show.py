@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
 
 from mailer.calendar.occurrences import expand
 from mailer.cli.common import config_path, emit_json, fail, load, local_time, open_store, parse_now
-from mailer.membership import memberships, paused
+from mailer.membership import memberships, on_pause, paused
 from mailer.model import Post, Thread
 from mailer.store import Store
 
@@ -125,21 +125,35 @@ def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def members(ctx: click.Context, community_id: str, as_json: bool) -> None:
-    """Members, delivery mode and state."""
+    """Members, delivery mode and state. The delivery is the one in force (a member's own
+    choice by email, or cop.toml's: membership.py says which wins); paused_until, the day a
+    member's own pause ends (null when none); aliases, their other addresses."""
     config = load(ctx, secrets=False)
     community = config.community(community_id)
     if community is None:
         fail(f"no community '{community_id}' in {config_path(ctx).name}")
     store = open_store(config)
-    docs = [{"email": m.member.email, "name": m.member.name, "delivery": m.member.delivery,
-             "state": _member_state(store, community.id, m.member.email, m.state),
-             "source": m.source} for m in memberships(community, store.state)]
+    now = datetime.now(UTC)
+    docs: list[dict[str, Any]] = [
+        {"email": m.member.email, "name": m.member.name, "delivery": m.member.delivery,
+         "state": _member_state(store, community.id, m.member.email, m.state),
+         "source": m.source, "aliases": list(m.member.aliases),
+         "paused_until": _iso(on_pause(community, store.state, m.member.email, now))}
+        for m in memberships(community, store.state)]
     if as_json:
         emit_json(docs)
         return
     for d in docs:
+        extra = "".join(f" <{a}>" for a in d["aliases"])
+        if d["paused_until"]:
+            extra += (f" (jeda sampai {d['paused_until']})" if community.language == "id"
+                      else f" (paused until {d['paused_until']})")
         click.echo(f"{d['state']:<8} {d['delivery']:<7} {d['source']:<8} "
-                   f"{d['name']} <{d['email']}>")
+                   f"{d['name']} <{d['email']}>{extra}")
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _member_state(store: Store, community: str, email: str, state: str) -> str:

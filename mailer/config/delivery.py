@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -12,18 +13,19 @@ from mailer.config.tomlpos import line_of
 from mailer.config.values import parse_every, parse_time_of_day, parse_weekday
 from mailer.config.words import Words
 
-MEMBER_KEYS = ("email", "name", "delivery")
+MEMBER_KEYS = ("email", "name", "delivery", "aliases")
 DIGEST_KEYS = ("every", "on", "at", "send_empty")
 
 
-def read_members(r: Reader, raw: Any, p: tuple[str | int, ...]) -> tuple[Member, ...]:
+def read_members(r: Reader, raw: Any, p: tuple[str | int, ...],
+                 language: str = "id") -> tuple[Member, ...]:
     if not isinstance(raw, list):
         r.problem(p, Words("members must be written as [[community.member]]",
                            "anggota ditulis sebagai [[community.member]]"),
                   Words("use double brackets: [[community.member]]",
                         "pakai kurung ganda: [[community.member]]"))
         return ()
-    members: list[Member] = []
+    members: list[tuple[int, Member]] = []  # with its place in the file
     seen: dict[str, int] = {}
     for i, m_raw in enumerate(raw):
         mp = (*p, i)
@@ -44,9 +46,58 @@ def read_members(r: Reader, raw: Any, p: tuple[str | int, ...]) -> tuple[Member,
                             f"hapus salah satu (yang lain di baris {other})"))
             continue
         seen[key] = i
-        members.append(Member(email=email, name=name or email.split("@")[0],
-                              delivery=delivery))
-    return tuple(members)
+        members.append((i, Member(email=email, name=name or email.split("@")[0],
+                                  delivery=delivery, aliases=_aliases(r, t, mp))))
+    return _without_clashes(r, members, p, language)
+
+
+def _aliases(r: Reader, t: dict[str, Any], mp: tuple[str | int, ...]) -> tuple[str, ...]:
+    """aliases = [...]: the member's other addresses, each a valid one, lower-cased."""
+    out: list[str] = []
+    for i, alias in enumerate(r.strings(t, mp, "aliases")):
+        checked = r.email(alias, (*mp, "aliases", i), Words("alias", "alias"))
+        if checked is not None:
+            out.append(checked.lower())
+    return tuple(out)
+
+
+def _without_clashes(r: Reader, members: list[tuple[int, Member]], p: tuple[str | int, ...],
+                     language: str) -> tuple[Member, ...]:
+    """An alias names one person only: not a member's own address, not another member's
+    alias, not twice. Said in the community's language, with the alias's line."""
+    owner: dict[str, tuple[int, tuple[str | int, ...]]] = {
+        m.email.lower(): (i, (*p, i, "email")) for i, m in members}
+    listed = dict(members)
+    kept: list[Member] = []
+    for i, member in members:
+        mine: list[str] = []
+        for j, alias in enumerate(member.aliases):
+            where = (*p, i, "aliases", j)
+            if alias in owner:
+                other, at = owner[alias]
+                line = line_of(r.lines, at)
+                if other == i and at[-1] == "email":
+                    what = Words(f"alias {alias} is {member.email}'s own address",
+                                 f"alias {alias} adalah alamat {member.email} sendiri")
+                    fix = Words("remove it from aliases", "hapus dari aliases")
+                elif other == i:
+                    what = Words(f"alias {alias} is written twice",
+                                 f"alias {alias} tertulis dua kali")
+                    fix = Words("remove one of the two", "hapus salah satu")
+                else:
+                    who = listed[other].email
+                    what = Words(f"alias {alias} is already {who}'s address (line {line})",
+                                 f"alias {alias} sudah menjadi alamat {who} (baris {line})")
+                    fix = Words("an address belongs to one member only: remove it from "
+                                "one of them", "satu alamat hanya untuk satu anggota: hapus "
+                                "dari salah satunya")
+                said = (what.pick(language), fix.pick(language))
+                r.problem(where, Words(said[0], said[0]), Words(said[1], said[1]))
+                continue
+            owner[alias] = (i, where)
+            mine.append(alias)
+        kept.append(replace(member, aliases=tuple(mine)))
+    return tuple(kept)
 
 
 def read_digest(r: Reader, raw: Any, p: tuple[str | int, ...]) -> DigestConfig:

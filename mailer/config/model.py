@@ -84,6 +84,7 @@ class Member:
     email: str
     name: str
     delivery: str
+    aliases: tuple[str, ...] = ()  # other addresses of the same person, lower-cased
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,15 @@ class Community:
     web_url: str = ""  # [web] base_url: mail carries links to the community's web pages
 
     def member(self, email: str) -> Member | None:
+        """The listed member with this address or alias."""
         wanted = email.lower()
-        return next((m for m in self.members if m.email.lower() == wanted), None)
+        return next((m for m in self.members
+                     if m.email.lower() == wanted or wanted in m.aliases), None)
+
+    def primary(self, address: str) -> str:
+        """The member's own address for one of their aliases; any other address as it is."""
+        wanted = address.lower()
+        return next((m.email.lower() for m in self.members if wanted in m.aliases), address)
 
 
 @dataclass(frozen=True)

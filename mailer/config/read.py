@@ -300,7 +300,7 @@ def _read_community(r: Reader, raw: Any, p: tuple[str | int, ...],
         m for i, m in enumerate(r.strings(t, p, "organizers"))
         if r.email(m, (*p, "organizers", i), Words("organizer", "penyelenggara")) is not None
     )
-    members = read_members(r, t.get("member", []), (*p, "member"))
+    members = read_members(r, t.get("member", []), (*p, "member"), language)
     meetings = read_meetings(r, t.get("meeting", []), (*p, "meeting"), zone)
     digest = read_digest(r, t.get("digest"), (*p, "digest"))
     if cid is None or name is None or address is None:

@@ -6,7 +6,7 @@ journal records to append and the mail to queue. Handlers never write; the daemo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import Outgoing, compose_notice
 from mailer.state import Record, State
-from mailer.tokens import plus_tag
+from mailer.tokens import answers_for, member_hash, plus_tag, read_token
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,19 @@ class App:
 
     def verdict(self, mail: Mail) -> Verdict:
         """What the trusted server (or our own receiver) found about the mail's From."""
-        return check_from(mail.auth_results, self.config.inbound.authserv_id, mail.from_addr)
+        return check_from(mail.auth_results, self.config.inbound.authserv_id,
+                          mail.from_alias or mail.from_addr)
+
+
+def as_member(community: Community, mail: Mail) -> Mail:
+    """Mail from one of a listed member's aliases is the member's: from here on its From
+    is their own address (posting rights, answers, leave, settings, and every answer to
+    it going there); the address it came from stays in `from_alias`, which is what the
+    receiving server authenticated."""
+    primary = community.primary(mail.from_addr)
+    if primary == mail.from_addr or mail.from_alias:
+        return mail
+    return replace(mail, from_addr=primary, from_alias=mail.from_addr)
 
 
 def known_sender(app: App, state: State, mail: Mail) -> bool:
@@ -44,6 +56,20 @@ def known_sender(app: App, state: State, mail: Mail) -> bool:
         sender in members_of(c, state) or sender in {e.lower() for e in (*c.moderators,
                                                                        *c.organizers)}
         for c in app.config.communities)
+
+
+def sent_to_own_address(app: App, mail: Mail, community: Community) -> bool:
+    """Sent to an address issued to the sender: their answer address (meeting mail), or
+    their reply address of a thread (a post, a digest). Proof that the sender received
+    our mail at that address; whether the From was forged on the way is the verdict's."""
+    mine = member_hash(app.secret, mail.from_addr)
+    for address in mail.to_addrs:
+        tag = plus_tag(address, community.address) or ""
+        token = read_token(app.secret, tag)
+        if answers_for(app.secret, tag, community.address, mail.from_addr) or (
+                token is not None and token.member_hash == mine):
+            return True
+    return False
 
 
 def may_answer(app: App, state: State, mail: Mail) -> bool:

@@ -18,7 +18,15 @@ from datetime import datetime
 
 from mailer.config import Community
 from mailer.errors import MailError
-from mailer.handle.app import App, Result, find_community, may_answer, message_record, recorded_as
+from mailer.handle.app import (
+    App,
+    Result,
+    as_member,
+    find_community,
+    may_answer,
+    message_record,
+    recorded_as,
+)
 from mailer.handle.bounces import record_bounce, record_complaint
 from mailer.handle.commands import run_command
 from mailer.handle.files import FileReader, send_files
@@ -67,6 +75,7 @@ def _process(app: App, state: State, mail: Mail, raw: bytes, key: str,
              community: Community | None, now: datetime, files: FileReader) -> Result:
     if community is None:
         return _unrouted(app, state, mail, raw, now)
+    mail = as_member(community, mail)
     ctx = Context(community_address=community.address, list_id=list_id(community),
                   meeting_ids=state.meeting_mail.keys(),
                   members=members_of(community, state).keys(), report_parts=report_parts(raw),

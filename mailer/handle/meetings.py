@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from mailer.calendar.occurrences import Occurrence, upcoming
 from mailer.config import Community, MeetingConfig
-from mailer.handle.app import App, Result
+from mailer.handle.app import App, Result, sent_to_own_address
 from mailer.handle.posts import post_mail
 from mailer.inbound.answers import RsvpReading, read_rsvp
 from mailer.inbound.classify import Outcome
@@ -25,7 +25,7 @@ from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import Outgoing, compose_notice
 from mailer.state import Record, State
-from mailer.tokens import answer_address, answers_for, member_hash, plus_tag, read_token
+from mailer.tokens import answer_address
 
 LOOK_AHEAD = 12  # occurrences a named date is looked for in
 
@@ -46,14 +46,15 @@ def _calendar_reply(app: App, state: State, mail: Mail, community: Community,
     for answer in answers:
         key = state.meeting_of_uid.get(answer.uid)
         meeting = meeting_of(community, key)
-        if key is None or meeting is None or answer.email not in members \
-                or answer.email != mail.from_addr or forged:
+        attendee = community.primary(answer.email)  # a calendar may answer as an alias
+        if key is None or meeting is None or attendee not in members \
+                or attendee != mail.from_addr or forged:
             result.detail += f"ignored uid={answer.uid} attendee={answer.email}; "
             continue
         occurrence = (answer.occurrence.astimezone(meeting.timezone).isoformat()
                       if answer.occurrence else "")
         stamp = min(answer.stamp or now, now)  # a DTSTAMP from the future is its arrival
-        result.records.append(rsvp_record(key, answer.email, answer.status, occurrence,
+        result.records.append(rsvp_record(key, attendee, answer.status, occurrence,
                                           stamp, mail.message_id, "calendar"))
     if not answers:
         result.detail = "calendar reply without a readable answer"
@@ -96,14 +97,7 @@ def _words(app: App, state: State, mail: Mail, key: str, community: Community,
 def _proven(app: App, mail: Mail, community: Community) -> bool:
     """Sent to an address issued to the sender (their answer address, or their reply
     address of a thread), and not found forged on the way."""
-    mine = member_hash(app.secret, mail.from_addr)
-    for address in mail.to_addrs:
-        tag = plus_tag(address, community.address) or ""
-        token = read_token(app.secret, tag)
-        if answers_for(app.secret, tag, community.address, mail.from_addr) or (
-                token is not None and token.member_hash == mine):
-            return not app.verdict(mail).forged
-    return False
+    return sent_to_own_address(app, mail, community) and not app.verdict(mail).forged
 
 
 def _with_rest(app: App, state: State, mail: Mail, key: str, community: Community,

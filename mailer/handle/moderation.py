@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from mailer.config import Community
-from mailer.handle.app import App, Result, may_answer
+from mailer.handle.app import App, Result, as_member, may_answer
 from mailer.handle.members import JOIN_UNVERIFIED, start_join
 from mailer.handle.posts import post_mail
 from mailer.inbound.parse import parse_mail
@@ -58,7 +58,7 @@ def release_hold(app: App, state: State, hold: Hold, raw: bytes, decision: str, 
     if hold.state != "held" or community is None:
         result.detail = f"{hold.id} is {hold.state}, nothing to do"
         return result
-    mail = parse_mail(raw, app.config.inbound.max_message_bytes)
+    mail = as_member(community, parse_mail(raw, app.config.inbound.max_message_bytes))
     if decision == "approve" and hold.reason.startswith(JOIN_UNVERIFIED):
         start_join(app, mail, community, now, result)  # the moderator vouches for the person
     elif decision == "approve":

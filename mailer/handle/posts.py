@@ -15,7 +15,7 @@ from mailer.config import Community
 from mailer.handle.app import App, Result, known_sender, may_answer
 from mailer.inbound.replies import new_text
 from mailer.inbound.route import RouteInput, clean_subject, content_hold, posting_hold, route_mail
-from mailer.membership import members_of, paused
+from mailer.membership import members_of, receivers
 from mailer.model import Mail, Post, Thread
 from mailer.outbound.attachments import judge_files
 from mailer.outbound.compose import compose_notice, compose_posts
@@ -57,9 +57,8 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
     name = member.name if member else (mail.from_name or sender.split("@")[0])
     if member is None and not is_moderator:
         name += " (bukan anggota)" if community.language == "id" else " (not a member)"
-    recipients = [m for m in members.values()
-                  if m.delivery == "each" and m.email.lower() != sender
-                  and not paused(state, m.email, now)]
+    recipients = [m for m in receivers(community, state, now, "each")
+                  if m.email.lower() != sender]
     threads = []
     for n, (thread_id, body) in enumerate(sections):
         thread = state.threads.get(thread_id) if thread_id else None

@@ -14,6 +14,12 @@
     hold         precedence-member                         Precedence: bulk/junk from a member
                                                            whose From the receiving server
                                                            vouched for: a moderator decides
+    setting      plus-setting, subject-setting,            a member's own delivery: digest,
+                 body-setting                              each, pause until a day, resume
+                                                           (inbound/settings.py: the whole
+                                                           message is the setting, never a
+                                                           post that mentions it); kind
+                                                           "command", handle/settings.py
     rsvp         calendar-reply, meeting-reply             handled in handle/meetings.py:
                                                            a reply to our meeting mail that
                                                            says nothing of coming is posted
@@ -33,6 +39,14 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from mailer.inbound.settings import (
+    PLUS,
+    SIGN_OFF,
+    Setting,
+    could_be_setting,
+    read_setting,
+    setting_in_body,
+)
 from mailer.model import Mail
 from mailer.tokens import plus_tag
 
@@ -198,6 +212,53 @@ def _automatic(mail: Mail, ctx: Context) -> Outcome | None:
     return None
 
 
+_REPLY = re.compile(r"^\s*(re|bls|balas|aw|fwd?|tr)\s*:", re.I)
+
+
+def _setting(mail: Mail, ctx: Context) -> Outcome | None:
+    """A member's own delivery setting; before rsvp, as a digest reader answers the
+    digest ("setiap pesan"). Detail: "digest", "each", "resume", "pause <date as written>"."""
+    if mail.calendar:
+        return None
+    for address in mail.to_addrs:
+        what = PLUS.get(plus_tag(address, ctx.community_address) or "")
+        if what == "pause":  # the date: in the subject, else on the body's first line
+            text = _new_text(mail.text)
+            written = read_setting(mail.subject) or setting_in_body(text)
+            until = written.until if written and written.what == "pause" else \
+                (mail.subject.strip() or (text.strip().splitlines() or [""])[0])
+            until = re.sub(r"^\s*(sampai|hingga|until|till)\s+", "", until, flags=re.I)
+            return Outcome("command", "plus-setting", f"pause {until.strip().lower()}".strip())
+        if what:
+            return Outcome("command", "plus-setting", what)
+    subject = read_setting(mail.subject) if not _REPLY.match(mail.subject) else None
+    if subject is not None and not mail.attachments:
+        text = _new_text(mail.text) if mail.text.strip() else ""
+        lines = [line for line in text.splitlines() if line.strip()]
+        # "Rangkuman" is also the title of a post: beside it only a sign-off or the setting
+        # again; a pause or a resume may carry a line of its own ("saya cuti")
+        beside = not lines or setting_in_body(text) is not None or (
+            len(lines) <= 4 and all(SIGN_OFF.match(line.strip()) for line in lines))
+        short = len(lines) == 1 and len(lines[0]) <= 80 and subject.what != "digest"
+        if beside or short:
+            return Outcome("command", "subject-setting", _detail(subject))
+    if could_be_setting(mail.text):
+        body = setting_in_body(_new_text(mail.text))
+        if body is not None:
+            return Outcome("command", "body-setting", _detail(body))
+    return None
+
+
+def _detail(setting: Setting) -> str:
+    return f"pause {setting.until}" if setting.what == "pause" else setting.what
+
+
+def _new_text(text: str) -> str:
+    from mailer.inbound.replies import new_text
+
+    return new_text(text)
+
+
 def _rsvp(mail: Mail, ctx: Context) -> Outcome | None:
     if mail.calendar and re.search(r"^METHOD:\s*REPLY\s*$", mail.calendar, re.I | re.M):
         return Outcome("rsvp", "calendar-reply")
@@ -213,7 +274,7 @@ def _command(mail: Mail, ctx: Context) -> Outcome | None:
             return Outcome("command", "plus-command", COMMANDS[tag])
         if tag and tag.startswith("m-"):
             return Outcome("command", "moderation", tag)
-        if tag and tag.startswith(("c-", "k-")):  # confirming a join or a leave
+        if tag and tag.startswith(("c-", "k-", "s-")):  # confirming a join, leave, setting
             return Outcome("command", "confirm", tag)
     subject = re.sub(r"^\s*((re|bls|balas|aw|fwd?|tr)\s*:\s*)*", "", mail.subject, flags=re.I)
     word = subject.strip().lower()
@@ -237,4 +298,4 @@ def _one_word_body(text: str) -> str:
     return written if written and " " not in written and "\n" not in written else ""
 
 
-RULES: tuple[Rule, ...] = (_own_loop, _report, _bounce, _automatic, _rsvp, _command)
+RULES: tuple[Rule, ...] = (_own_loop, _report, _bounce, _automatic, _setting, _rsvp, _command)

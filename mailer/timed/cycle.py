@@ -10,7 +10,7 @@ from mailer.calendar.occurrences import Occurrence, expand
 from mailer.config import Community, MeetingConfig
 from mailer.handle.app import App
 from mailer.links import rsvp_urls
-from mailer.membership import invitees, members_of, paused
+from mailer.membership import invitees, on_pause, paused, receivers
 from mailer.model import Post, Thread
 from mailer.outbound.compose import compose_notice, compose_posts, make_message_id
 from mailer.outbound.dates import format_day
@@ -34,11 +34,13 @@ def _recent_and_coming(meeting: MeetingConfig, community: Community,
 
 def send_reminders(app: App, store: Store, now: datetime) -> int:
     """A reminder `remind` before each meeting, to every member who has not declined and
-    whose delivery is not paused (mail to them fails, or they reported ours as spam)."""
+    whose delivery is not paused (mail to them fails, they reported ours as spam, or they
+    paused it themselves)."""
     queued = 0
     for community in app.config.communities:
         members = {e: m for e, m in invitees(community, store.state).items()
-                   if not paused(store.state, e, now)}
+                   if not paused(store.state, e, now)
+                   and on_pause(community, store.state, e, now) is None}
         for meeting in community.meetings:
             key = f"{community.id}/{meeting.id}"
             for occ in _recent_and_coming(meeting, community, now):
@@ -103,8 +105,7 @@ def _notes_thread(app: App, store: Store, community: Community, meeting: Meeting
     store.record({"t": "post", "thread": thread.id, "message_id": message_id,
                   "from": community.address, "name": community.name, "date": now.isoformat(),
                   "body": post.body, "attachments": []})
-    recipients = [m for m in members_of(community, store.state).values()
-                  if m.delivery == "each" and not paused(store.state, m.email, now)]
+    recipients = receivers(community, store.state, now, "each")
     queued = 0
     for outgoing in compose_posts(community, store.state.threads[thread.id], post, recipients,
                                   app.secret, app.templates, (), now):

@@ -14,7 +14,7 @@ from datetime import datetime
 from mailer.calendar.occurrences import Occurrence
 from mailer.config import Community, MeetingConfig, Member
 from mailer.handle.app import App
-from mailer.membership import invitees, members_of, paused
+from mailer.membership import invitees, members_of, receivers
 from mailer.outbound.compose import compose_digests, make_message_id
 from mailer.outbound.digest import Attention, Digest, HeadCount, build_digest
 from mailer.outbound.outbox import queue
@@ -52,8 +52,7 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
     serial = int(last.get("serial", 0))
     seen: dict[str, str] = (store.get_meta("digest-seen", community.id) or {}).get(
         "members", {})
-    readers = [m for m in members_of(community, store.state).values()
-               if m.delivery == "digest" and not paused(store.state, m.email, now)]
+    readers = receivers(community, store.state, now, "digest")
     known = set(last.get("members", []))
     new_members = tuple(m.name for m in members_of(community, store.state).values()
                         if known and m.email.lower() not in known)
