@@ -42,3 +42,10 @@ def format_short(moment: datetime, language: str) -> str:
     pattern = "d MMM HH.mm" if language == "id" else "d MMM HH:mm"
     return _babel_datetime(moment, pattern, tzinfo=moment.tzinfo,
                            locale=_LOCALES.get(language, "en_GB"))
+
+
+def format_moment(moment: datetime, language: str) -> str:
+    """'Sabtu 12 Des 08.15 WITA' / 'Saturday 12 Dec 08:15 WITA': when something was done,
+    in a sentence (`moment` already in the community's zone)."""
+    day = _babel_date(moment, "EEEE d MMM", locale=_LOCALES.get(language, "en_GB"))
+    return f"{day} {format_clock(moment, language)}"
