@@ -22,6 +22,7 @@ from mailer.config.words import problem_text
 from mailer.daemon import Runtime, tick
 from mailer.errors import ConfigError
 from mailer.handle import reasons
+from mailer.handle.moderation import adds_member
 from mailer.handle.reasons import HOLD_REASONS, reason_text
 from tests.conftest import OpenRuntime
 from tests.dnszone import SPF_ONLY, ZoneServer
@@ -205,6 +206,14 @@ def test_approve_and_add_posts_and_makes_the_sender_a_member(
     assert (rina["state"], rina["name"]) == ("active", "Rina Guru Baru")
     send(rt, 10, sender=RINA, subject="Pertanyaan", body="Ada RPP?\n", headers=RINA_SIGNED)
     assert mail_for(rt.config.service.data_dir, "dewi@example.org", "Pertanyaan")  # a member
+
+
+@pytest.mark.parametrize(("rest", "adds"), [
+    (" dan tambahkan", True), (" and add as member", True), (" & tambah jadi anggota", True),
+    (", silakan", False), (". Jangan ditambahkan sebagai anggota", False),
+    (" but do not add them", False)])
+def test_what_after_approve_asks_to_add_the_sender(rest: str, adds: bool) -> None:
+    assert adds_member(rest) is adds
 
 
 def test_cop_holds_approve_add_member_and_an_unverified_sender_confirms_first(

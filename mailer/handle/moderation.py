@@ -39,8 +39,10 @@ from mailer.tokens import read_moderation
 APPROVE_WORDS = ("approve", "approved", "setuju", "disetujui", "terima", "ok", "oke", "ya",
                  "yes", "boleh")
 REJECT_WORDS = ("reject", "rejected", "tolak", "ditolak", "tidak", "no", "jangan")
-# after an approving word, on the same line: make the sender a member too
-ADD_WORDS = re.compile(r"\b(tambahkan|tambah|masukkan|jadikan|add|anggota|member)\b", re.I)
+# after an approving word, on the same line: make the sender a member too ("setuju dan
+# tambahkan", "approve and add"), unless it says not to ("setuju, jangan ditambahkan")
+ADD_WORDS = re.compile(r"\b(tambahkan|tambah|masukkan|add)\b", re.I)
+NOT_WORDS = re.compile(r"\b(tidak|tak|jangan|tanpa|not|don't|dont|no|without)\b", re.I)
 
 
 def answer_hold(app: App, mail: Mail, community: Community, tag: str,
@@ -57,7 +59,7 @@ def answer_hold(app: App, mail: Mail, community: Community, tag: str,
     first = lines[0] if lines else ""
     word = re.split(r"[\s,.:;!]+", first.lower(), maxsplit=1)[0] if first else ""
     if word in APPROVE_WORDS:
-        decision = "approve-add" if ADD_WORDS.search(first[len(word):]) else "approve"
+        decision = "approve-add" if adds_member(first[len(word):]) else "approve"
         result.decisions.append((hold_id, decision, "", mail.from_addr))
     elif word in REJECT_WORDS:
         reason = " ".join([first[len(word):].lstrip(" ,.:;-"), *lines[1:]]).strip()
@@ -67,6 +69,11 @@ def answer_hold(app: App, mail: Mail, community: Community, tag: str,
         return result
     result.detail = f"{result.decisions[0][1]} {hold_id}"
     return result
+
+
+def adds_member(rest: str) -> bool:
+    """Whether what follows "setuju" / "approve" asks to make the sender a member."""
+    return bool(ADD_WORDS.search(rest)) and not NOT_WORDS.search(rest)
 
 
 def release_hold(app: App, state: State, hold: Hold, raw: bytes, decision: str, reason: str,
