@@ -142,3 +142,13 @@ def members_of(community: Community, state: State) -> dict[str, Member]:
 def invitees(community: Community, state: State) -> dict[str, Member]:
     """The active members who get meeting mail (everyone but delivery "none")."""
     return {e: m for e, m in members_of(community, state).items() if m.delivery != "none"}
+
+
+def name_of(community: Community, state: State, email: str) -> str:
+    """The person's name as the community knows it (cop.toml, else what they gave when
+    joining by email); "" when it knows none: mail to them then shows the address alone."""
+    listed = community.member(email)
+    if listed is not None:
+        return listed.name
+    record = state.members.get((community.id, email.lower()))
+    return str(record.get("name") or "") if record else ""

@@ -77,6 +77,8 @@ class Hold:
     state: str = "held"  # held | approved | rejected
     trusted: bool = True  # the sender is authenticated or known: their subject may be shown
     notified: bool = True  # the moderators got a mail of its own (else: the summary)
+    decided_by: str = ""  # who approved or rejected it: a moderator's address, or a login
+    decided_at: datetime | None = None
 
 
 @dataclass

@@ -229,7 +229,10 @@ class State:
         self._hold_serial = max(self._hold_serial, int(hold.id.lstrip("h")))
 
     def _apply_hold_state(self, rec: Record) -> None:
-        self.holds[rec["id"]].state = rec["state"]
+        hold = self.holds[rec["id"]]
+        hold.state = rec["state"]
+        hold.decided_by = rec.get("by", "")
+        hold.decided_at = _time(rec.get("at"))
 
     def _apply_quarantine(self, rec: Record) -> None:
         """A message set aside, or set aside again by a release that failed the same way."""

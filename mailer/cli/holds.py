@@ -46,10 +46,12 @@ def holds(ctx: click.Context, as_json: bool) -> None:
 
 @holds.command("approve")
 @click.argument("hold_id")
+@click.option("--add-member", is_flag=True,
+              help="Also make the sender a member (a post held because they are not one).")
 @click.pass_context
-def holds_approve(ctx: click.Context, hold_id: str) -> None:
-    """Pass a held message on to the members."""
-    _decide(ctx, hold_id, "approve", "")
+def holds_approve(ctx: click.Context, hold_id: str, add_member: bool) -> None:
+    """Pass a held message on to the members (or accept a request to join)."""
+    _decide(ctx, hold_id, "approve-add" if add_member else "approve", "")
 
 
 @holds.command("reject")
@@ -67,7 +69,10 @@ def _decide(ctx: click.Context, hold_id: str, decision: str, reason: str) -> Non
     if hold is None:
         fail(f"no held message '{hold_id}'; `cop holds` lists them")
     if hold.state != "held":
-        fail(f"{hold_id} is already {hold.state}")
+        by = f" by {hold.decided_by}" if hold.decided_by else ""
+        when = (f" at {local_time(hold.decided_at, config, hold.community)}"
+                if hold.decided_at else "")
+        fail(f"{hold_id} is already {hold.state}{by}{when}")
     by = os.environ.get("USER", "cop")
     lock = DataDirLock(config.service.data_dir)
     try:
@@ -88,4 +93,5 @@ def _decide(ctx: click.Context, hold_id: str, decision: str, reason: str) -> Non
         rt.close()
     finally:
         lock.release()
-    click.echo(f"{hold_id}: {'approved' if decision == 'approve' else 'rejected'}")
+    click.echo(f"{hold_id}: {'rejected' if decision == 'reject' else 'approved'}"
+               + (", sender added as a member" if decision == "approve-add" else ""))

@@ -31,6 +31,10 @@ DIGEST_EVERY = {
 }  # fmt: skip
 DELIVERY = ("each", "digest", "none")
 POSTING = ("members", "moderated", "open")
+# who may join by email: open (at once, once the address is proven) | confirm (double opt-in,
+# the default) | approve (confirmed, then an organizer or moderator says yes); Indonesian too
+JOIN = {"open": "open", "terbuka": "open", "confirm": "confirm", "konfirmasi": "confirm",
+        "approve": "approve", "persetujuan": "approve", "disetujui": "approve"}
 TLS = ("ssl", "starttls", "none")
 
 
@@ -159,6 +163,7 @@ class Community:
     max_attachments_bytes: int = 10 * 2**20  # above it a post's files are kept back
     archive: str = "members"  # members | public: who may read the web archive
     web_url: str = ""  # [web] base_url: mail carries links to the community's web pages
+    join: str = "confirm"  # open | confirm | approve (JOIN)
 
     def member(self, email: str) -> Member | None:
         """The listed member with this address or alias."""

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from mailer.config.delivery import read_digest, read_members
 from mailer.config.meetings import read_meetings
 from mailer.config.model import (
+    JOIN,
     LANGUAGES,
     POSTING,
     SLUG,
@@ -96,7 +97,8 @@ COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "lang
                   "timezone", "moderators", "organizers", "posting", "subject_tag",
                   "private_replies", "moderate_first_post", "max_post_size",
                   "max_attachments_size", "max_recipients", "held_words", "topics", "whatsapp",
-                  "archive_url", "unsubscribe_url", "digest", "member", "meeting", "archive")
+                  "archive_url", "unsubscribe_url", "digest", "member", "meeting", "archive",
+                  "join")
 TOP_KEYS = ("service", "inbound", "outbound", "community", "web")
 MAX_POST = 25 * 2**20  # a whole message above this waits for a moderator (Gmail's limit)
 MAX_FILES = 10 * 2**20  # a post's files above this are kept back, to be asked for
@@ -327,4 +329,5 @@ def _read_community(r: Reader, raw: Any, p: tuple[str | int, ...],
         unsubscribe_url=r.value(t, p, "unsubscribe_url", str, None),
         archive=r.choice(t, p, "archive", ("members", "public"), "members"),
         digest=digest, members=members, meetings=meetings,
+        join=r.choice(t, p, "join", JOIN, "confirm"),
     )

@@ -42,5 +42,5 @@ def run_command(app: App, state: State, mail: Mail, key: str, community: Communi
     elif outcome.detail == "leave":
         ask_to_leave(app, state, mail, community, now, result)
     elif outcome.rule == "confirm":
-        confirm(app, state, mail, community, outcome.detail, now, result)
+        confirm(app, state, mail, community, outcome.detail, now, result, key)
     return result

@@ -1,6 +1,8 @@
 """Joining and leaving by email: only the person acts for themselves.
 
     join      From authenticated -> pending + a confirmation mailed to that address
+                                     (join = "open": a member at once; "approve": once
+                                     confirmed, it waits for an organizer: joins.py)
               otherwise           -> held for a moderator (no mail to a stranger nobody
                                      vouched for); approving it sends the confirmation
     leave     From authenticated -> left at once, goodbye
@@ -18,17 +20,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailer.calendar.occurrences import upcoming
 from mailer.config import Community
 from mailer.handle.app import App, Result, notice
-from mailer.handle.posts import FORGED, hold_mail
+from mailer.handle.joins import activate, hold_join, waits_for_approval
+from mailer.handle.posts import hold_mail
+from mailer.handle.reasons import FORGED, JOIN_UNVERIFIED
 from mailer.membership import members_of
 from mailer.model import Mail
 from mailer.outbound.compose import compose_notice
 from mailer.state import Record, State
 from mailer.tokens import confirm_address, confirms, unsubscribes
 
-JOIN_UNVERIFIED = "join request from an unverified address"
+__all__ = ["JOIN_UNVERIFIED", "ask_to_join", "ask_to_leave", "confirm", "leave_by_token",
+           "leave_records", "start_join"]
 
 
 def ask_to_join(app: App, state: State, mail: Mail, key: str, community: Community,
@@ -42,17 +46,32 @@ def ask_to_join(app: App, state: State, mail: Mail, key: str, community: Communi
     if not verdict.authenticated:
         return hold_mail(app, state, mail, key, community, "join-unverified",
                          f"{JOIN_UNVERIFIED} ({verdict.reason})", now)
+    if waits_for_approval(state.members.get((community.id, mail.from_addr))):
+        result.outgoing.append(notice(app, community, mail, "join-waiting",
+                                      "Permintaan Anda menunggu persetujuan",
+                                      "Your request is waiting for approval", now, again=True))
+        result.detail = "join: already waiting for approval"
+        return result
+    if community.join == "open":  # the address is proven: no round trip
+        activate(app, state, community, mail.from_addr, mail.from_name, now, result,
+                 in_reply_to=mail.message_id)
+        result.detail = "joined (open)"
+        return result
     start_join(app, mail, community, now, result)
     return result
 
 
 def start_join(app: App, mail: Mail, community: Community, now: datetime,
-               result: Result) -> None:
+               result: Result, approved_by: str = "") -> None:
     """Double opt-in: the person confirms by replying to a signed address sent only to
-    them (never a link a mail scanner could follow)."""
-    result.records.append({"t": "member", "community": community.id, "email": mail.from_addr,
-                           "name": mail.from_name, "state": "pending", "source": "email",
-                           "at": now.isoformat()})
+    them (never a link a mail scanner could follow). `approved_by`: a moderator already
+    said yes (a closed group does not ask again)."""
+    record: Record = {"t": "member", "community": community.id, "email": mail.from_addr,
+                      "name": mail.from_name, "state": "pending", "source": "email",
+                      "at": now.isoformat()}
+    if approved_by:
+        record["approved_by"] = approved_by
+    result.records.append(record)
     result.outgoing.append(compose_notice(
         community, mail.from_addr, mail.from_name, "confirm",
         f"Konfirmasi: bergabung dengan {community.name}" if community.language == "id"
@@ -64,7 +83,7 @@ def start_join(app: App, mail: Mail, community: Community, now: datetime,
 
 
 def confirm(app: App, state: State, mail: Mail, community: Community, tag: str,
-            now: datetime, result: Result) -> None:
+            now: datetime, result: Result, key: str = "") -> None:
     purpose = confirms(app.secret, tag, community.id, mail.from_addr, now)
     if purpose == "leave":
         _leave_now(app, state, mail, community, now, result, answer=True)
@@ -73,14 +92,14 @@ def confirm(app: App, state: State, mail: Mail, community: Community, tag: str,
     if purpose != "join" or record is None or record["state"] != "pending":
         result.detail = "confirm: not a pending request of this sender (or expired)"
         return
-    result.records.append({**record, "state": "active", "at": now.isoformat()})
-    recent = state.threads_newest_first(community.id)[:5]
-    coming = [(m, o) for m in community.meetings
-              for o in upcoming(m, now, limit=1, language=community.language)]
-    result.outgoing.append(notice(
-        app, community, mail, "welcome", f"Selamat datang di {community.name}",
-        f"Welcome to {community.name}", now, recent=recent,
-        next_meeting=min(coming, key=lambda mo: mo[1].start) if coming else None))
+    if waits_for_approval(record):
+        result.detail = "confirm: already waiting for approval"
+        return
+    if community.join == "approve" and not record.get("approved_by"):
+        hold_join(app, state, mail, key, community, record, now, result)
+        return
+    activate(app, state, community, mail.from_addr, str(record.get("name") or ""), now,
+             result, by=str(record.get("approved_by") or ""), in_reply_to=mail.message_id)
     result.detail = "joined"
 
 

@@ -13,18 +13,23 @@ from datetime import datetime, timedelta
 
 from mailer.config import Community
 from mailer.handle.app import App, Result, known_sender, may_answer
+from mailer.handle.reasons import BULK, EMPTY, FORGED, HOLD_REASONS, NOT_MEMBER, reason_text
 from mailer.inbound.replies import new_text
 from mailer.inbound.route import RouteInput, clean_subject, content_hold, posting_hold, route_mail
-from mailer.membership import members_of, receivers
+from mailer.membership import members_of, name_of, receivers
 from mailer.model import Mail, Post, Thread
 from mailer.outbound.attachments import judge_files
 from mailer.outbound.compose import compose_notice, compose_posts
 from mailer.state import State
 from mailer.tokens import moderation_address
 
+__all__ = ["BULK", "EMPTY", "FORGED", "HOLD_REASONS", "hold_mail", "post_mail",
+           "reason_text"]
+
 
 def post_mail(app: App, state: State, mail: Mail, key: str, community: Community,
-              now: datetime, approved: bool = False) -> Result:
+              now: datetime, approved: bool = False, added: bool = False) -> Result:
+    """`approved`: a moderator passed it on; `added`: and made its sender a member."""
     members = members_of(community, state)
     sender = mail.from_addr
     is_moderator = sender in {m.lower() for m in (*community.moderators,
@@ -55,7 +60,7 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
         result.detail = "files withheld " + " ".join(withheld)[:200]
     member = members.get(sender)
     name = member.name if member else (mail.from_name or sender.split("@")[0])
-    if member is None and not is_moderator:
+    if member is None and not is_moderator and not added:
         name += " (bukan anggota)" if community.language == "id" else " (not a member)"
     recipients = [m for m in receivers(community, state, now, "each")
                   if m.email.lower() != sender]
@@ -106,16 +111,21 @@ def _no_subject(community: Community) -> str:
 HOLD_NOTICES_PER_HOUR = 3  # a mail to the moderators per hold, up to this many an hour
 
 
+def hold_notices_left(state: State, community: Community, now: datetime) -> bool:
+    """Whether the moderators get a mail of its own about one more hold this hour."""
+    hour_ago = now - timedelta(hours=1)
+    recent = sum(1 for h in state.holds.values()
+                 if h.community == community.id and h.notified and h.received > hour_ago)
+    return recent < HOLD_NOTICES_PER_HOUR
+
+
 def hold_mail(app: App, state: State, mail: Mail, key: str, community: Community, rule: str,
               reason: str, now: datetime) -> Result:
     result = Result("held", rule, mail.message_id, community.id, detail=reason)
     hold_id = state.new_hold_id()
     trusted = not reason.startswith(FORGED) and (app.verdict(mail).authenticated
                                                  or known_sender(app, state, mail))
-    hour_ago = now - timedelta(hours=1)
-    recent = sum(1 for h in state.holds.values()
-                 if h.community == community.id and h.notified and h.received > hour_ago)
-    notify = recent < HOLD_NOTICES_PER_HOUR
+    notify = hold_notices_left(state, community, now)
     result.records.append({
         "t": "hold", "id": hold_id, "community": community.id, "from": mail.from_addr,
         "subject": mail.subject, "reason": reason, "received": now.isoformat(),
@@ -134,55 +144,17 @@ def hold_mail(app: App, state: State, mail: Mail, key: str, community: Community
         return result
     excerpt = "\n".join(new_text(mail.text).splitlines()[:15])
     subject = mail.subject if trusted else ""
+    sender_name = (name_of(community, state, mail.from_addr) or mail.from_name) if trusted \
+        else ""
     for moderator in sorted({e.lower() for e in community.moderators}):
         result.outgoing.append(compose_notice(
-            community, moderator, moderator, "hold",
+            community, moderator, name_of(community, state, moderator), "hold",
             ("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
             + (subject or hold_id), now, app.templates, key=f"hold:{hold_id}",
             reply_to=moderation_address(app.secret, community.address, community.id, hold_id,
                                         moderator, now),
             hold_id=hold_id, sender=mail.from_addr,
-            sender_name=mail.from_name if trusted else "",
-            subject_of=subject, reason_text=reason_text(reason, community.language),
-            excerpt=excerpt, trusted=trusted))
+            sender_name=sender_name, subject_of=subject,
+            reason_text=reason_text(reason, community.language, to="moderator"),
+            excerpt=excerpt, trusted=trusted, may_add=reason.startswith(NOT_MEMBER)))
     return result
-
-
-def reason_text(reason: str, language: str) -> str:
-    """A hold reason as the sender reads it; listed words are not repeated back."""
-    return HOLD_REASONS.get(reason.split(" (", 1)[0], {}).get(language, reason)
-
-
-FORGED = "sender address failed verification"
-BULK = "message was sent as bulk mail"
-EMPTY = "the reply holds no new text"
-HOLD_REASONS = {
-    EMPTY: {"id": "balasan Anda tidak memuat tulisan baru, hanya kutipan pesan sebelumnya",
-            "en": "your reply holds no new text, only the earlier message quoted"},
-    "join request from an unverified address": {
-        "id": "permintaan bergabung dari alamat yang belum terverifikasi; bila disetujui, "
-              "alamat itu menerima email konfirmasi",
-        "en": "a request to join from an address nobody verified; if approved, the address "
-              "gets a confirmation mail"},
-    BULK: {"id": "pesan ditandai sebagai surat massal, jadi moderator memeriksanya dulu",
-           "en": "the message was marked as bulk mail, so a moderator checks it first"},
-    FORGED: {"id": "server penerima menilai alamat pengirim dipalsukan",
-             "en": "the receiving server found the sender's address forged"},
-    "message contains a listed word": {
-        "id": "pesan memuat kata yang diperiksa moderator",
-        "en": "the message contains a word the moderators check"},
-    "sender is not a member": {"id": "alamat Anda belum terdaftar sebagai anggota",
-                               "en": "your address is not a member yet"},
-    "message is larger than the community allows": {
-        "id": "ukuran pesan melebihi batas komunitas", "en": "the message is very large"},
-    "message is addressed to many other people too": {
-        "id": "pesan juga dikirim ke banyak alamat lain",
-        "en": "the message also went to many other addresses"},
-    "first post of a new member": {"id": "pesan pertama anggota baru diperiksa moderator dulu",
-                                   "en": "a new member's first message is checked first"},
-    "community is moderated": {"id": "setiap pesan di komunitas ini diperiksa moderator",
-                               "en": "every message in this community is checked first"},
-    "reply address issued to another member than the sender": {
-        "id": "alamat balasan yang dipakai milik anggota lain",
-        "en": "the reply address used belongs to another member"},
-}

@@ -209,7 +209,9 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
     """A message from the service itself (help, unrouted, held, welcome): auto-generated.
     `attach`: files it carries (a member asked for a post's files)."""
     subject = tagged_subject(community, subject)
-    headers = _single(community, to_name or to_addr.split("@")[0], to_addr, subject,
+    listed = community.member(to_addr)  # the name cop.toml gives, never an address as name
+    name = listed.name if listed else ("" if "@" in to_name else to_name)
+    headers = _single(community, name, to_addr, subject,
                       from_name=community.name,
                       message_id=make_message_id(community, "notice", key), now=now,
                       reply_to=reply_to)

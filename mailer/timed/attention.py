@@ -5,12 +5,14 @@ that, a probe to each address whose mail keeps failing (membership.py says when)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from mailer.config import Community, Member
 from mailer.handle.app import App
+from mailer.handle.reasons import JOIN_APPROVAL
 from mailer.inbound.classify import is_robot
-from mailer.membership import complained, members_of, needs_probe, paused
+from mailer.membership import complained, members_of, name_of, needs_probe, paused
 from mailer.outbound.compose import compose_notice
 from mailer.outbound.digest import Attention
 from mailer.outbound.outbox import outbox_id, queue, queued_before
@@ -28,17 +30,32 @@ def needs_attention(app: App, store: Store, now: datetime) -> int:
         key = f"attention:{community.id}:{day}"
         sent = 0
         for organizer in sorted({e.lower() for e in community.organizers}):
-            if queued_before(store, f"notice:{key}:{organizer}"):
+            own = _without_mailed_holds(store, community, organizer, attention)
+            if not own.any or queued_before(store, f"notice:{key}:{organizer}"):
                 continue
             sent += queue(store, compose_notice(
-                community, organizer, organizer, "attention",
+                community, organizer, name_of(community, store.state, organizer), "attention",
                 ("Perlu perhatian: " if community.language == "id" else "Needs attention: ")
-                + community.name, now, app.templates, key=key, attention=attention),
+                + community.name, now, app.templates, key=key, attention=own),
                 community.address, now)
         if sent:  # the answers in it are told; the next mail tells only newer ones
             store.put_meta("attention", community.id, {"at": now.isoformat()})
         queued += sent
     return queued
+
+
+def _without_mailed_holds(store: Store, community: Community, organizer: str,
+                         attention: Attention) -> Attention:
+    """One mail per held message: a moderator got a mail about each hold (its own, or the
+    hourly summary), and every organizer one about each join waiting for approval; the
+    attention mail counts only the holds this organizer was not mailed about."""
+    if not attention.holds:
+        return attention
+    moderator = organizer in {e.lower() for e in community.moderators}
+    holds = sum(1 for h in store.state.holds.values()
+                if h.community == community.id and h.state == "held" and not moderator
+                and not h.reason.startswith(JOIN_APPROVAL))
+    return replace(attention, holds=holds)
 
 
 def attention_of(store: Store, community: Community, now: datetime) -> Attention:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mailer.handle.app import App
-from mailer.handle.posts import reason_text
+from mailer.handle.reasons import reason_text
+from mailer.membership import name_of
 from mailer.outbound.compose import compose_notice
 from mailer.outbound.outbox import queue
 from mailer.store import Store
@@ -38,12 +39,13 @@ def summarize_holds(app: App, store: Store, now: datetime) -> int:
         for moderator in sorted({e.lower() for e in community.moderators}):
             holds = [{"id": h.id, "sender": h.from_addr,
                       "subject": h.subject if h.trusted else "",
-                      "reason": reason_text(h.reason, community.language),
+                      "reason": reason_text(h.reason, community.language, to="moderator"),
                       "address": moderation_address(app.secret, community.address,
                                                     community.id, h.id, moderator, now)}
                      for h in waiting]
             queued += queue(store, compose_notice(
-                community, moderator, moderator, "hold-summary",
+                community, moderator, name_of(community, store.state, moderator),
+                "hold-summary",
                 (f"{len(holds)} pesan menunggu persetujuan" if community.language == "id"
                  else f"{len(holds)} messages waiting for approval"), now, app.templates,
                 key=key, holds=holds), community.address, now)
