@@ -22,7 +22,7 @@ import re
 from datetime import datetime
 
 from mailer.config import Community
-from mailer.handle.app import App, Result, may_answer
+from mailer.handle.app import App, Result, as_member, may_answer
 from mailer.handle.joins import activate, decide_join
 from mailer.handle.members import start_join
 from mailer.handle.posts import post_mail
