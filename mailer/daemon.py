@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -45,21 +45,18 @@ from mailer.edges.store import (
     outbox_folder,
     receiving_folder,
 )
+from mailer.edges.waiting import Clock, wait_for_work
 from mailer.errors import ConfigError, ImapUnavailable, ServiceError
 from mailer.handle.app import App, Result
 from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
 from mailer.handle.quarantine import Release, quarantine_mail
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
+from mailer.requested import Steps, carry_out, finish
 from mailer.store import Store
 from mailer.timed.due import run_due
 
 log = logging.getLogger(__name__)
-
-# IDLE is renewed this often so that SIGTERM is answered within these seconds; mail that
-# arrives between two IDLEs is announced at once by the next one.
-IDLE_CHUNK = 5.0
-
 
 @dataclass
 class TickReport:
@@ -121,27 +118,15 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
-    applied, decisions, releases = [], [], []
-    for request, records in store.requests.pending():  # asked for by `cop` while we run
-        for record in records:
-            if record["t"] == "hold-decision":
-                decisions.append((record["id"], record["decision"], record.get("reason", ""),
-                                  record.get("by", "cop")))
-            elif record["t"] == "quarantine-release":
-                releases.append((record["id"], record.get("by", "cop")))
-            else:
-                store.record(record)
-        applied.append(request)
+    decisions: list[tuple[str, str, str, str]] = []
     uids_by_key: dict[str, int] = {}
     try:
         _receive(rt, report, uids_by_key, now)
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
+    answers = {request: carry_out(request, records, store, steps_of(rt, now))
+               for request, records in store.requests.pending()}  # asked for by `cop`
     done: list[str] = []
-    for entry, by in releases:  # `cop quarantine release`: processed again
-        result = release_quarantined(rt, entry, by, now)
-        report.queued += apply_result(rt, result, now)
-        decisions += result.decisions
     for key in store.archive.pending():
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
@@ -157,8 +142,6 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     if rt.mailbox is not None:
         remember_processed(rt.mailbox, store, [uids_by_key[k] for k in done if k in uids_by_key])
     store.flush()  # the outcome of every message is durable: now it may be marked done
-    for request in applied:
-        store.requests.done(request)
     store.archive.mark_done(done)
     try:
         if rt.mailbox is not None:
@@ -168,6 +151,8 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     report.delivered = deliver(store, rt.transport, now,
                                Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
     store.flush()
+    for request, answer in answers.items():  # the waiting `cop` prints it
+        store.requests.answer(request, finish(answer, store.state))
     _prune_spool(store)
     return report
 
@@ -245,6 +230,22 @@ def release_quarantined(rt: Runtime, entry_id: str, by: str, now: datetime) -> R
     return Result("quarantined", "release", "", detail=f"{entry_id} cannot be released")
 
 
+def steps_of(rt: Runtime, now: datetime) -> Steps:
+    """What a request from `cop` (requested.py) does through this runtime, applied."""
+    def decide(hold_id: str, decision: str, reason: str, by: str) -> Result:
+        result = decide_hold(rt, hold_id, decision, reason, by, now)
+        apply_result(rt, result, now)
+        return result
+
+    def release(entry_id: str, by: str) -> Result:
+        result = release_quarantined(rt, entry_id, by, now)
+        apply_result(rt, result, now)
+        for decision in result.decisions:  # a released moderator's reply decides
+            decide(*decision)
+        return result
+    return Steps(rt.app, now, decide, release)
+
+
 def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,
                 now: datetime) -> Result:
     """A moderator's decision about one held message, from a reply or from `cop holds`."""
@@ -277,23 +278,12 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-class Clock:
-    """Real time, or real time shifted so that it starts at --now."""
-
-    def __init__(self, start: datetime | None) -> None:
-        self.offset = (start - datetime.now(UTC)) if start else None
-
-    def now(self) -> datetime:
-        real = datetime.now(UTC)
-        return real + self.offset if self.offset is not None else real
-
-
 def run(config: Config, once: bool = False, start: datetime | None = None,
         on_ready: Callable[[Runtime], None] | None = None) -> int:
     """The daemon's outer loop. Returns the exit code."""
     os.umask(0o077)  # what we write (data_dir, logs) is its owner's only
     lock = DataDirLock(config.service.data_dir)
-    lock.acquire()
+    lock.acquire("cop run")  # a verb that finds it so hands its request over and wakes us
     stop = threading.Event()
     arrived = threading.Event()
 
@@ -302,7 +292,11 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
         stop.set()
         arrived.set()
 
+    def on_wake(signum: int, frame: FrameType | None) -> None:
+        arrived.set()  # `cop` left a request: a tick now carries it out
+
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_wake)
     receiver: SmtpReceiver | None = None
     rt: Runtime | None = None
     try:
@@ -337,7 +331,8 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
                 log.exception("tick failed unexpectedly, will retry")
             if once:
                 return 0 if failures == 0 else 1
-            _wait(rt, arrived, stop, failures)
+            wait_for_work(rt.mailbox, rt.config.inbound.poll_interval, arrived, stop,
+                          failures)
         return 0
     finally:
         if receiver is not None:
@@ -364,24 +359,3 @@ def _start_receiver(rt: Runtime, arrived: threading.Event) -> SmtpReceiver:
                            "another program using that port? Set [inbound] port") from exc
     log.info("listening smtp=%s:%d", inbound.host, inbound.port)
     return receiver
-
-
-def _wait(rt: Runtime, arrived: threading.Event, stop: threading.Event, failures: int) -> None:
-    """Until mail arrives, the poll interval passes, or we are told to stop."""
-    interval = rt.config.inbound.poll_interval.total_seconds()
-    if failures:
-        interval = min(2 ** min(failures, 8), 300)  # the service is down: back off
-    # due jobs (digests, reminders) need a tick at least every minute
-    interval = min(interval, 60.0)
-    if rt.mailbox is not None and rt.mailbox.can_idle and not failures:
-        deadline = time.monotonic() + interval
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                if rt.mailbox.wait(min(IDLE_CHUNK, deadline - time.monotonic())):
-                    return
-            except ServiceError as exc:
-                log.error("imap wait failed error=%s", exc)
-                return
-        return
-    arrived.wait(interval)
-    arrived.clear()
