@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from mailer.config import Config, load_config
+from mailer.config.words import problem_text
 from mailer.edges.auth import Authenticator
 from mailer.edges.imap import ImapMailbox
 from mailer.edges.inbox import fetch_new, flag_processed, remember_processed
@@ -46,7 +47,7 @@ from mailer.edges.store import (
     receiving_folder,
 )
 from mailer.edges.waiting import Clock, wait_for_work
-from mailer.errors import ConfigError, ImapUnavailable, ServiceError
+from mailer.errors import ConfigError, ImapLoginRefused, ImapUnavailable, ServiceError
 from mailer.handle.app import App, Result
 from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
@@ -54,6 +55,7 @@ from mailer.handle.quarantine import Release, quarantine_mail
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
 from mailer.requested import Steps, carry_out, finish
 from mailer.store import Store
+from mailer.timed.alerts import note_service
 from mailer.timed.due import run_due
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class Runtime:
             mailbox = ImapMailbox(config.inbound)
         self.mailbox = mailbox
         self.config_mtime = _mtime(config.path)
+        self.config_problems: dict[str, list[str]] = {}  # a broken edit's, by language
 
     def close(self) -> None:
         self.transport.close()
@@ -104,7 +107,10 @@ class Runtime:
         except ConfigError as exc:
             for problem in exc.problems:
                 log.error("config invalid, keeping the last good one: %s", problem)
+            self.config_problems = {language: [problem_text(p, language) for p in exc.problems]
+                                    for language in ("id", "en")}  # told: timed/alerts.py
             return False
+        self.config_problems = {}
         if config.service.data_dir != self.config.service.data_dir:
             log.error("config data_dir changed; restart cop run to use %s",
                       config.service.data_dir)
@@ -120,10 +126,15 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     store = rt.store
     decisions: list[tuple[str, str, str, str]] = []
     uids_by_key: dict[str, int] = {}
+    imap_login: str | None = None  # "ok", the server's refusal, or not known this tick
     try:
         _receive(rt, report, uids_by_key, now)
+        imap_login = "ok" if rt.mailbox is not None else None
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
+        imap_login = exc.refused if isinstance(exc, ImapLoginRefused) else None
+    note_service(store, now, rt.config, rt.config_problems, imap_login,
+                 getattr(rt.transport, "login", None))  # alerts to the organizers
     answers = {request: carry_out(request, records, store, steps_of(rt, now))
                for request, records in store.requests.pending()}  # asked for by `cop`
     done: list[str] = []
