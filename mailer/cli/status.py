@@ -105,6 +105,8 @@ def _local(moment: str, zone: ZoneInfo) -> str:
 
 def _daemon(data_dir: Path) -> dict[str, Any]:
     lock = DataDirLock(data_dir)
+    if not lock.path.exists():
+        return {"running": False, "pid": None, "host": None}  # never run here
     holder = lock.holder()
     try:
         lock.acquire()
