@@ -28,11 +28,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
 from mailer.config import Config, load_config
+from mailer.config.words import problem_text
 from mailer.edges.auth import Authenticator
 from mailer.edges.imap import ImapMailbox
 from mailer.edges.inbox import fetch_new, flag_processed, remember_processed
@@ -45,22 +46,21 @@ from mailer.edges.store import (
     outbox_folder,
     receiving_folder,
 )
-from mailer.errors import ConfigError, ImapUnavailable, ServiceError
+from mailer.edges.waiting import Clock, wait_for_work
+from mailer.errors import ConfigError, ImapLoginRefused, ImapUnavailable, ServiceError
 from mailer.handle.app import App, Result
 from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
 from mailer.handle.quarantine import Release, quarantine_mail
 from mailer.handle.web import web_request
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
+from mailer.requested import Steps, carry_out, finish
+from mailer.state import Record
 from mailer.store import Store
+from mailer.timed.alerts import note_service
 from mailer.timed.due import run_due
 
 log = logging.getLogger(__name__)
-
-# IDLE is renewed this often so that SIGTERM is answered within these seconds; mail that
-# arrives between two IDLEs is announced at once by the next one.
-IDLE_CHUNK = 5.0
-
 
 @dataclass
 class TickReport:
@@ -91,6 +91,7 @@ class Runtime:
             mailbox = ImapMailbox(config.inbound)
         self.mailbox = mailbox
         self.config_mtime = _mtime(config.path)
+        self.config_problems: dict[str, list[str]] = {}  # a broken edit's, by language
 
     def close(self) -> None:
         self.transport.close()
@@ -108,7 +109,10 @@ class Runtime:
         except ConfigError as exc:
             for problem in exc.problems:
                 log.error("config invalid, keeping the last good one: %s", problem)
+            self.config_problems = {language: [problem_text(p, language) for p in exc.problems]
+                                    for language in ("id", "en")}  # told: timed/alerts.py
             return False
+        self.config_problems = {}
         if config.service.data_dir != self.config.service.data_dir:
             log.error("config data_dir changed; restart cop run to use %s",
                       config.service.data_dir)
@@ -122,30 +126,20 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
-    applied, decisions, releases = [], [], []
-    for request, records in store.requests.pending():  # asked for by `cop` while we run
-        for record in records:
-            if record["t"] == "hold-decision":
-                decisions.append((record["id"], record["decision"], record.get("reason", ""),
-                                  record.get("by", "cop")))
-            elif record["t"] == "quarantine-release":
-                releases.append((record["id"], record.get("by", "cop")))
-            elif record["t"] == "web":  # asked for on the members' web (handle/web.py)
-                report.queued += apply_result(rt, web_request(rt.app, store.state, record,
-                                                              now), now)
-            else:
-                store.record(record)
-        applied.append(request)
+    decisions: list[tuple[str, str, str, str]] = []
     uids_by_key: dict[str, int] = {}
+    imap_login: str | None = None  # "ok", the server's refusal, or not known this tick
     try:
         _receive(rt, report, uids_by_key, now)
+        imap_login = "ok" if rt.mailbox is not None else None
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
+        imap_login = exc.refused if isinstance(exc, ImapLoginRefused) else None
+    note_service(store, now, rt.config, rt.config_problems, imap_login,
+                 getattr(rt.transport, "login", None))  # alerts to the organizers
+    answers = {request: carry_out(request, records, store, steps_of(rt, now))
+               for request, records in store.requests.pending()}  # asked for by `cop`
     done: list[str] = []
-    for entry, by in releases:  # `cop quarantine release`: processed again
-        result = release_quarantined(rt, entry, by, now)
-        report.queued += apply_result(rt, result, now)
-        decisions += result.decisions
     for key in store.archive.pending():
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
@@ -161,8 +155,6 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     if rt.mailbox is not None:
         remember_processed(rt.mailbox, store, [uids_by_key[k] for k in done if k in uids_by_key])
     store.flush()  # the outcome of every message is durable: now it may be marked done
-    for request in applied:
-        store.requests.done(request)
     store.archive.mark_done(done)
     try:
         if rt.mailbox is not None:
@@ -172,6 +164,8 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     report.delivered = deliver(store, rt.transport, now,
                                Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
     store.flush()
+    for request, answer in answers.items():  # the waiting `cop` prints it
+        store.requests.answer(request, finish(answer, store.state))
     _prune_spool(store)
     return report
 
@@ -249,6 +243,27 @@ def release_quarantined(rt: Runtime, entry_id: str, by: str, now: datetime) -> R
     return Result("quarantined", "release", "", detail=f"{entry_id} cannot be released")
 
 
+def steps_of(rt: Runtime, now: datetime) -> Steps:
+    """What a request from `cop` (requested.py) does through this runtime, applied."""
+    def decide(hold_id: str, decision: str, reason: str, by: str) -> Result:
+        result = decide_hold(rt, hold_id, decision, reason, by, now)
+        apply_result(rt, result, now)
+        return result
+
+    def release(entry_id: str, by: str) -> Result:
+        result = release_quarantined(rt, entry_id, by, now)
+        apply_result(rt, result, now)
+        for decision in result.decisions:  # a released moderator's reply decides
+            decide(*decision)
+        return result
+
+    def web(record: Record) -> Result:  # asked for on the members' web (handle/web.py)
+        result = web_request(rt.app, rt.store.state, record, now)
+        apply_result(rt, result, now)
+        return result
+    return Steps(rt.app, now, decide, release, web)
+
+
 def decide_hold(rt: Runtime, hold_id: str, decision: str, reason: str, by: str,
                 now: datetime) -> Result:
     """A moderator's decision about one held message, from a reply or from `cop holds`."""
@@ -281,23 +296,12 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-class Clock:
-    """Real time, or real time shifted so that it starts at --now."""
-
-    def __init__(self, start: datetime | None) -> None:
-        self.offset = (start - datetime.now(UTC)) if start else None
-
-    def now(self) -> datetime:
-        real = datetime.now(UTC)
-        return real + self.offset if self.offset is not None else real
-
-
 def run(config: Config, once: bool = False, start: datetime | None = None,
         on_ready: Callable[[Runtime], None] | None = None) -> int:
     """The daemon's outer loop. Returns the exit code."""
     os.umask(0o077)  # what we write (data_dir, logs) is its owner's only
     lock = DataDirLock(config.service.data_dir)
-    lock.acquire()
+    lock.acquire("cop run")  # a verb that finds it so hands its request over and wakes us
     stop = threading.Event()
     arrived = threading.Event()
 
@@ -306,7 +310,11 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
         stop.set()
         arrived.set()
 
+    def on_wake(signum: int, frame: FrameType | None) -> None:
+        arrived.set()  # `cop` left a request: a tick now carries it out
+
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_wake)
     receiver: SmtpReceiver | None = None
     rt: Runtime | None = None
     web = None
@@ -346,7 +354,8 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
                 log.exception("tick failed unexpectedly, will retry")
             if once:
                 return 0 if failures == 0 else 1
-            _wait(rt, arrived, stop, failures)
+            wait_for_work(rt.mailbox, rt.config.inbound.poll_interval, arrived, stop,
+                          failures)
         return 0
     finally:
         if web is not None:
@@ -375,24 +384,3 @@ def _start_receiver(rt: Runtime, arrived: threading.Event) -> SmtpReceiver:
                            "another program using that port? Set [inbound] port") from exc
     log.info("listening smtp=%s:%d", inbound.host, inbound.port)
     return receiver
-
-
-def _wait(rt: Runtime, arrived: threading.Event, stop: threading.Event, failures: int) -> None:
-    """Until mail arrives, the poll interval passes, or we are told to stop."""
-    interval = rt.config.inbound.poll_interval.total_seconds()
-    if failures:
-        interval = min(2 ** min(failures, 8), 300)  # the service is down: back off
-    # due jobs (digests, reminders) need a tick at least every minute
-    interval = min(interval, 60.0)
-    if rt.mailbox is not None and rt.mailbox.can_idle and not failures:
-        deadline = time.monotonic() + interval
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                if rt.mailbox.wait(min(IDLE_CHUNK, deadline - time.monotonic())):
-                    return
-            except ServiceError as exc:
-                log.error("imap wait failed error=%s", exc)
-                return
-        return
-    arrived.wait(interval)
-    arrived.clear()

@@ -5,6 +5,7 @@
      +-- MailError              one message is bad: keep it, quarantine it, go on
      +-- ServiceError           IMAP / SMTP receiver unavailable: stop this tick, retry later
      |    +-- ImapUnavailable
+     |         +-- ImapLoginRefused   the server said no to our login: an alert, with a hint
      +-- StoreError             data_dir is unusable (locked, corrupt): refuse to start
 
 Sending has its own outcomes (outbox.TransientFailure, ServerUnavailable, PermanentFailure):
@@ -53,6 +54,14 @@ class ServiceError(MailerError):
 
 class ImapUnavailable(ServiceError):
     pass
+
+
+class ImapLoginRefused(ImapUnavailable):
+    """The mailbox refuses the login; `refused` is what the server said."""
+
+    def __init__(self, message: str, refused: str) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class StoreError(MailerError):

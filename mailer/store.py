@@ -11,7 +11,7 @@ data_dir); a second backend implements the same methods. Every write is keyed by
     add_file(b)        keep an attachment once, by its sha256 (durable when this returns)
     flush()            make all of it durable, raw mail first, then bytes, records, metadata
     archive            raw inbound mail, exactly as received, until and after it is processed
-    requests           changes asked for with `cop` while the daemon runs
+    requests           changes asked for with `cop` while the daemon runs, and their answers
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ class Requests(Protocol):
     def submit(self, records: list[Record]) -> str: ...
     def pending(self) -> list[tuple[str, list[Record]]]: ...
     def done(self, request: str) -> None: ...
+    def answer(self, request: str, answer: dict[str, Any]) -> None:
+        """Leave what the verb prints for the `cop` waiting for it; forget the request."""
 
 
 class Store(Protocol):

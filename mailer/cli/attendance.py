@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 import click
 
 from mailer.calendar.occurrences import expand
+from mailer.cli.ask import ask
 from mailer.cli.common import community_of, fail, load, open_store, parse_now
 from mailer.config import Community, Config, MeetingConfig
 from mailer.config.values import zone_label
-from mailer.edges.store import DataDirLock, FileStore
-from mailer.errors import StoreError
 from mailer.ledger import Ledger, Period, build_ledger, hours, jp
 from mailer.ledger.report import render_attendance, report_context
 from mailer.membership import memberships
@@ -63,22 +62,7 @@ def attendance_mark(ctx: click.Context, community_id: str, meeting_id: str, day:
                 "occurrence": occ.id, "email": e.lower(), "present": p,
                 "source": "cli"} for emails, p in ((present, True), (absent, False))
                for e in emails]
-    lock = DataDirLock(config.service.data_dir)
-    try:
-        lock.acquire()
-    except StoreError:  # the daemon runs: it applies the request at its next tick
-        store = FileStore(config.service.data_dir, read_only=True)
-        store.requests.submit(records)
-        click.echo(f"recorded {len(records)} mark(s); the running daemon saves them")
-        return
-    try:
-        store = FileStore(config.service.data_dir)
-        for record in records:
-            store.record(record)
-        store.close()
-    finally:
-        lock.release()
-    click.echo(f"recorded {len(records)} mark(s)")
+    ask(config, records, f"{len(records)} mark(s)", parse_now(None, config))
 
 
 def _history(store: Store) -> list[Record]:

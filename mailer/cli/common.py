@@ -58,7 +58,7 @@ def config_path(ctx: click.Context) -> Path:
     return Path(ctx.obj["config"])
 
 
-class _Unset(Mapping[str, str]):
+class Unset(Mapping[str, str]):
     """The environment, where a variable that is not set reads as empty: verbs that only
     read need no passwords (an organizer looking at `cop threads` has no IMAP password
     exported, and needs none)."""
@@ -81,7 +81,7 @@ def load(ctx: click.Context, secrets: bool = True) -> Config:
     they never use may be unset."""
     path = config_path(ctx)
     try:
-        return load_config(path, None if secrets else _Unset())
+        return load_config(path, None if secrets else Unset())
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 import click
 
-from mailer.cli.common import community_of, fail, load, open_store, parse_now, setup_logging
+from mailer.cli.ask import ask
+from mailer.cli.common import community_of, load, open_store, parse_now
 from mailer.config import Member
-from mailer.daemon import Runtime
-from mailer.edges.store import DataDirLock, load_secret
-from mailer.errors import StoreError
+from mailer.edges.store import load_secret
 from mailer.handle.app import App
 from mailer.outbound.compose import compose_digest
-from mailer.outbound.outbox import Limits, deliver
 from mailer.outbound.whatsapp import whatsapp_text
-from mailer.timed.digests import preview_digest, send_digest
+from mailer.timed.digests import preview_digest
 
 
 @click.group()
@@ -62,32 +58,10 @@ def digest_preview(ctx: click.Context, community_id: str, fmt: str,
 @click.option("--now", "now_text")
 @click.pass_context
 def digest_send(ctx: click.Context, community_id: str, now_text: str | None) -> None:
-    """Queue the digest now and deliver it."""
+    """Queue the digest now and deliver it (through the daemon when it runs)."""
 
     config = load(ctx)
     community = community_of(ctx, config, community_id)
-    setup_logging(config.service.log_level)
-    lock = DataDirLock(config.service.data_dir)
-    try:
-        lock.acquire()
-    except StoreError as exc:
-        fail(f"{exc}. The running daemon sends digests on schedule; stop it to send by hand")
-    try:
-        store = open_store(config, read_only=False)
-        rt = Runtime(config, store)
-        now = parse_now(now_text, config)
-        queued = send_digest(rt.app, store, community, now, force=True)
-
-        def bar(items: Any) -> Any:
-            items = list(items)
-            with click.progressbar(items, label="sending", show_pos=True,
-                                   file=sys.stderr) as shown:
-                yield from shown
-
-        counts = deliver(store, rt.transport, now,
-                         Limits(config.outbound.per_minute, config.outbound.per_day), bar)
-        rt.close()
-    finally:
-        lock.release()
-    click.echo(f"digest for {community.id}: {queued} queued, {counts['sent']} sent, "
-               f"{counts['deferred']} deferred, {counts['failed']} failed")
+    now = parse_now(now_text, config)
+    ask(config, [{"t": "digest-send", "community": community.id, "now": now.isoformat()}],
+        f"digest for {community.id}", now, progress=True)

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from mailer.cli.ask import ask
 from mailer.cli.common import (
     emit_json,
     fail,
@@ -13,12 +14,7 @@ from mailer.cli.common import (
     local_time,
     open_store,
     parse_now,
-    setup_logging,
 )
-from mailer.daemon import Runtime, apply_result, decide_hold
-from mailer.edges.store import DataDirLock, FileStore
-from mailer.errors import StoreError
-from mailer.outbound.outbox import Limits, deliver
 
 
 @click.group(invoke_without_command=True)
@@ -73,25 +69,6 @@ def _decide(ctx: click.Context, hold_id: str, decision: str, reason: str) -> Non
         when = (f" at {local_time(hold.decided_at, config, hold.community)}"
                 if hold.decided_at else "")
         fail(f"{hold_id} is already {hold.state}{by}{when}")
-    by = os.environ.get("USER", "cop")
-    lock = DataDirLock(config.service.data_dir)
-    try:
-        lock.acquire()
-    except StoreError:  # the daemon runs: it carries the decision out at its next tick
-        FileStore(config.service.data_dir, read_only=True).requests.submit([{
-            "t": "hold-decision", "id": hold_id, "decision": decision, "reason": reason,
-            "by": by}])
-        click.echo(f"{hold_id}: {decision} recorded; the running daemon carries it out")
-        return
-    try:
-        setup_logging(config.service.log_level)
-        rt = Runtime(config, FileStore(config.service.data_dir))
-        now = parse_now(None, config)
-        apply_result(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
-        deliver(rt.store, rt.transport, now,
-                Limits(config.outbound.per_minute, config.outbound.per_day))
-        rt.close()
-    finally:
-        lock.release()
-    click.echo(f"{hold_id}: {'rejected' if decision == 'reject' else 'approved'}"
-               + (", sender added as a member" if decision == "approve-add" else ""))
+    ask(config, [{"t": "hold-decision", "id": hold_id, "decision": decision,
+                  "reason": reason, "by": os.environ.get("USER", "cop")}],
+        f"{hold_id}: {decision}", parse_now(None, config))

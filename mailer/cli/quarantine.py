@@ -1,6 +1,7 @@
 """Mail set aside: `cop quarantine [--json] [--all]`, `quarantine show ID`,
 `quarantine release ID` (process it again), `quarantine discard ID` (the raw stays in the
-archive). Like `cop holds`: while the daemon runs, a decision goes to it as a request."""
+archive). Like `cop holds`: while the daemon runs, a decision goes to it as a request
+(cli/ask.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,10 @@ from typing import Any
 
 import click
 
-from mailer.cli.common import fail, load, open_store, parse_now, setup_logging
+from mailer.cli.ask import ask
+from mailer.cli.common import fail, load, open_store, parse_now
 from mailer.config import Config
-from mailer.daemon import Runtime, apply_result, release_quarantined
-from mailer.edges.store import DataDirLock, FileStore
-from mailer.errors import StoreError
 from mailer.model import Quarantine
-from mailer.outbound.outbox import Limits, deliver
-from mailer.state import Record
 
 
 @click.group(invoke_without_command=True)
@@ -69,25 +66,9 @@ def quarantine_release(ctx: click.Context, entry_id: str) -> None:
     """Process a quarantined message again (after a fix, or to try once more)."""
     config = load(ctx)
     _waiting(config, entry_id)
-    by = os.environ.get("USER", "cop")
-    lock = _lock_or_hand_over(config, {"t": "quarantine-release", "id": entry_id, "by": by})
-    if lock is None:
-        click.echo(f"{entry_id}: release recorded; the running daemon carries it out")
-        return
-    try:
-        setup_logging(config.service.log_level)
-        rt = Runtime(config, FileStore(config.service.data_dir))
-        now = parse_now(None, config)
-        result = release_quarantined(rt, entry_id, by, now)
-        apply_result(rt, result, now)
-        deliver(rt.store, rt.transport, now,
-                Limits(config.outbound.per_minute, config.outbound.per_day))
-        rt.close()
-    finally:
-        lock.release()
-    if result.state == "quarantined":
-        fail(f"{entry_id}: still quarantined: {result.detail}")
-    click.echo(f"{entry_id}: released, {result.state}")
+    ask(config, [{"t": "quarantine-release", "id": entry_id,
+                  "by": os.environ.get("USER", "cop")}],
+        f"{entry_id}: release", parse_now(None, config))
 
 
 @quarantine.command("discard")
@@ -99,17 +80,7 @@ def quarantine_discard(ctx: click.Context, entry_id: str) -> None:
     _waiting(config, entry_id)
     record = {"t": "quarantine-state", "id": entry_id, "state": "discarded",
               "by": os.environ.get("USER", "cop"), "at": parse_now(None, config).isoformat()}
-    lock = _lock_or_hand_over(config, record)
-    if lock is None:
-        click.echo(f"{entry_id}: discard recorded; the running daemon carries it out")
-        return
-    try:
-        store = FileStore(config.service.data_dir)
-        store.record(record)
-        store.close()
-    finally:
-        lock.release()
-    click.echo(f"{entry_id}: discarded")
+    ask(config, [record], f"{entry_id}: discard", parse_now(None, config))
 
 
 def _entry(entries: dict[str, Quarantine], entry_id: str) -> Quarantine:
@@ -123,18 +94,6 @@ def _waiting(config: Config, entry_id: str) -> None:
     entry = _entry(open_store(config).state.quarantine, entry_id)
     if entry.state != "quarantined":
         fail(f"{entry_id} is already {entry.state}")
-
-
-def _lock_or_hand_over(config: Config, record: Record) -> DataDirLock | None:
-    """data_dir's lock, for the caller to carry `record` out and release; or None when the
-    daemon holds it and was handed `record`, to carry out at its next tick."""
-    lock = DataDirLock(config.service.data_dir)
-    try:
-        lock.acquire()
-    except StoreError:
-        FileStore(config.service.data_dir, read_only=True).requests.submit([record])
-        return None
-    return lock
 
 
 # C0 and C1 controls (but tab and line feed), DEL, and the marks that reorder text on

@@ -15,15 +15,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailer.config import InboundConfig
-from mailer.errors import ImapUnavailable
+from mailer.errors import ImapLoginRefused, ImapUnavailable
+from mailer.timed.alerts import login_hint
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,10 @@ class TooLarge:
         return (f"message is {self.size} bytes, over the limit of {self.limit}; "
                 "not fetched, left on the IMAP server")
 IDLE_RENEW_SECONDS = 25 * 60  # servers may drop IDLE after 30 minutes (RFC 2177)
+# after a refused login, wait this long before the next try, doubling up to LOGIN_PAUSE_MAX:
+# providers lock an account that keeps failing (the daemon ticks every minute)
+LOGIN_PAUSE = 60.0
+LOGIN_PAUSE_MAX = 30 * 60.0
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,13 @@ class ImapMailbox:
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
         self.can_idle = False
+        self._refused: tuple[str, int, float] | None = None  # text, times, next try
 
     def connect(self) -> None:
         c = self.config
+        if self._refused is not None and time.monotonic() < self._refused[2]:
+            text, times, _ = self._refused
+            raise ImapLoginRefused(self._refusal(text, times), text)
         client: IMAPClient | None = None
         try:
             context = ssl.create_default_context(cafile=c.ca_file)
@@ -73,12 +83,30 @@ class ImapMailbox:
             client.login(c.username, c.password)
             info = client.select_folder(c.folder)
             self.can_idle = c.idle and client.has_capability("IDLE")
+        except LoginError as exc:
+            if client is not None:
+                _shutdown(client)
+            text = _clean(exc)
+            if text[:2] in ("b'", 'b"') and text[-1:] == text[1]:
+                text = text[2:-1]  # imapclient gives the server's bytes' repr
+            times = self._refused[1] + 1 if self._refused else 1
+            pause = min(LOGIN_PAUSE * 2 ** (times - 1), LOGIN_PAUSE_MAX)
+            self._refused = (text, times, time.monotonic() + pause)
+            raise ImapLoginRefused(self._refusal(text, times), text) from exc
         except (IMAPClientError, OSError) as exc:
             if client is not None:
                 _shutdown(client)
             raise ImapUnavailable(f"IMAP {c.host}:{c.port}: {_clean(exc)}") from exc
         self.client = client
+        self._refused = None
         self.uidvalidity = int(info[b"UIDVALIDITY"])
+
+    def _refusal(self, text: str, times: int) -> str:
+        c = self.config
+        return (f"IMAP {c.host}:{c.port}: login refused for {c.username} ({text}); "
+                f"refused {times} time(s), next try in at most "
+                f"{min(LOGIN_PAUSE * 2 ** (times - 1), LOGIN_PAUSE_MAX) / 60:.0f} min. "
+                + login_hint(c.host, c.username, "en"))
 
     def _ready(self) -> IMAPClient:
         if self.client is None:
@@ -204,6 +232,6 @@ def _is_new_mail(response: Any) -> bool:
         b"EXISTS", b"RECENT")
 
 
-def _clean(exc: BaseException) -> str:
+def _clean(exc: object) -> str:
     """An error text safe for logs: one line, no credentials."""
     return " ".join(str(exc).split())[:200]

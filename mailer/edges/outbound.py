@@ -12,6 +12,7 @@ from pathlib import Path
 from mailer.config import OutboundConfig
 from mailer.edges.store import fsync_dir, open_private, private_dir
 from mailer.outbound.outbox import PermanentFailure, ServerUnavailable, TransientFailure, Transport
+from mailer.timed.alerts import login_hint
 
 
 class MaildirTransport:
@@ -51,6 +52,9 @@ class SmtpTransport:
     def __init__(self, config: OutboundConfig) -> None:
         self.config = config
         self._smtp: smtplib.SMTP | None = None
+        # the last login: "ok", what the server said when it refused, None before the first
+        # (the daemon turns a refusal into an alert: timed/alerts.py)
+        self.login: str | None = None
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
@@ -68,12 +72,17 @@ class SmtpTransport:
                 _login(smtp, c.username, c.password)
         except smtplib.SMTPAuthenticationError as exc:
             _close_quietly(smtp)
+            said = exc.smtp_error.decode(errors="replace") if isinstance(
+                exc.smtp_error, bytes) else str(exc.smtp_error)
+            self.login = " ".join(f"{exc.smtp_code} {said}".split())[:200]
             raise ServerUnavailable(f"SMTP login refused for {c.username}: {exc.smtp_code} "
-                                    "(check [outbound] username and password)") from exc
+                                    "(check [outbound] username and password). "
+                                    + login_hint(c.host, c.username, "en")) from exc
         except (OSError, smtplib.SMTPException) as exc:
             _close_quietly(smtp)
             raise ServerUnavailable(f"cannot reach SMTP server {c.host}:{c.port}: {exc}") \
                 from exc
+        self.login = "ok"
         return smtp
 
     def send(self, envelope_from: str, to: str, data: bytes, item_id: str) -> None:

@@ -8,6 +8,9 @@
     needs_attention  attention.py    one mail a day to the organizers when something waits
     summarize_holds  holds.py        one mail an hour to the moderators listing the holds
                                      that got no mail of their own (a flood of them)
+    report_missed    missed.py       what fell due while the machine was off, as an alert
+    send_alerts      alerts.py       alerts to the organizers: once, daily while they last,
+                                     and when they are over
 
 Each job is keyed by what it sends (outbox ids from stable keys), so running it again
 after a crash queues nothing twice.
@@ -20,11 +23,13 @@ from datetime import datetime
 
 from mailer.handle.app import App
 from mailer.store import Store
+from mailer.timed.alerts import send_alerts
 from mailer.timed.attention import needs_attention, send_probes
 from mailer.timed.cycle import after_meetings, send_reminders
 from mailer.timed.digests import send_digests
 from mailer.timed.holds import summarize_holds
 from mailer.timed.invitations import sync_meetings
+from mailer.timed.missed import report_missed
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,7 @@ def run_due(app: App, store: Store, now: datetime) -> int:
     tried again next tick, and does not stop the others, nor mail processing or delivery."""
     queued = 0
     for job in (sync_meetings, send_reminders, after_meetings, send_digests, send_probes,
-                needs_attention, summarize_holds):
+                needs_attention, summarize_holds, report_missed, send_alerts):
         try:
             queued += job(app, store, now)
         except Exception:

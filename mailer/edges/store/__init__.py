@@ -8,6 +8,7 @@
     metadata.py   db.json (TinyDB), written once per tick
 """
 
+from mailer.edges.store.archive import Requests, requests_of
 from mailer.edges.store.files import (
     DataDirLock,
     copy_durable,
@@ -21,5 +22,17 @@ from mailer.edges.store.files import (
 )
 from mailer.edges.store.filestore import FileStore
 
-__all__ = ["DataDirLock", "FileStore", "copy_durable", "fsync_dir", "load_secret",
-           "open_private", "outbox_folder", "private_dir", "receiving_folder", "write_atomic"]
+__all__ = [
+    "DataDirLock",
+    "FileStore",
+    "Requests",
+    "copy_durable",
+    "fsync_dir",
+    "load_secret",
+    "open_private",
+    "outbox_folder",
+    "private_dir",
+    "receiving_folder",
+    "requests_of",
+    "write_atomic",
+]

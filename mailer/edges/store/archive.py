@@ -88,10 +88,13 @@ class Archive:
 
 class Requests:
     """Changes asked for from the command line while the daemon holds data_dir: one JSON
-    file each in data_dir/requests, applied by the daemon at its next tick."""
+    file each in data_dir/requests, carried out by the daemon at its next tick. Its answer
+    (what the verb prints) is left beside it as NAME.answer for the waiting `cop`, and then
+    the request goes; an answer nobody came for is removed after a day."""
 
     ALLOWED = frozenset({"attendance", "hold-decision", "quarantine-release",
-                         "quarantine-state", "web"})  # web: handle/web.py
+                         "quarantine-state", "digest-send", "web"})  # web: handle/web.py
+    KEEP_ANSWERS = 86400.0  # seconds
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -118,3 +121,34 @@ class Requests:
     def done(self, request: str) -> None:
         """Forget a request once what it asked for is durable."""
         (self.folder / request).unlink(missing_ok=True)
+
+    def answer(self, request: str, answer: dict[str, Any]) -> None:
+        """Leave the answer for the `cop` that asked, then forget the request."""
+        write_atomic(self._answer_path(request), json.dumps(answer, ensure_ascii=False).encode())
+        self.done(request)
+        cutoff = time.time() - self.KEEP_ANSWERS
+        for old in self.folder.glob("*.answer"):
+            with contextlib.suppress(FileNotFoundError):
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+
+    def answer_of(self, request: str) -> dict[str, Any] | None:
+        """The answer to a request, once there is one (taken: read once)."""
+        path = self._answer_path(request)
+        try:
+            answer: dict[str, Any] = json.loads(path.read_bytes())
+        except (FileNotFoundError, ValueError):
+            return None
+        path.unlink(missing_ok=True)
+        return answer
+
+    def waiting(self, request: str) -> bool:
+        return (self.folder / request).exists()
+
+    def _answer_path(self, request: str) -> Path:
+        return self.folder / (Path(request).stem + ".answer")
+
+
+def requests_of(data_dir: Path) -> Requests:
+    """The requests folder of a data_dir, without opening the rest of the store."""
+    return Requests(data_dir / "requests")

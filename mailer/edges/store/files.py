@@ -91,7 +91,9 @@ class DataDirLock:
         self.path = data_dir / "cop.lock"
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, role: str = "") -> None:
+        """Hold it, or StoreError naming who does. `role`: "cop run" for the daemon, so
+        that a verb knows it may hand its request over and wake it (`holder`)."""
         private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -106,8 +108,18 @@ class DataDirLock:
                 ) from None
             raise
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        said = f"pid {os.getpid()} on {socket.gethostname()}" + (f" ({role})" if role else "")
+        os.pwrite(fd, f"{said}\n".encode(), 0)
         self._fd = fd
+
+    def holder(self) -> tuple[int, str, str] | None:
+        """(pid, host, role) of whoever wrote the lock last: the holder, when it is held."""
+        try:
+            text = self.path.read_text(errors="replace")
+        except OSError:
+            return None
+        found = re.match(r"pid (\d+) on (\S+)(?: \((.*)\))?", text)
+        return (int(found[1]), found[2], found[3] or "") if found else None
 
     def release(self) -> None:
         if self._fd is not None:
