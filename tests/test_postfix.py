@@ -153,6 +153,7 @@ def test_postfix_delivers_a_post_and_bounces_what_no_community_has(site: Site) -
     assert "to=<lama@example.org>" in log and "status=bounced" in log
 
 
+@pytest.mark.timeout(300)
 def test_a_killed_cop_run_leaves_the_mail_deferred_in_postfix(site: Site) -> None:
     """SIGKILL while Postfix delivers: what was not answered 250 stays in Postfix's queue
     (connection refused: deferred), and comes once when cop run is back."""
