@@ -51,7 +51,8 @@ def wait_for(check: Callable[[], object], what: str, seconds: float = 60) -> Non
 class Site:
     """Postfix, the sink it relays to, and cop run behind it."""
 
-    def __init__(self, root: Path, sink: SmtpPeer, daemon: Daemon, unix: bool) -> None:
+    def __init__(self, root: Path, sink: SmtpPeer, daemon: Daemon, unix: bool,
+                 main_cf: str = "") -> None:
         self.root = root
         self.sink = sink
         self.daemon = daemon
@@ -67,7 +68,7 @@ class Site:
                      f"lama@example.org lmtp:{nexthop}\n")
         self.config = write_config(root, meeting=False, extra=MEMBER, inbound=inbound,
                                    outbound=smtp_outbound(self.port))
-        self.postfix = Postfix(folder, self.port, sink.port, transport)
+        self.postfix = Postfix(folder, self.port, sink.port, transport, extra=main_cf)
 
     def send(self, raw: bytes, to: list[str]) -> None:
         with smtplib.SMTP("127.0.0.1", self.port) as client:
@@ -184,3 +185,45 @@ def test_a_killed_cop_run_leaves_the_mail_deferred_in_postfix(site: Site) -> Non
     assert site.daemon.stop() == 0
     check_invariants(site.state(), set(sent), set())
     assert not site.bounces(), "nothing bounced: deferred, then delivered"
+
+
+# config/postfix/main.cf's recipient check, first here: the test's mail comes from mynetworks
+VERIFY = """
+smtpd_recipient_restrictions = reject_unverified_recipient, permit_mynetworks,
+    reject_unauth_destination
+unverified_recipient_reject_code = 550
+address_verify_poll_delay = 1s
+"""
+
+
+def test_postfix_asks_cop_and_refuses_an_unknown_address_up_front(
+        tmp_path: Path, smtp_peer: SmtpPeer, daemon: Daemon) -> None:
+    """reject_unverified_recipient: Postfix probes our LMTP (RCPT only) and refuses in the
+    sender's own SMTP dialogue: no bounce to a sender who may be forged."""
+    site = Site(tmp_path, smtp_peer, daemon, unix=False, main_cf=VERIFY)
+    site.postfix.start()
+    try:
+        daemon.start(site.config.path)
+        daemon.wait_started()
+        codes: list[int] = []
+
+        def refused_code() -> int:
+            """Postfix's answer to RCPT lama@ (450 while its probe is on the way)."""
+            with smtplib.SMTP("127.0.0.1", site.port) as client:
+                client.ehlo("mail.guru.test")
+                client.mail(SENDER)
+                codes.append(client.rcpt("lama@example.org")[0])
+            return codes[-1]
+
+        wait_for(lambda: refused_code() == 550, "Postfix refusing lama@ after its probe")
+        assert set(codes) <= {450, 550}
+        site.send(make_mail(sender=f"Eko <{SENDER}>", subject="Tanya",
+                            message_id="<ask@guru.test>"), ["kkg@example.org"])
+        wait_for(lambda: set(site.copies("Tanya")) >= EACH, "the post to the members")
+        assert daemon.stop() == 0
+    finally:
+        site.postfix.stop()
+    assert site.messages() == {"<ask@guru.test>": "posted"}
+    assert not site.bounces()
+    assert "lama@example.org" in site.postfix.log() and "Recipient address rejected" in \
+        site.postfix.log()
