@@ -281,3 +281,37 @@ def test_cop_check_lmtp(tmp_path: Path) -> None:
     assert code == 0
     code, out = check(tmp_path, 'protocol = "smtp"\nsocket = "run/lmtp.sock"')
     assert code != 0 and 'protocol = "lmtp"' in out
+
+
+def test_authenticate_postfix_trusts_the_milter_header(tmp_path: Path,
+                                                       open_runtime: OpenRuntime) -> None:
+    """authenticate = "postfix": nothing checked here, the Authentication-Results a milter
+    of Postfix's wrote under authserv_id decides (edges/listen.py wires no Authenticator)."""
+    from mailer.edges.listen import start_receiver
+
+    port = free_port()
+    rt = open_runtime(write_config(
+        tmp_path, meeting=False, extra=MEMBER,
+        inbound=f'protocol = "lmtp"\nport = {port}\nauthenticate = "postfix"\n'
+                'authserv_id = "mx.example.org"'))
+    server = start_receiver(rt.config.inbound, rt.store.archive,
+                            lambda: [c.address for c in rt.config.communities],
+                            threading.Event(), receiving_folder(rt.config.service.data_dir))
+    client = Lmtp(("127.0.0.1", port))
+    try:
+        for verdict in ("pass", "fail"):
+            milter = (f"Authentication-Results: mx.example.org; dkim={verdict} "
+                      f"header.d={SIGNED}; dmarc={verdict} header.from={SIGNED}\r\n").encode()
+            client.send(f"ani@{SIGNED}", ["kkg@example.org"], milter + received(
+                "203.0.113.9") + make_mail(sender=f"Ani <ani@{SIGNED}>", subject=verdict,
+                                           message_id=f"<{verdict}@sekolah.test>"))
+            client.command("RSET")
+    finally:
+        client.close()
+        server.stop()
+    for key in rt.store.archive.pending():
+        head = rt.store.archive.read(key).split(b"\r\n\r\n")[0]
+        assert head.count(b"Authentication-Results") == 1, "nothing added, nothing removed"
+    tick(rt, T0)
+    assert [t.subject for t in rt.store.state.threads.values()] == ["pass"]
+    assert [h.subject for h in rt.store.state.holds.values()] == ["fail"]
