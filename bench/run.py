@@ -30,6 +30,7 @@ from bench import (  # noqa: E402
     inbound,
     memory,
     outbound,
+    receivers,
     replies,
     storage,
     web,
@@ -38,7 +39,8 @@ from bench import (  # noqa: E402
 BENCHMARKS = {"storage": storage.run, "inbound": inbound.run, "outbound": outbound.run,
               "digest": digest.run, "memory": memory.run, "hostile": hostile.run,
               "attachments": attachments.run, "replies": replies.run,
-              "answers": answers.rows, "web": web.run}
+              "answers": answers.rows, "web": web.run,
+              "receivers": receivers.run}
 
 
 def main() -> int:

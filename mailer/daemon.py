@@ -34,11 +34,10 @@ from types import FrameType
 
 from mailer.config import Config, load_config
 from mailer.config.words import problem_text
-from mailer.edges.auth import Authenticator
 from mailer.edges.imap import ImapMailbox
 from mailer.edges.inbox import fetch_new, flag_processed, remember_processed
+from mailer.edges.listen import Receiver, start_receiver
 from mailer.edges.outbound import open_transport
-from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
 from mailer.edges.store import (
     DataDirLock,
     FileStore,
@@ -315,13 +314,13 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_wake)
-    receiver: SmtpReceiver | None = None
+    receiver: Receiver | None = None
     rt: Runtime | None = None
     web = None
     try:
         store = FileStore(config.service.data_dir)
         rt = Runtime(config, store)
-        if config.inbound.protocol == "smtp":
+        if config.inbound.protocol in ("smtp", "lmtp"):
             receiver = _start_receiver(rt, arrived)
         if config.web is not None:  # the members' web, in this process (ARCHITECTURE.md)
             from mailer.edges.web.serve import WebThread
@@ -369,18 +368,8 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
         lock.release()
 
 
-def _start_receiver(rt: Runtime, arrived: threading.Event) -> SmtpReceiver:
-    inbound = rt.config.inbound
-    handler = ReceiveHandler(rt.store.archive,
-                             lambda: [c.address for c in rt.config.communities], arrived,
-                             Authenticator(inbound.authserv_id))
-    try:
-        receiver = SmtpReceiver(inbound.host, inbound.port, handler, inbound.max_message_bytes,
-                                inbound.tls_cert, inbound.tls_key,
-                                receiving_folder(rt.config.service.data_dir))
-        receiver.start()
-    except (OSError, RuntimeError) as exc:
-        raise ServiceError(f"cannot listen on {inbound.host}:{inbound.port} ({exc}); is "
-                           "another program using that port? Set [inbound] port") from exc
-    log.info("listening smtp=%s:%d", inbound.host, inbound.port)
-    return receiver
+def _start_receiver(rt: Runtime, arrived: threading.Event) -> Receiver:
+    """The SMTP or LMTP receiver (edges/listen.py), archiving into the store."""
+    return start_receiver(rt.config.inbound, rt.store.archive,
+                          lambda: [c.address for c in rt.config.communities], arrived,
+                          receiving_folder(rt.config.service.data_dir))

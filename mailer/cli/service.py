@@ -62,6 +62,10 @@ def describe_service(config: Config, language: str) -> list[str]:
     if i.protocol == "smtp":
         inbound = (f"penerima SMTP bawaan di {i.host}:{i.port}" if id_
                    else f"built-in SMTP receiver on {i.host}:{i.port}")
+    elif i.protocol == "lmtp":
+        where = f"unix:{i.socket}" if i.socket else f"{i.host}:{i.port}"
+        inbound = (f"penerima LMTP untuk Postfix di {where}" if id_
+                   else f"LMTP receiver for Postfix on {where}")
     else:
         inbound = f"IMAP {i.username}@{i.host}:{i.port} ({i.tls}) folder {i.folder}"
     if o.protocol == "maildir":

@@ -50,7 +50,7 @@ class ServiceConfig:
 
 @dataclass(frozen=True)
 class InboundConfig:
-    protocol: str  # imap | smtp
+    protocol: str  # imap | smtp | lmtp
     host: str
     port: int
     tls: str
@@ -67,6 +67,10 @@ class InboundConfig:
     authserv_id: str = ""
     tls_cert: Path | None = None  # the built-in receiver's STARTTLS certificate (PEM)
     tls_key: Path | None = None
+    socket: Path | None = None  # lmtp: listen on this unix socket instead of host:port
+    # lmtp: "cop" checks SPF (the client Postfix names in its Received), DKIM and DMARC here;
+    # "postfix" trusts the Authentication-Results Postfix's milter writes under authserv_id
+    authenticate: str = "cop"
 
 
 @dataclass(frozen=True)

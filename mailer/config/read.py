@@ -90,7 +90,7 @@ def _syntax_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
 SERVICE_KEYS = ("timezone", "language", "data_dir", "secret", "templates", "log_level")
 INBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "folder",
                 "poll_interval", "idle", "done_folder", "max_message_size", "ca_file",
-                "authserv_id", "tls_cert", "tls_key")
+                "authserv_id", "tls_cert", "tls_key", "socket", "authenticate")
 OUTBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "per_minute",
                  "per_day", "timeout", "ca_file")
 COMMUNITY_KEYS = ("id", "name", "address", "purpose", "needs", "benefits", "language",
@@ -171,10 +171,10 @@ def _read_service(r: Reader, raw: Any, config_path: Path) -> ServiceConfig:
 def _read_inbound(r: Reader, raw: Any, base: Path) -> InboundConfig:
     p: tuple[str | int, ...] = ("inbound",)
     t = r.table(raw, p, "inbound", INBOUND_KEYS)
-    protocol = r.choice(t, p, "protocol", ("imap", "smtp"), "smtp")
+    protocol = r.choice(t, p, "protocol", ("imap", "smtp", "lmtp"), "smtp")
     imap = protocol == "imap"
     tls = r.choice(t, p, "tls", TLS, "ssl" if imap else "none")
-    default_port = (993 if tls == "ssl" else 143) if imap else 2525
+    default_port = (993 if tls == "ssl" else 143) if imap else LISTEN_PORTS[protocol]
     need = REQUIRED if imap else ""
     size = r.value(t, p, "max_message_size", str, 25 * 2**20, _parse_size)
     return InboundConfig(
@@ -196,7 +196,26 @@ def _read_inbound(r: Reader, raw: Any, base: Path) -> InboundConfig:
         authserv_id=(r.value(t, p, "authserv_id", str, "") or "").strip().lower(),
         tls_cert=_file_key(r, t, p, base, "tls_cert"),
         tls_key=_file_key(r, t, p, base, "tls_key"),
+        socket=_socket(r, t, p, base),
+        authenticate=r.choice(t, p, "authenticate", ("cop", "postfix"), "cop"),
     )
+
+
+LISTEN_PORTS = {"smtp": 2525, "lmtp": 2424}  # the receivers' default ports
+
+
+def _socket(r: Reader, t: dict[str, Any], p: tuple[str | int, ...], base: Path) -> Path | None:
+    """lmtp: a unix socket to listen on; its folder must exist (the daemon makes the socket)."""
+    value = r.value(t, p, "socket", str, None, hint='"/run/cop/lmtp.sock"')
+    if value is None:
+        return None
+    path: Path = (base / str(value)).resolve()
+    if not path.parent.is_dir():
+        r.problem((*p, "socket"), Words(f"the folder of socket {value!r} does not exist",
+                                        f"folder untuk socket {value!r} tidak ada"),
+                  Words(f"create {path.parent} (writable by the user cop runs as)",
+                        f"buat {path.parent} (bisa ditulis oleh pengguna yang menjalankan cop)"))
+    return path
 
 
 def _read_outbound(r: Reader, raw: Any, base: Path) -> OutboundConfig:

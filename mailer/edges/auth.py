@@ -85,7 +85,8 @@ class Authenticator:
         _local.resolver = self.resolver
         try:
             result, _ = spf.query(i=ip, s=mail_from, h=helo or "unknown", timeout=TIMEOUT,
-                                  querytime=SPF_TIME).check()[:2]
+                                  querytime=SPF_TIME).check()[:2] if ip else ("none", "")
+            # no IP: nothing to judge (mail handed to the MX on its own machine, LMTP)
         except Exception:  # pyspf raises on odd input (a bad IP, a broken record)
             result = "temperror"
         return SPFAuthenticationResult(result=result or "none", smtp_mailfrom=mail_from or

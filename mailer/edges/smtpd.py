@@ -34,7 +34,15 @@ from mailer.tokens import plus_tag
 log = logging.getLogger(__name__)
 
 
+NO_COMMUNITY = "550 5.1.1 No community has this address here"
+TRY_LATER = "451 4.3.0 Cannot store the message right now, try again later"
+STORED = "250 2.0.0 Stored"
+
+
 class ReceiveHandler:
+    """aiosmtpd's handler: RCPT for the communities' addresses only, DATA archived durably
+    before its 250. lmtpd.py's LmtpHandler answers the same per recipient."""
+
     def __init__(self, archive: RawArchive, addresses: Callable[[], list[str]],
                  arrived: threading.Event, authenticator: Authenticator | None = None) -> None:
         self.archive = archive
@@ -44,35 +52,47 @@ class ReceiveHandler:
         self._lock = threading.Lock()
         self._finishing: asyncio.Semaphore | None = None  # made in the receiver's loop
 
-    def _accepts(self, address: str) -> bool:
+    def accepts(self, address: str) -> bool:
         address = address.lower()
         return any(address == own.lower() or plus_tag(address, own) is not None
                    for own in self.addresses())
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
-        if not self._accepts(address):
-            return "550 5.1.1 No community has this address here"
+        if not self.accepts(address):
+            return NO_COMMUNITY
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return STORED if await self.store(session, envelope, envelope.rcpt_tos) else TRY_LATER
+
+    async def store(self, session: Session, envelope: Envelope, recipients: list[str]) -> bool:
+        """Check and archive the message for `recipients`; False when it could not be made
+        durable (the client is told to try again)."""
         if self._finishing is None:
             self._finishing = asyncio.Semaphore(FINISHING)
         async with self._finishing:  # only so many messages in memory at once
             loop = asyncio.get_running_loop()
             try:
-                key, raw = await loop.run_in_executor(None, self._store, session, envelope)
+                key, raw = await loop.run_in_executor(None, self._store, session, envelope,
+                                                      recipients)
             except OSError as exc:
                 log.error("archive failed error=%s", exc)
-                return "451 4.3.0 Cannot store the message right now, try again later"
+                return False
         log.info("received key=%s bytes=%d", key, len(raw))
         self.arrived.set()
-        return "250 2.0.0 Stored"
+        return True
 
-    def _store(self, session: Session, envelope: Envelope) -> tuple[str, bytes]:
+    def client(self, session: Session, raw: bytes) -> tuple[str, str]:
+        """Whom SPF judges: the IP and HELO of the client that connected to us."""
+        peer = session.peer
+        return str(peer[0]) if isinstance(peer, tuple) and peer else "", session.host_name or ""
+
+    def _store(self, session: Session, envelope: Envelope,
+               recipients: list[str]) -> tuple[str, bytes]:
         """Read the message, check its sender (auth.py), archive it: in a worker thread."""
         spool = envelope.spool if isinstance(envelope, SpooledEnvelope) else None
         raw = spool.read() if spool is not None else (envelope.original_content
@@ -80,11 +100,9 @@ class ReceiveHandler:
         if not isinstance(raw, bytes):
             raw = str(raw).encode("utf-8", "surrogateescape")
         if self.authenticator is not None:
-            peer = session.peer
-            ip = str(peer[0]) if isinstance(peer, tuple) and peer else ""
-            raw = self.authenticator.stamp(raw, ip, session.host_name or "",
-                                           envelope.mail_from or "")
-        head = envelope_headers(envelope.mail_from, envelope.rcpt_tos)
+            ip, helo = self.client(session, raw)
+            raw = self.authenticator.stamp(raw, ip, helo, envelope.mail_from or "")
+        head = envelope_headers(envelope.mail_from, recipients)
         with self._lock:
             return self.archive.add(head + raw), raw
 

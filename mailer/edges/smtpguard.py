@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from aiosmtpd.controller import Controller
+from aiosmtpd.controller import BaseThreadedController, Controller, UnixSocketController
 from aiosmtpd.smtp import SMTP, Envelope, syntax
 
 PER_CLIENT = 10
@@ -134,8 +134,8 @@ class GuardedSMTP(SMTP):
             raise
         if state:
             spool.close()
-            await self.push("500 Line too long (see RFC5321 4.5.3.1.6)" if state == "long"
-                            else "552 Error: Too much mail data")
+            await self.push_refusal("500 Line too long (see RFC5321 4.5.3.1.6)"
+                                    if state == "long" else "552 Error: Too much mail data")
             self.envelope = self._create_envelope()  # aiosmtpd's post-DATA state
             return
         spool.seek(0)
@@ -146,6 +146,10 @@ class GuardedSMTP(SMTP):
             spool.close()
         self.envelope = self._create_envelope()  # aiosmtpd's post-DATA state
         await self.push(status if isinstance(status, str) else "250 OK")
+
+    async def push_refusal(self, status: str) -> None:
+        """The answer to a message refused after DATA (LMTP answers it per recipient)."""
+        await self.push(status)
 
     async def _read_data(self, spool: IO[bytes]) -> str:
         """Lines up to the lone dot into `spool`; '' when whole, "long" or "much" when not
@@ -176,13 +180,24 @@ class GuardedSMTP(SMTP):
         return state
 
 
-class GuardedController(Controller):
+class _Guarded(BaseThreadedController):
+    """A controller making GuardedSMTP (or lmtpd.py's GuardedLMTP) protocol instances."""
+
     def __init__(self, handler: Any, connections: Connections, spool_dir: Path | None,
-                 **kwargs: Any) -> None:
+                 protocol: type[GuardedSMTP] = GuardedSMTP, **kwargs: Any) -> None:
         self.connections = connections
         self.spool_dir = spool_dir
+        self.protocol = protocol
         super().__init__(handler, **kwargs)
 
     def factory(self) -> SMTP:
-        return GuardedSMTP(self.handler, connections=self.connections,
-                           spool_dir=self.spool_dir, **self.SMTP_kwargs)
+        return self.protocol(self.handler, connections=self.connections,
+                             spool_dir=self.spool_dir, **self.SMTP_kwargs)
+
+
+class GuardedController(_Guarded, Controller):
+    """Listens on host:port."""
+
+
+class GuardedUnixController(_Guarded, UnixSocketController):
+    """Listens on a unix socket (LMTP from Postfix on this machine)."""
