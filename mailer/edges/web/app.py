@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mailer.edges.web import actions, admin, pages, resources
+from mailer.edges.web import actions, admin, meetings, pages, resources
 from mailer.edges.web.site import Site
 from mailer.outbound.render import builtin_templates
 
@@ -92,7 +92,7 @@ def make_app(site: Site) -> ASGIApp:
         get("/c/{community}/t/{thread}", bind(pages.thread_page)),
         get("/c/{community}/f/{sha256}/{name:path}", bind(pages.file_download)),
         get("/c/{community}/search", bind(pages.search_page)),
-        get("/c/{community}/m/{meeting}", bind(pages.meeting_page)),
+        get("/c/{community}/m/{meeting}", bind(meetings.meeting_page)),
         post("/c/{community}/m/{meeting}/rsvp", bind(actions.meeting_answer)),
         get("/c/{community}/resources", bind(resources.resources_page)),
         post("/c/{community}/resources/{rid}", bind(resources.resource_change)),

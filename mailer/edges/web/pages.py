@@ -1,20 +1,17 @@
 """The archive: communities, threads (newest activity first), a thread (new text first,
-quoted history folded), files (the bytes as sent), search, meeting pages."""
+quoted history folded), files (the bytes as sent), search. Meeting pages: meetings.py."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from mailer.calendar.occurrences import expand
 from mailer.config import Community
 from mailer.edges.web.auth import csrf_token, keep_csrf, session_user
 from mailer.edges.web.site import Site
-from mailer.handle.web import readers_of
 from mailer.inbound.parse import parse_mail
 from mailer.model import Attachment, Thread
 
@@ -128,32 +125,6 @@ def search_page(site: Site, request: Request) -> Response:
     query = request.query_params.get("q", "")[:200]
     hits = site.index.search(community.id, query) if query.strip() else []
     return page(site, request, "search", community, query=query, hits=hits)
-
-
-def meeting_page(site: Site, request: Request) -> Response:
-    community = site.community(request.path_params["community"])
-    user = user_of(site, request)
-    if community is None or not site.is_member(community, user):
-        return denied(site, request)
-    meeting = next((m for m in community.meetings
-                    if m.id == request.path_params["meeting"]), None)
-    if meeting is None:
-        return denied(site, request)
-    state, key = site.reader.state, f"{community.id}/{meeting.id}"
-    people = readers_of(community, state)
-    now = site.now()
-    occurrences, _ = expand(meeting, community.language)
-    shown = [o for o in occurrences if o.end > now - timedelta(days=60)][:12]
-    rows = []
-    for o in shown:
-        answers: dict[str, list[str]] = {"ACCEPTED": [], "TENTATIVE": [], "DECLINED": []}
-        for email, name in sorted(people.items(), key=lambda p: p[1]):
-            status = state.rsvp_of(key, email, o.id)
-            if status in answers:
-                answers[status].append(name)  # names only: no member sees another's address
-        rows.append({"occurrence": o, "day": o.id[:10], "answers": answers,
-                     "mine": state.rsvp_of(key, user or "", o.id), "past": o.end <= now})
-    return page(site, request, "meeting", community, meeting=meeting, rows=rows)
 
 
 def threads_of(site: Site, community: Community) -> list[Thread]:
