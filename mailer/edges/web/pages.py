@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -112,9 +113,14 @@ def file_download(site: Site, request: Request) -> Response:
     data = site.reader.read_file(found.sha256) if found else None
     if community is None or found is None or data is None:
         return denied(site, request)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", found.filename)[:120] or "file"
+    # always a download, never shown by the browser (whatever type the sender claimed):
+    # octet-stream, attachment, nosniff (app.py), and no script even if opened (sandbox)
+    name = found.filename.replace("\r", "").replace("\n", "")[:200]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120] or "file"
     return Response(data, media_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{safe}"',
+        "Content-Disposition": f"attachment; filename=\"{safe}\"; "
+                               f"filename*=UTF-8''{quote(name, safe='')}",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
         "X-Content-SHA256": found.sha256})
 
 

@@ -13,6 +13,7 @@ from mailer.config import Community, Config, load_config
 from mailer.config.values import zone_label
 from mailer.edges.store import load_secret
 from mailer.edges.store.follow import StoreReader
+from mailer.edges.web.limits import SignInLimit
 from mailer.edges.web.search import SearchIndex
 from mailer.errors import ConfigError
 from mailer.handle.web import readers_of, staff_of
@@ -42,6 +43,7 @@ class Site:
         self.wake = wake or (lambda: None)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.refresh_every = refresh_every
+        self.signin_limit = SignInLimit()
         self._refreshed = time.monotonic()
 
     @property
