@@ -91,6 +91,7 @@ class Site:
 
     def render(self, name: str, community: Community | None, **data: Any) -> str:
         zone = community.timezone if community else self.config.service.timezone
+        data.setdefault("url", _same)  # the export makes them relative (export.py)
         return render(f"web/{name}.html.j2", self.language(community),
                       self.config.service.templates, community=community,
                       site_name=community.name if community else "", zone=zone_label(zone),
@@ -100,6 +101,11 @@ class Site:
         """Ask the daemon to do something (handle/web.py), and wake it when it is ours."""
         self.reader.requests.submit([{"t": "web", "action": action, **fields}])
         self.wake()
+
+
+def _same(path: str) -> str:
+    """A link on the live site: the path as it is."""
+    return path
 
 
 def _mtime(path: Path) -> float:
