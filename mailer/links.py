@@ -23,11 +23,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mailer.calendar.occurrences import expand
+from mailer.config.model import MeetingConfig
+from mailer.config.recurrence import HORIZON
 from mailer.tokens import _base36, _mac, member_hash
 
 SIGNIN_TTL = timedelta(minutes=30)
 UNSUBSCRIBE_TTL = timedelta(days=90)  # like the mailto button: a copy of three months ago
-RSVP_TTL = timedelta(days=60)
+RSVP_MARGIN = timedelta(days=30)  # an RSVP link outlives its series' last meeting by this
 STATUSES = {"ya": "ACCEPTED", "tidak": "DECLINED", "mungkin": "TENTATIVE"}
 
 _LINK = re.compile(r"^([a-z0-9][a-z0-9-]{0,62})\.([0-9a-f]{8})\.([0-9a-z]{1,8})\."
@@ -96,18 +99,35 @@ def unsubscribe_url(base: str, secret: str, community: str, email: str,
                     now: datetime) -> str:
     """The per-recipient https URL of List-Unsubscribe (RFC 8058). Expiry by the day, so
     that every copy composed on one day carries the same link."""
-    day_end = datetime.fromtimestamp((int(now.timestamp()) // 86400 + 1) * 86400, now.tzinfo)
-    token = make_link(secret, "unsubscribe", community, email, day_end + UNSUBSCRIBE_TTL)
+    token = make_link(secret, "unsubscribe", community, email, _day_end(now) + UNSUBSCRIBE_TTL)
     return f"{base}/u/{token}"
 
 
-def rsvp_urls(base: str, secret: str, community: str, email: str, meeting_id: str,
-              occurrence: str, now: datetime) -> dict[str, str]:
-    """Ya / Tidak / Mungkin: one personal link each (a GET shows, a POST records)."""
-    day_end = datetime.fromtimestamp((int(now.timestamp()) // 86400 + 1) * 86400, now.tzinfo)
-    token = make_link(secret, "rsvp", community, email, day_end + RSVP_TTL,
-                      rsvp_extra(meeting_id, occurrence))
+def rsvp_until(meeting: MeetingConfig, now: datetime) -> datetime:
+    """When a meeting's RSVP links stop working: RSVP_MARGIN after the series' last meeting
+    ends (an invitation kept for months still answers); a series without an end, as far
+    ahead as it is ever expanded (HORIZON) from the day the link is made. Never before the
+    end of that day: every copy composed on one day carries the same link."""
+    day_end = _day_end(now)
+    if meeting.rrule and meeting.until is None and meeting.count is None:
+        return day_end + HORIZON
+    occurrences, _ = expand(meeting)
+    last = max((o.end for o in occurrences), default=meeting.start + meeting.duration)
+    return max(last, day_end) + RSVP_MARGIN
+
+
+def rsvp_urls(base: str, secret: str, community: str, email: str, meeting: MeetingConfig,
+              occurrence: str, now: datetime, until: datetime | None = None) -> dict[str, str]:
+    """Ya / Tidak / Mungkin: one personal link each (a GET shows, a POST records), valid
+    until `until` (default rsvp_until: pass it when making many members' links)."""
+    expires = until if until is not None else rsvp_until(meeting, now)
+    token = make_link(secret, "rsvp", community, email, expires,
+                      rsvp_extra(meeting.id, occurrence))
     return {word: f"{base}/r/{token}/{word}" for word in STATUSES}
+
+
+def _day_end(now: datetime) -> datetime:
+    return datetime.fromtimestamp((int(now.timestamp()) // 86400 + 1) * 86400, now.tzinfo)
 
 
 def thread_url(base: str, community: str, thread: str) -> str:

@@ -170,7 +170,8 @@ def test_no_get_changes_state(rt: Runtime) -> None:
     tick(rt, T0)
     link = "/s/" + signin_link(rt, "budi@example.org").split("/s/")[1]
     unsubscribe = unsubscribe_url(BASE, "test-secret", "kkg", "budi@example.org", T0)
-    rsvp = rsvp_urls(BASE, "test-secret", "kkg", "budi@example.org", "rutin",
+    rsvp = rsvp_urls(BASE, "test-secret", "kkg", "budi@example.org",
+                     rt.config.communities[0].meetings[0],
                      "2026-12-04T14:00:00+07:00", T0)
     scanner = client_for(site_for(rt.config))
     for url in (link, unsubscribe, *rsvp.values()):

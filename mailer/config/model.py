@@ -188,6 +188,8 @@ class WebConfig:
     base_url: str  # https://kkg.example.org (no trailing slash): what links in mail start with
     host: str = "127.0.0.1"
     port: int = 8025
+    # whose X-Forwarded-For is believed (the sign-in limit counts per client address)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)

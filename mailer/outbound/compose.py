@@ -16,6 +16,7 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from urllib.parse import quote
 from mailer.calendar.ical import Series, build_calendar
 from mailer.config import Community, MeetingConfig, Member
 from mailer.inbound.route import clean_subject
-from mailer.links import rsvp_urls, thread_url
+from mailer.links import STATUSES, rsvp_until, rsvp_urls, thread_url
 from mailer.model import Attachment, Post, Thread
 from mailer.outbound.attachments import post_body
 from mailer.outbound.digest import Digest
@@ -261,7 +262,7 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     data: dict[str, Any] = {
         "title": subject, "community": community, "member": member,
         "help": command_address(community.address, "help"), **words,
-        "rsvp": rsvp_urls(community.web_url, secret, community.id, member.email, series.meeting.id,
+        "rsvp": rsvp_urls(community.web_url, secret, community.id, member.email, series.meeting,
                           "", now) if community.web_url and secret and method != "CANCEL" else {},
     }
     text = render("invitation.txt.j2", language, templates, **data)
@@ -279,20 +280,25 @@ def compose_invitation(series: Series, member: Member, method: str, now: datetim
     return _outgoing(headers, msg, key, "invitation", member.email, subject)
 
 
-LINK = "\x00link:{}\x00"  # where a member's own reply link goes in a rendered digest
-_LINK_RE = re.compile("\x00link:(t\\d+)\x00")
+LINK = "\x00link:{}\x00"  # where a member's own link goes in a rendered digest
+_LINK_RE = re.compile("\x00link:(t\\d+|r\\d+\\.[a-z]+)\x00")  # a reply link; an RSVP link
 
 
 def compose_digests(digest: Digest, members: list[Member], secret: str,
                     templates: Path | None, message_id: str, now: datetime) -> list[Outgoing]:
     """Each member's copy of one digest. Rendered and encoded once; per member only the
     lines that carry their reply links are encoded (quoted-printable works line by line,
-    so the result is the same bytes as encoding the whole text) and To is added."""
+    so the result is the same bytes as encoding the whole text) and To is added. With the
+    members' web, each upcoming meeting carries the member's own Ya / Tidak / Mungkin links."""
     if not members:
         return []
     community = digest.community
     language = community.language
     count = len(digest.threads)
+    by_id = {m.id: m for m in community.meetings}
+    rsvp_meetings = {i: (by_id[m.meeting_id], m.occurrence, rsvp_until(by_id[m.meeting_id], now))
+                     for i, m in enumerate(digest.meetings)
+                     if community.web_url and m.meeting_id in by_id}
     subject = tagged_subject(community, f"Rangkuman {community.name}: {count} topik"
                              if language == "id" else
                              f"{community.name} digest: {counted(count, 'topic')}")
@@ -300,6 +306,7 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
         "title": subject, "digest": digest, "community": community,
         "links": {s.thread.id: LINK.format(s.thread.id) for s in digest.threads},
         "unsubscribe": unsubscribe_link(community),
+        "rsvp": {i: {w: LINK.format(f"r{i}.{w}") for w in STATUSES} for i in rsvp_meetings},
     }
     text = _Prepared(render("digest.txt.j2", language, templates, **data), "plain")
     html = _Prepared(render("digest.html.j2", language, templates, **data), "html")
@@ -317,6 +324,10 @@ def compose_digests(digest: Digest, members: list[Member], secret: str,
     for member in members:
         addresses = reply_addresses(secret, community.address, threads, member.email)
         links = {t: f"mailto:{a}{subjects[t]}" for t, a in addresses.items()}
+        for i, (meeting, occurrence, until) in rsvp_meetings.items():
+            urls = rsvp_urls(community.web_url, secret, community.id, member.email, meeting,
+                             occurrence, now, until)
+            links |= {f"r{i}.{w}": url for w, url in urls.items()}
         to = header_lines([  # replies come from the member's own answer address
             ("To", encode_address(clean_name(member.name), member.email)),
             ("Reply-To", encode_address(clean_name(community.name), answer_address(
@@ -348,6 +359,7 @@ class _Prepared:
         if static:
             self.chunks.append(_qp_lines(static))
         self.fingerprint = b"".join(c for c in self.chunks if isinstance(c, bytes))
+        self.escape = html_escape if subtype == "html" else str
 
     def fill(self, links: dict[str, str]) -> bytes:
         out = [self.head]
@@ -355,7 +367,7 @@ class _Prepared:
             if isinstance(chunk, bytes):
                 out.append(chunk)
             else:
-                line = _LINK_RE.sub(lambda m: links.get(m.group(1), ""), chunk)
+                line = _LINK_RE.sub(lambda m: self.escape(links.get(m.group(1), "")), chunk)
                 out.append(_qp_lines([line]))
         out.append(b"\r\n")  # the CRLF before a boundary belongs to the boundary
         return b"".join(out)

@@ -103,6 +103,8 @@ class DigestMeeting:
     online: str | None
     location: str | None
     coming: int  # members who said yes
+    meeting_id: str = ""  # which meeting and occurrence: each member's RSVP links name them
+    occurrence: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def build_digest(community: Community, threads: list[Thread], since: datetime | 
         for occ in upcoming(meeting, now, limit=1, language=community.language):
             coming = head_count(meeting, occ) if head_count else 0
             meetings.append(DigestMeeting(meeting.title, occ.start, occ.end, meeting.online,
-                                          meeting.location, coming))
+                                          meeting.location, coming, meeting.id, occ.id))
     meetings.sort(key=lambda m: m.start)
     prompt = community.topics[serial % len(community.topics)] if community.topics else None
     return Digest(community, since, now, tuple(sections), tuple(meetings[:5]), prompt,

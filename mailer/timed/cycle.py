@@ -61,7 +61,7 @@ def send_reminders(app: App, store: Store, now: datetime) -> int:
                             meeting=meeting, start=occ.start,
                             answer=store.state.rsvp_of(key, email, occ.id),
                             rsvp=rsvp_urls(community.web_url, app.secret, community.id, email,
-                                           meeting.id, occ.id, now) if community.web_url else {})
+                                           meeting, occ.id, now) if community.web_url else {})
                         queued += queue(store, reminder, community.address, now)
                         if reminder.message_id not in store.state.meeting_mail:
                             store.record({"t": "meeting-mail", "kind": "reminder",
@@ -85,9 +85,15 @@ def after_meetings(app: App, store: Store, now: datetime) -> int:
     return queued
 
 
+def notes_message_id(community: Community, meeting: MeetingConfig, occ: Occurrence) -> str:
+    """The Message-ID of the post that opens an occurrence's notes thread (the meeting page
+    on the web finds the thread by it)."""
+    return make_message_id(community, "notes", meeting.id, occ.start.isoformat())
+
+
 def _notes_thread(app: App, store: Store, community: Community, meeting: MeetingConfig,
                   occ: Occurrence, now: datetime) -> int:
-    message_id = make_message_id(community, "notes", meeting.id, occ.start.isoformat())
+    message_id = notes_message_id(community, meeting, occ)
     if message_id in store.state.thread_of:
         return 0
     language = community.language

@@ -5,6 +5,7 @@ open links, and must not sign anyone in, answer or unsubscribe for them."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime
 
@@ -50,6 +51,13 @@ async def signin_send(site: Site, request: Request) -> Response:
     fields = await posted(site, request)
     if fields is None:
         return refused(site, request)
+    refusal = site.signin_limit.check(client_address(request), site.now())
+    if refusal is not None:  # counted before the address is read: the same for anyone
+        minutes = max(1, math.ceil(refusal.wait.total_seconds() / 60))
+        response = page(site, request, "limited", None, status=429, minutes=minutes,
+                        everyone=refusal.everyone)
+        response.headers["retry-after"] = str(minutes * 60)
+        return response
     email = fields.get("email", "").strip().lower()[:254]
     community = next((c for c in site.config.communities
                       if email in readers_of(c, site.reader.state)), None)
@@ -57,6 +65,12 @@ async def signin_send(site: Site, request: Request) -> Response:
         site.submit("signin", community=community.id, email=email,
                     nonce=secrets.token_urlsafe(12))
     return page(site, request, "signin", None, sent=True)
+
+
+def client_address(request: Request) -> str:
+    """Where the request came from: the client the trusted proxy names (app.py), else
+    the peer."""
+    return request.client.host if request.client else ""
 
 
 def _link(site: Site, token: str, purpose: str, anyone: bool = False) -> Link | None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from mailer.edges.web import actions, admin, pages, resources
+from mailer.edges.web import actions, admin, meetings, pages, resources
 from mailer.edges.web.site import Site
 from mailer.outbound.render import builtin_templates
 
@@ -34,7 +36,8 @@ HEADERS = [
 
 
 class SecurityHeaders:
-    """Adds HEADERS to every response; private pages are never cached by a proxy."""
+    """Adds HEADERS to every response, errors included (it wraps the whole application);
+    private pages are never cached by a proxy. A header the route set itself is kept."""
 
     def __init__(self, app: ASGIApp, hsts: bool) -> None:
         self.app = app
@@ -48,10 +51,11 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += HEADERS
-                headers.append((b"cache-control", b"private, no-store"))
+                added = [*HEADERS, (b"cache-control", b"private, no-store")]
                 if self.hsts:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                    added.append((b"strict-transport-security", b"max-age=31536000"))
+                have = {name.lower() for name, _ in headers}  # a route's own stays (stricter
+                headers += [(n, v) for n, v in added if n not in have]  # CSP for files)
                 message["headers"] = headers
             await send(message)
 
@@ -92,7 +96,7 @@ def make_app(site: Site) -> ASGIApp:
         get("/c/{community}/t/{thread}", bind(pages.thread_page)),
         get("/c/{community}/f/{sha256}/{name:path}", bind(pages.file_download)),
         get("/c/{community}/search", bind(pages.search_page)),
-        get("/c/{community}/m/{meeting}", bind(pages.meeting_page)),
+        get("/c/{community}/m/{meeting}", bind(meetings.meeting_page)),
         post("/c/{community}/m/{meeting}/rsvp", bind(actions.meeting_answer)),
         get("/c/{community}/resources", bind(resources.resources_page)),
         post("/c/{community}/resources/{rid}", bind(resources.resource_change)),
@@ -100,4 +104,8 @@ def make_app(site: Site) -> ASGIApp:
     ]
     web = site.config.web
     app = Starlette(routes=routes)
-    return SecurityHeaders(app, hsts=bool(web and web.base_url.startswith("https://")))
+    # the client is the one the reverse proxy names (X-Forwarded-For), only when the request
+    # comes from a [web] trusted_proxies address; anyone else's header is ignored
+    proxied = cast(ASGIApp, ProxyHeadersMiddleware(
+        app, list(web.trusted_proxies) if web else []))  # type: ignore[arg-type]
+    return SecurityHeaders(proxied, hsts=bool(web and web.base_url.startswith("https://")))

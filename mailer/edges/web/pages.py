@@ -1,20 +1,18 @@
 """The archive: communities, threads (newest activity first), a thread (new text first,
-quoted history folded), files (the bytes as sent), search, meeting pages."""
+quoted history folded), files (the bytes as sent), search. Meeting pages: meetings.py."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from mailer.calendar.occurrences import expand
 from mailer.config import Community
 from mailer.edges.web.auth import csrf_token, keep_csrf, session_user
 from mailer.edges.web.site import Site
-from mailer.handle.web import readers_of
 from mailer.inbound.parse import parse_mail
 from mailer.model import Attachment, Thread
 
@@ -115,9 +113,14 @@ def file_download(site: Site, request: Request) -> Response:
     data = site.reader.read_file(found.sha256) if found else None
     if community is None or found is None or data is None:
         return denied(site, request)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", found.filename)[:120] or "file"
+    # always a download, never shown by the browser (whatever type the sender claimed):
+    # octet-stream, attachment, nosniff (app.py), and no script even if opened (sandbox)
+    name = found.filename.replace("\r", "").replace("\n", "")[:200]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120] or "file"
     return Response(data, media_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{safe}"',
+        "Content-Disposition": f"attachment; filename=\"{safe}\"; "
+                               f"filename*=UTF-8''{quote(name, safe='')}",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
         "X-Content-SHA256": found.sha256})
 
 
@@ -128,32 +131,6 @@ def search_page(site: Site, request: Request) -> Response:
     query = request.query_params.get("q", "")[:200]
     hits = site.index.search(community.id, query) if query.strip() else []
     return page(site, request, "search", community, query=query, hits=hits)
-
-
-def meeting_page(site: Site, request: Request) -> Response:
-    community = site.community(request.path_params["community"])
-    user = user_of(site, request)
-    if community is None or not site.is_member(community, user):
-        return denied(site, request)
-    meeting = next((m for m in community.meetings
-                    if m.id == request.path_params["meeting"]), None)
-    if meeting is None:
-        return denied(site, request)
-    state, key = site.reader.state, f"{community.id}/{meeting.id}"
-    people = readers_of(community, state)
-    now = site.now()
-    occurrences, _ = expand(meeting, community.language)
-    shown = [o for o in occurrences if o.end > now - timedelta(days=60)][:12]
-    rows = []
-    for o in shown:
-        answers: dict[str, list[str]] = {"ACCEPTED": [], "TENTATIVE": [], "DECLINED": []}
-        for email, name in sorted(people.items(), key=lambda p: p[1]):
-            status = state.rsvp_of(key, email, o.id)
-            if status in answers:
-                answers[status].append(name)  # names only: no member sees another's address
-        rows.append({"occurrence": o, "day": o.id[:10], "answers": answers,
-                     "mine": state.rsvp_of(key, user or "", o.id), "past": o.end <= now})
-    return page(site, request, "meeting", community, meeting=meeting, rows=rows)
 
 
 def threads_of(site: Site, community: Community) -> list[Thread]:

@@ -8,6 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -51,7 +52,7 @@ def collect(state: State, community: Community,
                 ("l" + hashlib.sha256(u.encode()).hexdigest()[:12], "link", u, u, None)
                       for u in (m.rstrip(".,;:!?") for m in _URL.findall(post.body))]
             shared += [("f" + a.sha256[:12], "file",
-                        f"/c/{community.id}/f/{a.sha256}/{a.filename}", a.filename, a)
+                        f"/c/{community.id}/f/{a.sha256}/{quote(a.filename)}", a.filename, a)
                        for a in post.attachments if a.sha256 and a.withheld != "blocked"]
             for rid, kind, url, title, attachment in shared:
                 if rid not in found or found[rid].date > post.date:

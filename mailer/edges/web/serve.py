@@ -1,7 +1,8 @@
 """uvicorn around the app: `cop web` in the foreground, or a thread of `cop run`.
 
 Behind a reverse proxy (Caddy, nginx) that terminates HTTPS: it listens on [web] host and
-port, loopback by default, and trusts the proxy's X-Forwarded-* from loopback only.
+port, loopback by default, and believes X-Forwarded-* only from [web] trusted_proxies (the
+application does it, app.py, so that the tests see the same).
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ def server(site: Site) -> uvicorn.Server:
     web = site.config.web
     assert web is not None
     config = uvicorn.Config(make_app(site), host=web.host, port=web.port, log_config=None,
-                            access_log=False, proxy_headers=True,
-                            forwarded_allow_ips="127.0.0.1", server_header=False,
+                            access_log=False, proxy_headers=False, server_header=False,
                             lifespan="off")
     return uvicorn.Server(config)
 

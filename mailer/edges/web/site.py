@@ -13,6 +13,7 @@ from mailer.config import Community, Config, load_config
 from mailer.config.values import zone_label
 from mailer.edges.store import load_secret
 from mailer.edges.store.follow import StoreReader
+from mailer.edges.web.limits import SignInLimit
 from mailer.edges.web.search import SearchIndex
 from mailer.errors import ConfigError
 from mailer.handle.web import readers_of, staff_of
@@ -42,6 +43,7 @@ class Site:
         self.wake = wake or (lambda: None)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.refresh_every = refresh_every
+        self.signin_limit = SignInLimit()
         self._refreshed = time.monotonic()
 
     @property
@@ -89,6 +91,7 @@ class Site:
 
     def render(self, name: str, community: Community | None, **data: Any) -> str:
         zone = community.timezone if community else self.config.service.timezone
+        data.setdefault("url", _same)  # the export makes them relative (export.py)
         return render(f"web/{name}.html.j2", self.language(community),
                       self.config.service.templates, community=community,
                       site_name=community.name if community else "", zone=zone_label(zone),
@@ -98,6 +101,11 @@ class Site:
         """Ask the daemon to do something (handle/web.py), and wake it when it is ours."""
         self.reader.requests.submit([{"t": "web", "action": action, **fields}])
         self.wake()
+
+
+def _same(path: str) -> str:
+    """A link on the live site: the path as it is."""
+    return path
 
 
 def _mtime(path: Path) -> float:
