@@ -357,6 +357,11 @@ def _forwards(lines: list[str], candidates: Iterable[int]) -> bool:
 
 
 def _says_nothing(text: str) -> bool:
+    # the first line that is no greeting decides, nearly always in the first few: those are
+    # looked at before the whole text is split (the last line of the look may be cut)
+    look = text[:1000].splitlines()[:-1] if len(text) > 1000 else []
+    if any(line.strip() and not is_greeting(line) for line in look):
+        return False
     return all(is_greeting(line) for line in text.splitlines() if line.strip())
 
 
@@ -371,9 +376,8 @@ def _tidy(lines: list[str]) -> str:
     while end and (not lines[end - 1].strip() or is_rule(lines[end - 1])
                    or lines[end - 1].strip() == "ᐧ"):
         end -= 1
-    out: list[str] = []
-    for line in lines[:end]:
-        line = line.rstrip()
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    text = "\n".join(map(str.rstrip, lines[:end]))
+    return (_BLANK_RUN.sub("\n\n", text) if "\n\n\n" in text else text).strip()
+
+
+_BLANK_RUN = re.compile(r"\n\n\n+")
