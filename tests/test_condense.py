@@ -18,7 +18,13 @@ from mailer.inbound.condense import (
     candidate_lines,
     condense,
 )
-from mailer.inbound.quote_headers import MAX_LINE, field, is_separator
+from mailer.inbound.quote_headers import (
+    _VERB_AT_END,
+    _VERB_AT_END_BACKWARDS,
+    MAX_LINE,
+    field,
+    is_separator,
+)
 from mailer.inbound.replies import _Mail, _split, _tidy, new_text, trim_reply
 
 # lines of the shapes trimming reacts to, and plain ones (white space of every kind)
@@ -111,3 +117,21 @@ def test_white_space_in_the_candidate_search_is_python_white_space() -> None:
     """_MAY_START's "[^\\S\\n]" is what str.strip() takes away, less the line break."""
     spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) != "\n"]
     assert all(re.fullmatch(r"[^\S\n]", c) for c in spaces)
+
+
+
+VERBS = ["wrote", "Writes", "HAS WRITTEN", "menulis", "schrieb", "a  \u00e9crit", "nous a dit",
+         "escribi\u00f3", "napisa\u0142 (a)", "NAPSALA", "yazd\u0131", "YAZDI", "yazd\u0130",
+         "\u043d\u0430\u043f\u0438\u0441\u0430\u043b (\u0430)", "\u00edrta", "ra\u0161\u0117",
+         "\u03ad\u03b3\u03c1\u03b1\u03c8\u03b5", "\u0111\u00e3 vi\u1ebft", "\u5199\u9053",
+         "\u306e\u30e1\u30c3\u30bb\u30fc\u30b8", "\ub2d8\uc774 \uc791\uc131", "\u017fent", "sent"]
+AROUND = ["", " ", ":", ".", "-", "\t", "x", "9", "_", "\u3000", "\uff1a"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(VERBS), st.sampled_from(AROUND), st.text(max_size=3)),
+                max_size=8))
+def test_the_reversed_verb_pattern_finds_what_the_forward_one_finds(parts: list[str]) -> None:
+    """could_end_header matches the 'wrote' on the reversed line, anchored, in one try."""
+    tail = "".join(parts)[-40:]
+    assert bool(_VERB_AT_END.search(tail)) == bool(_VERB_AT_END_BACKWARDS.match(tail[::-1]))
