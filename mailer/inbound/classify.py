@@ -126,17 +126,20 @@ def _own_loop(mail: Mail, ctx: Context) -> Outcome | None:
     return None
 
 
+# matched in lower case: a pattern that starts with a fixed string is looked for at C speed
+# (with re.I it is tried at every byte: 3 ms for a 140 KB mail, more than parsing it)
 _REPORT_PART = re.compile(
     rb"content-type:[ \t]*(?:\r?\n[ \t]+)?message/(?:global-)?"
-    rb"(delivery-status|feedback-report|disposition-notification)", re.I)
+    rb"(delivery-status|feedback-report|disposition-notification)")
+_HOTMAIL = b"x-hmxmroriginalrecipient:"
 
 
 def report_parts(raw: bytes) -> frozenset[str]:
     """Which report parts a message carries anywhere, by a bounded look at its bytes: the
     parsed Mail keeps the top-level Content-Type only, and reports are often wrapped."""
-    head = raw[:2_000_000]
-    found = {m.decode().lower() for m in _REPORT_PART.findall(head)}
-    if re.search(rb"^X-HmXmrOriginalRecipient:", head, re.I | re.M):
+    head = raw[:2_000_000].lower()
+    found = {m.decode() for m in _REPORT_PART.findall(head)}
+    if head.startswith(_HOTMAIL) or b"\n" + _HOTMAIL in head:
         found.add("hotmail-complaint")  # Hotmail's complaints from before ARF
     return frozenset(found)
 

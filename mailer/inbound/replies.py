@@ -18,6 +18,10 @@ Order of work, one pass each (linear in the length of the mail):
    wrote more, the text is kept untrimmed but for its '>'-quoted lines, and that is logged
    and returned as `Trimmed.kept_untrimmed`.
 
+A long text (a pasted document, an HTML list of 5,000 items) is read condensed
+(condense.py): line by line at its head and tail and around lines that could start history,
+each long stretch of plain text between them as one line; the result is the same.
+
 Callers: new_text(body, new_thread) -> str, or trim_reply(body, new_thread) -> Trimmed
 to know whether the words were kept untrimmed. The shapes live in quote_headers.py
 (headers, header blocks, separators) and signatures.py (footers, signatures, greetings).
@@ -27,9 +31,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from mailer.inbound.condense import EXAMINE_HEAD, EXAMINE_TAIL, candidate_lines, condense
 from mailer.inbound.quote_headers import (
     MAX_LINE,
     Header,
@@ -72,14 +77,18 @@ def new_text(body: str, new_thread: bool = False) -> str:
 def trim_reply(body: str, new_thread: bool = False) -> Trimmed:
     """new_text(), and whether it had to keep the text untrimmed."""
     lines = _split(body)
-    if new_thread and _forwards(lines):
+    long = len(lines) > EXAMINE_HEAD + EXAMINE_TAIL
+    candidates = candidate_lines(lines) if long else range(len(lines))
+    if new_thread and _forwards(lines, candidates):
         return Trimmed(_tidy([line for line in lines if not is_device_line(line)]))
-    mail = _Mail(lines)
-    text = _tidy([lines[i] for i in mail.new_lines()])
+    view = condense(lines, candidates)
+    mail = _Mail(view.lines, view.examined)
+    text = _tidy(view.expand(lines, mail.new_lines()))
     if _says_nothing(text):
         attached = {j for h in mail.attached for j in range(h.start, h.end + 1)}
-        untrimmed = _tidy([line for i, line in enumerate(lines)
-                           if mail.kinds[i] not in (QUOTE, DEVICE) and i not in attached])
+        untrimmed = _tidy(view.expand(lines, (
+            i for i in range(len(view.lines))
+            if mail.kinds[i] not in (QUOTE, DEVICE) and i not in attached)))
         if _words(untrimmed) > _words(text):
             log.info("reply kept untrimmed: trimming left %d of its %d words",
                      _words(text), _words(untrimmed))
@@ -89,8 +98,11 @@ def trim_reply(body: str, new_thread: bool = False) -> Trimmed:
 
 def _split(body: str) -> list[str]:
     """Lines, with a quote header that shares its line with text split off it."""
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if ":" not in body:
+        return lines
     out: list[str] = []
-    for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in lines:
         # an inline header ends "wrote:" or names a time: never without a colon
         found = inline_header(line) if ":" in line and len(line) <= MAX_LINE else None
         if found is None:
@@ -105,11 +117,12 @@ def _split(body: str) -> list[str]:
 
 
 class _Mail:
-    """The lines of one mail, classified once."""
+    """The lines of one mail, classified once; those not `examined` only as text, blank or
+    quoted."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], seen: list[bool] | None = None) -> None:
         self.lines = lines
-        examined = _examined(lines)
+        examined: Callable[[int], bool] = (lambda i: True) if seen is None else seen.__getitem__
         self.kinds = [_kind(lines, i) if examined(i) else _plain_kind(lines[i])
                       for i in range(len(lines))]
         for i in range(1, len(lines) - 1):
@@ -253,28 +266,6 @@ class _Mail:
         return [i for p, i in enumerate(region) if p not in drop]
 
 
-# A long text (a pasted document, a list of 5,000 items) is examined line by line only at
-# its head and tail, and in its middle around the lines that could start history: a quote
-# header or header block (a line ending in a colon, an address), a separator, a device
-# line. Everything else there is the member's text or '>'-quoted: what a line costs stays
-# a cheap test, and no message costs much more than reading it.
-EXAMINE_HEAD, EXAMINE_TAIL, EXAMINE_AROUND = 300, 80, 6
-_MAY_MARK = re.compile(
-    r"^\s*(?:[-_=*#~]{2}|(?:\*\*)?[^\W\d_]{1,12}\s?:\s|sent |dikirim |enviado |envoy|get outlook|"
-    r"dapatkan outlook|von meinem|verzonden|inviato)|[:：>]\s*$|@", re.I)
-
-
-def _examined(lines: list[str]) -> Callable[[int], bool]:
-    n = len(lines)
-    if n <= EXAMINE_HEAD + EXAMINE_TAIL:
-        return lambda i: True
-    near: set[int] = set()
-    for i in range(EXAMINE_HEAD, n - EXAMINE_TAIL):
-        if len(lines[i]) <= MAX_LINE and _MAY_MARK.search(lines[i]):
-            near.update(range(i - EXAMINE_AROUND, i + EXAMINE_AROUND + 1))
-    return lambda i: i < EXAMINE_HEAD or i >= n - EXAMINE_TAIL or i in near
-
-
 def _plain_kind(line: str) -> str:
     s = line.strip()
     return EMPTY if not s else QUOTE if s.startswith(">") else TEXT
@@ -357,13 +348,20 @@ def _empty_quote(line: str) -> bool:
     return not line.strip().lstrip(">").strip()
 
 
-def _forwards(lines: list[str]) -> bool:
-    return any(is_separator(line.strip()) or (field(line) is not None
-                                              and header_block(lines, i) is not None)
-               for i, line in enumerate(lines))
+def _forwards(lines: list[str], candidates: Iterable[int]) -> bool:
+    """A separator or a header block: only a line with a colon or a pair of dashes can
+    start one (`candidates` has them all)."""
+    return any(is_separator(lines[i].strip()) or (field(lines[i]) is not None
+                                                  and header_block(lines, i) is not None)
+               for i in candidates)
 
 
 def _says_nothing(text: str) -> bool:
+    # the first line that is no greeting decides, nearly always in the first few: those are
+    # looked at before the whole text is split (the last line of the look may be cut)
+    look = text[:1000].splitlines()[:-1] if len(text) > 1000 else []
+    if any(line.strip() and not is_greeting(line) for line in look):
+        return False
     return all(is_greeting(line) for line in text.splitlines() if line.strip())
 
 
@@ -378,9 +376,8 @@ def _tidy(lines: list[str]) -> str:
     while end and (not lines[end - 1].strip() or is_rule(lines[end - 1])
                    or lines[end - 1].strip() == "ᐧ"):
         end -= 1
-    out: list[str] = []
-    for line in lines[:end]:
-        line = line.rstrip()
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    text = "\n".join(map(str.rstrip, lines[:end]))
+    return (_BLANK_RUN.sub("\n\n", text) if "\n\n\n" in text else text).strip()
+
+
+_BLANK_RUN = re.compile(r"\n\n\n+")

@@ -44,11 +44,16 @@ _DEVICE = re.compile(
     r")", re.I)
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]]{1,80})\]\([^)]{1,200}\)")
+
+
 def is_device_line(line: str) -> bool:
     """A line a mail app appends ("Sent from my iPhone", "Dikirim dari Yahoo Mail di
     Android"); not a sentence that merely starts the same way ("Sent from my desk, it is
     easier than my phone.", "Dikirim dari sekolah tadi pagi, mohon dicek.")."""
-    s = re.sub(r"\[([^\]]{1,80})\]\([^)]{1,200}\)", r"\1", line.strip())
+    s = line.strip()
+    if "](" in s:  # a markdown link: its text
+        s = _MARKDOWN_LINK.sub(r"\1", s)
     m = _DEVICE.match(s) if s and len(s) <= 160 else None
     if m is None:
         return False
@@ -114,7 +119,8 @@ def footer_start(lines: list[str], i: int) -> bool:
     after = lines[i + 1].strip() if i + 1 < len(lines) else ""
     if _FOOTER.match(s):
         return True
-    if _BYLINE.match(s) or _LIST_NAME.match(s):
+    # (a byline ends in a full stop, a list's name in "list": cheap looks first)
+    if (s.endswith(".") and _BYLINE.match(s)) or (s[-1] in "tT" and _LIST_NAME.match(s)):
         return bool(_FOOTER.match(after) or _LIST_ADDRESS.match(after))
     if s.startswith("__") and not s.strip("_"):
         return bool(_LIST_NAME.match(after) or _FOOTER.match(after))
