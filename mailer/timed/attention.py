@@ -6,7 +6,7 @@ that, a probe to each address whose mail keeps failing (membership.py says when)
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 
 from mailer.config import Community, Member
 from mailer.handle.app import App
@@ -115,7 +115,7 @@ def _answers(store: Store, community: Community,
 def _day(community: Community, day: str) -> str:
     """An occurrence's day (ISO, "" for a whole series) in the community's words."""
     try:
-        return format_day(date.fromisoformat(day), community.language) if day else ""
+        return format_day(datetime.fromisoformat(day), community.language) if day else ""
     except ValueError:
         return day
 
