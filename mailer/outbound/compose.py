@@ -219,7 +219,7 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
     if in_reply_to:
         headers += [("In-Reply-To", in_reply_to), ("References", in_reply_to)]
     msg = EmailMessage()
-    context = {"title": subject, "community": community, **data}
+    context = {"title": subject, "community": community, "reply_to": reply_to or "", **data}
     text = render(f"{template}.txt.j2", community.language, templates, **context)
     page = f"{template}.html.j2"  # a notice with buttons has its own page; the rest, its text
     add_bodies(msg, text, render(page if exists(page, community.language, templates)
