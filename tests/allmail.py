@@ -1,6 +1,8 @@
 """Every kind of mail the service sends, produced the way it is in use: one community's weeks
 played through `daemon.tick` (mail archived as the receiver would, cop.toml edited as an
-organizer would, the clock moved on), maildir out. For the screenshot test (test_screens.py).
+organizer would, the clock moved on), maildir out, with the members' web configured (RSVP
+and thread links in mail; a sign-in asked through the web itself) and a second, closed
+community with two moderators. For the screenshot test (test_screens.py).
 
     every_mail(folder, "id") -> {"post": Sample, "held": Sample, "invitation-update": ...}
 
@@ -39,18 +41,25 @@ LONG_URL = ("https://drive.google.com/drive/folders/1AbCdEfGhIjKlMnOpQrStUvWxYz0
             "-modul-ajar-pecahan-kelas-3?usp=sharing")
 ZOOM = "https://us02web.zoom.us/j/81234567890?pwd=aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
 RINA = "Rina Guru Baru <rina@elsewhere.org>"
+EKO = "Eko Prasetyo <eko@example.org>"
 SECOND = """
 [[community]]
 id = "mgmp"
 name = "MGMP IPA SMP"
 address = "mgmp@example.org"
-moderators = ["siti@example.org"]
+moderators = ["siti@example.org", "eko@example.org"]
 language = "{language}"
+join = "approve"
 
   [[community.member]]
   email = "siti@example.org"
   name = "Siti Rahayu"
+
+  [[community.member]]
+  email = "eko@example.org"
+  name = "Eko Prasetyo"
 """
+WEB = '\n[web]\nbase_url = "https://kkg.example.org"\n'  # links in mail: RSVP, threads
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,8 @@ class Scenario:
 
     def __init__(self, folder: Path, language: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        config = write_config(folder, language=language, extra=SECOND.format(language=language))
+        config = write_config(folder, language=language,
+                              extra=SECOND.format(language=language) + WEB)
         config.path.write_text(config.path.read_text().replace(
             'subject_tag = "[KKG]"', 'subject_tag = "[KKG]"\nmax_attachments_size = "200k"'))
         self.rt = Runtime(load_config(config.path), Store(config.service.data_dir))
@@ -253,6 +263,7 @@ def _play(s: Scenario, r: Recorder) -> None:
                        headers=signed("elsewhere.org")))
     s.answer(s.sent("siti@example.org", "hold", r), "Siti Rahayu <siti@example.org>",
              "tolak, perkenalkan diri lewat pengurus dulu\n")
+    _closed_group(s, r)
     for n in range(4):
         s.rt.store.archive.add(make_mail(sender=f"Tamu {n} <tamu{n}@elsewhere.org>",
                                          subject=f"Info {n}", body="Halo\n",
@@ -301,4 +312,48 @@ def _play(s: Scenario, r: Recorder) -> None:
     text = roll.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     s.answer(roll, "Siti Rahayu <siti@example.org>", "Sudah saya tandai.\n\n" + "\n".join(
         "> " + line for line in text.replace("[ ] Budi", "[x] Budi").splitlines()))
+    _own_settings(s, r)
     s.at(FIRST + timedelta(days=1))  # the next day's attention mail
+    _web_signin(s)
+
+
+def _closed_group(s: Scenario, r: Recorder) -> None:
+    """The second community, closed (join = "approve") with two moderators: a stranger's
+    post approved by one (the sender told), the other's late "setuju" answered; a request
+    to join that waits for them, and is turned down."""
+    joko = "Joko Susilo <joko@elsewhere.org>"
+    s.arrive(make_mail(sender=joko, to="mgmp@example.org", subject="Praktikum fotosintesis",
+                       body="Bapak Ibu, ada yang punya LKPD praktikum fotosintesis?\n",
+                       headers=signed("elsewhere.org")))
+    s.answer(s.sent("siti@example.org", "hold", r), "Siti Rahayu <siti@example.org>", "setuju\n")
+    s.answer(s.sent("eko@example.org", "hold", r), EKO, "setuju\n")
+    wulan = "Wulan Sari <wulan@sekolah.sch.id>"
+    s.arrive(make_mail(sender=wulan, to="mgmp+join@example.org", subject="gabung", body="\n",
+                       headers=signed("sekolah.sch.id")))
+    s.answer(s.sent("wulan@sekolah.sch.id", "confirm", r), wulan, "ya\n",
+             headers=signed("sekolah.sch.id"))
+    s.answer(s.sent("eko@example.org", "join-request", r), EKO,
+             "tolak, grup ini khusus guru IPA SMP di gugus kita\n")
+
+
+def _own_settings(s: Scenario, r: Recorder) -> None:
+    """Members set their own delivery by email: a pause nothing proves is Budi's is asked
+    at his own address and done when he replies (the s- token); Siti's authenticated
+    "rangkuman saja" at once."""
+    s.arrive(make_mail(sender="Budi Santoso <budi@example.org>", subject="jeda sampai 2 Januari",
+                       body="\n"))
+    s.answer(s.sent("budi@example.org", "confirm-setting", r), "Budi Santoso <budi@example.org>",
+             "ya\n")
+    s.arrive(make_mail(sender="Siti Rahayu <siti@example.org>", subject="Rangkuman saja",
+                       body="\n", headers=signed()))
+
+
+def _web_signin(s: Scenario) -> None:
+    """A member asks the members' web for a sign-in link: the daemon mails it."""
+    from tests.webkit import client_for, csrf_of, site_for
+
+    s.rt.store.flush()
+    client = client_for(site_for(s.rt.config, s.now))
+    page = client.get("/signin")
+    client.post("/signin", data={"email": "siti@example.org", "csrf": csrf_of(page.text)})
+    s.later()

@@ -103,7 +103,7 @@ def test_the_organizers_hear_of_answers_in_their_attention_mail(rt: Runtime) -> 
     reply(rt, "agus@example.org", invitation, "Mohon izin, tidak bisa hadir.\n")
     (attention,) = mail_for(data, "siti@example.org", "Perlu perhatian")
     text = attention.get_body(("plain",)).get_content()
-    assert "Agus Wibowo: tidak hadir (2026-12-04)" in text
+    assert "Agus Wibowo: tidak hadir (Jumat, 4 Desember 2026)" in text  # the day in words
     tick(rt, T0 + timedelta(days=1, hours=2))
     assert len(mail_for(data, "siti@example.org", "Perlu perhatian")) == 1  # told once
 

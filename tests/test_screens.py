@@ -33,10 +33,16 @@ KINDS = (  # every kind of mail we send; test_every_template_is_looked_at keeps 
     "invitation-invite", "invitation-update", "invitation-cancel", "invitation-cancel-dates",
     "reminder", "rsvp", "rsvp-again", "rollcall", "rollcall-recorded",
     "welcome", "confirm", "membership", "confirm-leave", "goodbye", "help", "files",
-    "hold", "held", "rejected", "hold-summary", "attention", "quarantined", "probe",
-    "unrouted",
+    "hold", "held", "rejected", "approved", "decided", "hold-summary", "attention",
+    "quarantined", "probe", "unrouted",
+    "join-waiting", "join-request", "join-rejected", "confirm-setting", "setting", "signin",
 )
 NOT_MAIL = {"attendance", "layout", "notice", "attendance-page"}  # pages and shared frames
+PARTIALS = {  # no mail of their own: each is looked at inside the mails that take it in
+    "meeting": "the meeting mails' sentences and words, imported by invitation.*",
+    "web-links": "a member's web links (RSVP, the thread's page), included by post.txt, "
+                 "invitation.txt and reminder.txt: the notice and post HTML show them",
+}
 TEMPLATE_OF = {"post-reply": "post", "digest": "digest"} | {
     k: "invitation" for k in KINDS if k.startswith("invitation-")}
 SCHEMES = re.compile(r"^(https?://|mailto:[^@\s]+@|tel:\+?[0-9]|whatsapp://)", re.I)
@@ -154,8 +160,12 @@ def test_every_template_is_looked_at() -> None:
     covered = {TEMPLATE_OF.get(k, k) for k in KINDS}
     for folder in (ROOT / "templates", ROOT / "templates" / "id", ROOT / "templates" / "en"):
         names = {p.name.split(".")[0] for p in folder.glob("*.j2")}
-        missing = names - covered - NOT_MAIL - {"digest"}  # digest.whatsapp: not a mail
+        missing = names - covered - NOT_MAIL - set(PARTIALS) - {"digest"}  # .whatsapp: no mail
         assert not missing, f"no screenshot of the mail made with {sorted(missing)}"
+    for partial in PARTIALS:  # a partial nothing looked at takes in is a mail not looked at
+        takers = {p.name.split(".")[0] for p in (ROOT / "templates").rglob("*.j2")
+                  if re.search(rf'(include|import) "{partial}\.', p.read_text())}
+        assert takers and takers <= covered, f"{partial} is taken in by {sorted(takers)}"
 
 
 BAD_PAGE = """<!DOCTYPE html><html><head><meta name="viewport"

@@ -127,8 +127,8 @@ def _unrouted(app: App, state: State, mail: Mail, raw: bytes, now: datetime) -> 
     if not may_answer(app, state, mail):
         result.detail += "; not answered (sender not verified)"
         return result
-    result.outgoing.append(compose_notice(
-        first, mail.from_addr, mail.from_name, "unrouted",
+    result.outgoing.append(compose_notice(  # no community's [tag]: the sender wrote to none
+        replace(first, subject_tag=""), mail.from_addr, mail.from_name, "unrouted",
         "Pesan Anda belum sampai / Your message was not delivered", now, app.templates,
         key=f"unrouted:{mail.message_id}", in_reply_to=mail.message_id,
         subject_of=mail.subject, communities=app.config.communities))

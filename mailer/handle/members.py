@@ -38,8 +38,9 @@ __all__ = ["JOIN_UNVERIFIED", "ask_to_join", "ask_to_leave", "confirm", "leave_b
 def ask_to_join(app: App, state: State, mail: Mail, key: str, community: Community,
                 now: datetime, result: Result) -> Result:
     if mail.from_addr in members_of(community, state):
-        result.outgoing.append(notice(app, community, mail, "membership", "Anda sudah anggota",
-                                       "You are already a member", now, situation="already"))
+        result.outgoing.append(notice(app, community, mail, "membership",
+                                      "Anda sudah menjadi anggota", "You are already a member",
+                                      now, situation="already"))
         result.detail = "join: already a member"
         return result
     verdict = app.verdict(mail)

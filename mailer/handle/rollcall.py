@@ -63,7 +63,7 @@ def answer_roll_call(app: App, state: State, mail: Mail, community: Community, t
         unmatched=[u for u in reading.unmatched if u not in dict(reading.ambiguous)],
         ambiguous=[(written, sorted(members.get(e, e) for e in who))
                    for written, who in reading.ambiguous],
-        meeting=meeting, occurrence=occurrence)
+        meeting=meeting, occurrence=occurrence, held=_start(occurrence))
     result.outgoing.append(notice)
     result.records.append({"t": "sent-id", "message_id": notice.message_id,
                            "thread": f"rollcall:!{key}:{occurrence}"})
@@ -71,3 +71,12 @@ def answer_roll_call(app: App, state: State, mail: Mail, community: Community, t
     result.detail = (f"present={came} absent={len(marks) - came}"
                      + (f" unmatched={len(reading.unmatched)}" if reading.unmatched else ""))
     return result
+
+
+def _start(occurrence: str) -> datetime | None:
+    """The meeting's usual start (Occurrence.id, ISO in its zone): the templates word it as
+    a day in the community's zone ("Jumat, 4 Desember 2026")."""
+    try:
+        return datetime.fromisoformat(occurrence) if occurrence else None
+    except ValueError:
+        return None

@@ -63,8 +63,9 @@ def change_setting(app: App, state: State, mail: Mail, community: Community,
                            "message_id": mail.message_id, "at": now.isoformat()})
     result.outgoing.append(compose_notice(
         community, member.email, member.name, "confirm-setting",
-        "Konfirmasi: " + SUBJECTS["id"].lower() if community.language == "id"
-        else "Confirm: " + SUBJECTS["en"].lower(), now, app.templates,
+        "Konfirmasi: " + SUBJECTS["id"][0].lower() + SUBJECTS["id"][1:]  # "Anda" keeps its A
+        if community.language == "id" else "Confirm: " + SUBJECTS["en"].lower(), now,
+        app.templates,
         key=f"confirm-setting:{community.id}:{today.isoformat()}:{outcome.detail}",
         reply_to=confirm_address(app.secret, community.address, community.id, member.email,
                                  now, purpose="setting"),

@@ -35,7 +35,7 @@ from mailer.outbound.mime import (
     encode_text,
     header_lines,
 )
-from mailer.outbound.render import render
+from mailer.outbound.render import exists, render
 from mailer.outbound.unsubscribe import member_unsubscribe, unsubscribe_headers, unsubscribe_link
 from mailer.outbound.wording import counted, sender_name
 from mailer.tokens import (
@@ -220,9 +220,11 @@ def compose_notice(community: Community, to_addr: str, to_name: str, template: s
     if in_reply_to:
         headers += [("In-Reply-To", in_reply_to), ("References", in_reply_to)]
     msg = EmailMessage()
-    context = {"title": subject, "community": community, **data}
+    context = {"title": subject, "community": community, "reply_to": reply_to or "", **data}
     text = render(f"{template}.txt.j2", community.language, templates, **context)
-    add_bodies(msg, text, render("notice.html.j2", community.language, templates,
+    page = f"{template}.html.j2"  # a notice with buttons has its own page; the rest, its text
+    add_bodies(msg, text, render(page if exists(page, community.language, templates)
+                                 else "notice.html.j2", community.language, templates,
                                  text=text, **context))
     for attachment, content in attach:
         maintype, _, subtype = attachment.content_type.partition("/")

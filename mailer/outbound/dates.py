@@ -38,10 +38,10 @@ def format_when(moment: datetime, language: str) -> str:
 
 
 def format_short(moment: datetime, language: str) -> str:
-    """'4 Des 14.00' for lists."""
-    pattern = "d MMM HH.mm" if language == "id" else "d MMM HH:mm"
-    return _babel_datetime(moment, pattern, tzinfo=moment.tzinfo,
-                           locale=_LOCALES.get(language, "en_GB"))
+    """'4 Des 14.00 WIB' for lists."""
+    day = _babel_datetime(moment, "d MMM", tzinfo=moment.tzinfo,
+                          locale=_LOCALES.get(language, "en_GB"))
+    return f"{day} {format_clock(moment, language)}"
 
 
 def format_brief(moment: datetime, language: str, clock: bool = True) -> str:

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, pass_context
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    pass_context,
+)
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -102,6 +109,17 @@ def format_size(size: int, language: str) -> str:
         return f"{max(1, round(size / 1024))} KB"
     text = f"{size / 2**20:.1f} MB"
     return text.replace(".", ",") if language == "id" else text
+
+
+def exists(name: str, language: str, override: Path | None) -> bool:
+    """Whether a template of that name is there (an organizer's or a built-in one)."""
+    try:
+        environment(language, override).get_template(name)
+    except TemplateNotFound:
+        return False
+    except TemplateError:  # there, but broken: render() says so and falls back
+        return True
+    return True
 
 
 def render(name: str, language: str, override: Path | None, **data: Any) -> str:

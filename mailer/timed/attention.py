@@ -14,6 +14,7 @@ from mailer.handle.reasons import JOIN_APPROVAL
 from mailer.inbound.classify import is_robot
 from mailer.membership import complained, members_of, name_of, needs_probe, paused
 from mailer.outbound.compose import compose_notice
+from mailer.outbound.dates import format_day
 from mailer.outbound.digest import Attention
 from mailer.outbound.outbox import outbox_id, queue, queued_before
 from mailer.store import Store
@@ -106,7 +107,17 @@ def _answers(store: Store, community: Community,
         name = member.name if member else rec["email"]
         day = rec.get("occurrence", "")[:10]
         latest[(rec["email"], day)] = (name, rec["status"], day, rec.get("reason", ""))
-    return tuple(sorted(latest.values(), key=lambda a: (a[2], a[0])))
+    return tuple((name, status, _day(community, day), reason)  # "Jumat, 4 Desember 2026"
+                 for name, status, day, reason in sorted(latest.values(),
+                                                         key=lambda a: (a[2], a[0])))
+
+
+def _day(community: Community, day: str) -> str:
+    """An occurrence's day (ISO, "" for a whole series) in the community's words."""
+    try:
+        return format_day(datetime.fromisoformat(day), community.language) if day else ""
+    except ValueError:
+        return day
 
 
 def send_probes(app: App, store: Store, now: datetime) -> int:

@@ -15,6 +15,7 @@ from mailer.handle.reasons import reason_text
 from mailer.membership import name_of
 from mailer.outbound.compose import compose_notice
 from mailer.outbound.outbox import queue
+from mailer.outbound.wording import counted
 from mailer.store import Store
 from mailer.tokens import moderation_address
 
@@ -46,8 +47,10 @@ def summarize_holds(app: App, store: Store, now: datetime) -> int:
             queued += queue(store, compose_notice(
                 community, moderator, name_of(community, store.state, moderator),
                 "hold-summary",
-                (f"{len(holds)} pesan menunggu persetujuan" if community.language == "id"
-                 else f"{len(holds)} messages waiting for approval"), now, app.templates,
+                counted(len(holds), "pesan" if community.language == "id" else "message",
+                        language=community.language)
+                + (" menunggu persetujuan" if community.language == "id"
+                   else " waiting for approval"), now, app.templates,
                 key=key, holds=holds), community.address, now)
         still = {h.id for h in store.state.holds.values() if h.state == "held"}
         store.put_meta("hold-summary", community.id, {
