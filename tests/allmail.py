@@ -181,6 +181,21 @@ class Scenario:
         assert self.rt.reload_if_changed()  # what the running daemon does when it is saved
         self.later()
 
+    def broken_edit(self) -> None:
+        """An organizer saves a cop.toml `cop check` refuses, then puts it right: the daemon
+        keeps the last good one and mails the organizers an alert, then 'resolved'."""
+        path = self.rt.config.path
+        good = path.read_text()
+        path.write_text(good.replace('posting = "', 'posting = "kadang-kadang', 1)
+                        if 'posting = "' in good else good + '\n[[community]]\nid = "x"\n')
+        mark_edited(path)
+        assert not self.rt.reload_if_changed() and self.rt.config_problems
+        self.later()
+        path.write_text(good)
+        mark_edited(path)
+        assert self.rt.reload_if_changed()
+        self.later()
+
     def answer(self, to_msg: EmailMessage, sender: str, body: str,
                headers: dict[str, str] | None = None) -> None:
         self.arrive(make_mail(sender=sender, to=str(to_msg["Reply-To"].addresses[0].addr_spec),
@@ -314,6 +329,7 @@ def _play(s: Scenario, r: Recorder) -> None:
         "> " + line for line in text.replace("[ ] Budi", "[x] Budi").splitlines()))
     _own_settings(s, r)
     s.at(FIRST + timedelta(days=1))  # the next day's attention mail
+    s.broken_edit()  # the alert to the organizers
     _web_signin(s)
 
 

@@ -36,6 +36,7 @@ KINDS = (  # every kind of mail we send; test_every_template_is_looked_at keeps 
     "hold", "held", "rejected", "approved", "decided", "hold-summary", "attention",
     "quarantined", "probe", "unrouted",
     "join-waiting", "join-request", "join-rejected", "confirm-setting", "setting", "signin",
+    "alert",
 )
 NOT_MAIL = {"attendance", "layout", "notice", "attendance-page"}  # pages and shared frames
 PARTIALS = {  # no mail of their own: each is looked at inside the mails that take it in

@@ -133,11 +133,11 @@ class Reader:
             return lookup[normal]
         shown = ", ".join(dict.fromkeys(lookup.values()))
         close = difflib.get_close_matches(normal, list(lookup), n=1)
-        fix = (Words(f"did you mean \"{close[0]}\"?", f"maksudnya \"{close[0]}\"?") if close
+        fix = (Words(f"did you mean \"{close[0]}\"? (one of: {shown})",
+                     f"maksudnya \"{close[0]}\"? (salah satu dari: {shown})") if close
                else Words(f"use one of: {shown}", f"pakai salah satu: {shown}"))
-        self.problem((*path, key), Words(f"'{key}' is \"{value}\", which is not one of {shown}",
-                                         f"'{key}' berisi \"{value}\", bukan salah satu dari "
-                                         f"{shown}"), fix)
+        self.problem((*path, key), Words(f"'{key}' is \"{value}\"",
+                                         f"'{key}' berisi \"{value}\""), fix)
         return default
 
     def strings(self, raw: dict[str, Any], path: tuple[str | int, ...],

@@ -18,7 +18,8 @@ _LIST = re.compile(r"^(?:[-*•+·]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
 
 def reflow(text: str) -> str:
     lines = text.split("\n")
-    plain = [len(line.rstrip()) for line in lines if not _kept(line)]
+    plain = [len(line.rstrip()) for line in lines  # lines kept as written set no width
+             if line.strip() and not _kept(line) and not _as_written(line)]
     width = max(plain, default=0)
     if width < MIN_WIDTH:
         return text
@@ -37,10 +38,15 @@ def _kept(line: str) -> bool:
     return line.startswith(">") or line.rstrip() == "--"
 
 
+def _as_written(line: str) -> bool:
+    """Indented lines and list items: never joined to the line before."""
+    return line[0].isspace() or bool(_LIST.match(line))
+
+
 def _wrapped(previous: str, line: str, width: int) -> bool:
     if not previous.strip() or not line.strip() or _kept(previous) or _kept(line):
         return False
-    if line[0].isspace() or _LIST.match(line):
+    if _as_written(line):
         return False
     first_word = line.split(maxsplit=1)[0]
     return len(previous.rstrip()) + 1 + len(first_word) > width
