@@ -8,9 +8,11 @@ with a type in "t"; times are ISO 8601 strings with offset.
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from collections.abc import MutableMapping, MutableSet
+from datetime import datetime, timedelta
 from typing import Any
 
+from mailer.coldmap import Cold, ColdMap, ColdSet
 from mailer.model import Attachment, Hold, OutboxItem, Post, Quarantine, Thread
 
 Record = dict[str, Any]
@@ -44,24 +46,29 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+# the maps that grow with every message: kept in a Cold index when the store has one
+COLD_MAPS = ("messages", "fingerprints", "threads", "thread_of", "outbox", "archive_done")
+SENT_WINDOW = timedelta(days=2)  # sent_times kept past a snapshot: the longest rate window
+
+
 class State:
-    def __init__(self) -> None:
+    def __init__(self, cold: Cold | None = None) -> None:
         # Message-ID -> the state it ended in; the journal keeps the whole record (rule,
         # sender, detail), which nothing in the daemon reads back
-        self.messages: dict[str, str] = {}
+        self.messages: MutableMapping[str, str] = {}
         # Message-ID -> what the message said (parse.py's fingerprint): the same ID with
         # other content is another message. Records from before it was kept have none.
-        self.fingerprints: dict[str, str] = {}
-        self.threads: dict[str, Thread] = {}
-        self.thread_of: dict[str, str] = {}  # any Message-ID we sent or received -> thread
+        self.fingerprints: MutableMapping[str, str] = {}
+        self.threads: MutableMapping[str, Thread] = {}
+        self.thread_of: MutableMapping[str, str] = {}  # any Message-ID we sent or received
         self.holds: dict[str, Hold] = {}
         self.quarantine: dict[str, Quarantine] = {}  # q1, q2, ...: mail set aside
-        self.outbox: dict[str, OutboxItem] = {}
+        self.outbox: MutableMapping[str, OutboxItem] = {}
         # kept as records apply, so a tick never walks all of history:
         self.outbox_waiting: set[str] = set()  # queued or deferred: what deliver looks at
         self.sent_times: list[datetime] = []  # when each message went, oldest first
         self.unrouted = 0  # messages for no community
-        self.archive_done: set[str] = set()  # archive keys whose outcome is recorded
+        self.archive_done: MutableSet[str] = set()  # archive keys whose outcome is recorded
         # invitation Message-ID -> (meeting key, the member it was sent to)
         self.invitation_of: dict[str, tuple[str, str]] = {}
         self.meeting_of_uid: dict[str, str] = {}  # calendar UID -> meeting key
@@ -90,6 +97,46 @@ class State:
         self._thread_serial = 0
         self._hold_serial = 0
         self._quarantine_serial = 0
+        if cold is not None:
+            for name in COLD_MAPS:
+                setattr(self, name, (ColdSet if name == "archive_done" else ColdMap)(cold, name))
+
+    def cold_maps(self) -> dict[str, ColdMap[Any]]:
+        """The maps kept in a Cold index (none when the state is all in memory)."""
+        found = {}
+        for name in COLD_MAPS:
+            value = getattr(self, name)
+            value = value.map if isinstance(value, ColdSet) else value
+            if isinstance(value, ColdMap):
+                found[name] = value
+        return found
+
+    def hot_parts(self) -> dict[str, Any]:
+        """What a snapshot keeps of the state besides its cold maps: everything else, and
+        how many entries each cold map has. Old send times past the longest rate window
+        are dropped first: nothing reads them."""
+        if self.sent_times:
+            newest = self.sent_times[-1]
+            self.sent_times = [t for t in self.sent_times if newest - t <= SENT_WINDOW]
+        parts = {k: v for k, v in vars(self).items() if k not in COLD_MAPS}
+        parts["cold_sizes"] = {name: m.size for name, m in self.cold_maps().items()}
+        return parts
+
+    def restore(self, parts: dict[str, Any]) -> None:
+        """Take back what `hot_parts` gave, onto a state made with the same Cold."""
+        sizes = parts.pop("cold_sizes", {})
+        for name, value in parts.items():
+            if name not in COLD_MAPS:
+                setattr(self, name, value)
+        for name, cold_map in self.cold_maps().items():
+            cold_map.size = sizes.get(name, 0)
+
+    def settle(self) -> None:
+        """After a snapshot: forget the cold maps' hot entries but the waiting outbox
+        items (deliver reads them every tick)."""
+        for name, cold_map in self.cold_maps().items():
+            cold_map.settle(self.outbox_waiting.__contains__ if name == "outbox"
+                            else lambda key: False)
 
     def apply(self, rec: Record) -> None:
         kind = rec["t"]
