@@ -23,6 +23,7 @@ class Cold(Protocol):
 
     def get(self, table: str, key: str) -> Any | None: ...
     def has(self, table: str, key: str) -> bool: ...
+    def count(self, table: str) -> int: ...
     def keys(self, table: str) -> Iterator[str]: ...
     def items(self, table: str) -> Iterator[tuple[str, Any]]: ...
 
@@ -30,11 +31,11 @@ class Cold(Protocol):
 class ColdMap(MutableMapping[str, V]):
     """A dict over hot entries, falling back to the cold table; nothing is ever deleted."""
 
-    def __init__(self, cold: Cold, table: str, size: int = 0) -> None:
+    def __init__(self, cold: Cold, table: str) -> None:
         self.cold = cold
         self.table = table
         self.hot: dict[str, V] = {}
-        self.size = size  # entries in all, hot and cold
+        self._size: int | None = None  # entries in all, counted when asked for
 
     def __getitem__(self, key: str) -> V:
         if key in self.hot:
@@ -49,8 +50,8 @@ class ColdMap(MutableMapping[str, V]):
         return key in self.hot or (isinstance(key, str) and self.cold.has(self.table, key))
 
     def __setitem__(self, key: str, value: V) -> None:
-        if key not in self:
-            self.size += 1
+        if key not in self.hot:
+            self._size = None  # new, or read from the cold side: len() looks
         self.hot[key] = value
 
     def __delitem__(self, key: str) -> None:
@@ -63,7 +64,10 @@ class ColdMap(MutableMapping[str, V]):
                 yield key
 
     def __len__(self) -> int:
-        return self.size
+        if self._size is None:
+            self._size = self.cold.count(self.table) + sum(
+                1 for key in self.hot if not self.cold.has(self.table, key))
+        return self._size
 
     def walk(self) -> Iterator[tuple[str, V]]:
         """Every entry, hot ones first, without keeping the cold ones in memory."""
@@ -73,10 +77,10 @@ class ColdMap(MutableMapping[str, V]):
                 yield key, value
 
     def values(self) -> Any:  # an iterable: a listing walks it once
-        return _View(lambda: (v for _, v in self.walk()), self.size)
+        return _View(lambda: (v for _, v in self.walk()), self.__len__)
 
     def items(self) -> Any:
-        return _View(self.walk, self.size)
+        return _View(self.walk, self.__len__)
 
     def settle(self, keep: Callable[[str], bool] = lambda key: False) -> None:
         """After a snapshot wrote the hot entries: forget them, but those `keep` names."""
@@ -86,7 +90,7 @@ class ColdMap(MutableMapping[str, V]):
 class _View:
     """What `values()` and `items()` return: iterable again and again, with a length."""
 
-    def __init__(self, walk: Callable[[], Iterator[Any]], size: int) -> None:
+    def __init__(self, walk: Callable[[], Iterator[Any]], size: Callable[[], int]) -> None:
         self._walk = walk
         self._size = size
 
@@ -94,7 +98,7 @@ class _View:
         return self._walk()
 
     def __len__(self) -> int:
-        return self._size
+        return self._size()
 
     def __contains__(self, item: object) -> bool:
         return any(v == item for v in self._walk())
@@ -103,8 +107,8 @@ class _View:
 class ColdSet(MutableSet[str]):
     """A set kept the same way (archive keys whose outcome is recorded)."""
 
-    def __init__(self, cold: Cold, table: str, size: int = 0) -> None:
-        self.map: ColdMap[int] = ColdMap(cold, table, size)
+    def __init__(self, cold: Cold, table: str) -> None:
+        self.map: ColdMap[int] = ColdMap(cold, table)
 
     def __contains__(self, key: object) -> bool:
         return key in self.map

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import MutableMapping, MutableSet
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailer.coldmap import Cold, ColdMap, ColdSet
@@ -112,24 +112,22 @@ class State:
         return found
 
     def hot_parts(self) -> dict[str, Any]:
-        """What a snapshot keeps of the state besides its cold maps: everything else, and
-        how many entries each cold map has. Old send times past the longest rate window
-        are dropped first: nothing reads them."""
+        """What a snapshot keeps of the state besides its cold maps: everything else. Send
+        times past the longest rate window are dropped first (nothing reads them), the
+        rest kept as timestamps (compact)."""
         if self.sent_times:
             newest = self.sent_times[-1]
             self.sent_times = [t for t in self.sent_times if newest - t <= SENT_WINDOW]
         parts = {k: v for k, v in vars(self).items() if k not in COLD_MAPS}
-        parts["cold_sizes"] = {name: m.size for name, m in self.cold_maps().items()}
+        parts["sent_times"] = [t.timestamp() for t in self.sent_times]
         return parts
 
     def restore(self, parts: dict[str, Any]) -> None:
         """Take back what `hot_parts` gave, onto a state made with the same Cold."""
-        sizes = parts.pop("cold_sizes", {})
         for name, value in parts.items():
             if name not in COLD_MAPS:
                 setattr(self, name, value)
-        for name, cold_map in self.cold_maps().items():
-            cold_map.size = sizes.get(name, 0)
+        self.sent_times = [datetime.fromtimestamp(t, UTC) for t in parts["sent_times"]]
 
     def settle(self) -> None:
         """After a snapshot: forget the cold maps' hot entries but the waiting outbox

@@ -122,6 +122,9 @@ class Index:
         return self.db.execute(f"SELECT 1 FROM {table} WHERE k = ?", (key,)).fetchone() \
             is not None
 
+    def count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
     def keys(self, table: str) -> Iterator[str]:
         for (key,) in self.db.execute(f"SELECT k FROM {table} ORDER BY rowid"):
             yield key
