@@ -7,6 +7,7 @@ with a type in "t"; times are ISO 8601 strings with offset.
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections.abc import MutableMapping, MutableSet
 from datetime import UTC, datetime, timedelta
@@ -353,6 +354,10 @@ class State:
         self._quarantine_serial += 1
         return f"q{self._quarantine_serial}"
 
-    def threads_newest_first(self, community: str | None = None) -> list[Thread]:
-        chosen = [t for t in self.threads.values() if community in (None, t.community)]
+    def threads_newest_first(self, community: str | None = None,
+                             limit: int | None = None) -> list[Thread]:
+        """With a limit, only that many are held while the rest are walked past."""
+        chosen = (t for t in self.threads.values() if community in (None, t.community))
+        if limit is not None:
+            return heapq.nlargest(limit, chosen, key=lambda t: t.last_activity)
         return sorted(chosen, key=lambda t: t.last_activity, reverse=True)

@@ -74,7 +74,7 @@ def confirm(app: App, state: State, mail: Mail, community: Community, tag: str,
         result.detail = "confirm: not a pending request of this sender (or expired)"
         return
     result.records.append({**record, "state": "active", "at": now.isoformat()})
-    recent = state.threads_newest_first(community.id)[:5]
+    recent = state.threads_newest_first(community.id, limit=5)
     coming = [(m, o) for m in community.meetings
               for o in upcoming(m, now, limit=1, language=community.language)]
     result.outgoing.append(notice(
