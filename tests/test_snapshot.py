@@ -168,6 +168,26 @@ def test_a_snapshot_naming_code_is_refused(tmp_path: Path, small: None) -> None:
     assert (tmp_path / "index.sqlite.bad").exists()
 
 
+def test_a_snapshot_from_other_code_is_not_read_but_rebuilt(tmp_path: Path,
+                                                            small: None) -> None:
+    """A snapshot holds State's fields as this code lays them out: code that changed them
+    (an upgrade) rebuilds the index once from the journal."""
+    fill(tmp_path, 30)
+    db = sqlite3.connect(tmp_path / "index.sqlite")
+    db.execute("UPDATE snapshot SET version = '1:an-older-layout'")
+    db.commit()
+    db.close()
+    store = Store(tmp_path)
+    assert view(store.state) == view(full_replay(tmp_path))
+    assert (tmp_path / "index.sqlite.bad").exists()
+    store.close()
+    del store
+    gc.collect()
+    (tmp_path / "index.sqlite.bad").unlink()  # the rebuilt one is then read as it is
+    assert view(Store(tmp_path).state) == view(full_replay(tmp_path))
+    assert not (tmp_path / "index.sqlite.bad").exists()
+
+
 def test_an_index_ahead_of_its_journal_is_rebuilt(tmp_path: Path, small: None) -> None:
     fill(tmp_path, 30)
     (segment,) = Journal(tmp_path / "journal").segments()

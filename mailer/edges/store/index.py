@@ -16,17 +16,21 @@ counted twice. An index that cannot be read is moved aside and rebuilt from the 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
 import pickle
 import sqlite3
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mailer import model as model_module
+from mailer import state as state_module
 from mailer.edges.store.files import open_private
 from mailer.edges.store.journal import Journal
 from mailer.model import Attachment, OutboxItem, Post, Thread
@@ -35,6 +39,19 @@ from mailer.state import State
 log = logging.getLogger(__name__)
 
 VERSION = 1
+
+
+def _layout() -> str:
+    """The format of a snapshot: VERSION and the code that shapes what it holds (State's
+    fields, the model, the encodings here). Code that changed them makes the next start
+    rebuild the index from the journal once, never read a snapshot the wrong way."""
+    digest = hashlib.sha256(str(VERSION).encode())
+    for module in (state_module, model_module, sys.modules[__name__]):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return f"{VERSION}:{digest.hexdigest()[:16]}"
+
+
+LAYOUT = _layout()
 Position = tuple[str, int]
 
 _TEXT_TABLES = ("messages", "fingerprints", "thread_of", "archive_done", "outbox")
@@ -47,20 +64,18 @@ _SCHEMA = [
     " from_addr TEXT, name TEXT, date TEXT, body TEXT, attachments TEXT,"
     " PRIMARY KEY (thread, n))",
     "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " version INTEGER, segment TEXT, offset INTEGER, hot BLOB)",
+    " version TEXT, segment TEXT, offset INTEGER, hot BLOB)",
 ]
 
-# what a snapshot's pickle may name: plain data only, never a callable
+# what a snapshot's pickle may name: plain data only (the model's nouns), never a callable
 _ALLOWED = {("builtins", "set"), ("builtins", "frozenset"), ("datetime", "datetime"),
-            ("datetime", "timezone"), ("datetime", "timedelta"), ("datetime", "date"),
-            ("copyreg", "_reconstructor"), ("builtins", "object"),
-            *(("mailer.model", n) for n in ("Attachment", "Hold", "Quarantine",
-                                            "OutboxItem"))}
+            ("datetime", "timezone"), ("datetime", "timedelta"), ("datetime", "date")}
 
 
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
+        if (module, name) not in _ALLOWED and not (
+                module == "mailer.model" and isinstance(getattr(model_module, name, None), type)):
             raise pickle.UnpicklingError(f"a snapshot may not name {module}.{name}")
         return super().find_class(module, name)
 
@@ -166,7 +181,7 @@ class Index:
         position it covers, or None when there is none of this version."""
         row = self.db.execute("SELECT version, segment, offset, hot FROM snapshot "
                               "WHERE id = 1").fetchone()
-        if row is None or row[0] != VERSION:
+        if row is None or row[0] != LAYOUT:
             return None
         state.restore(_Unpickler(io.BytesIO(row[3])).load())
         return (row[1], row[2])
@@ -187,7 +202,7 @@ class Index:
                     ((k, encode(v)) for k, v in cold_map.hot.items()))
             hot = pickle.dumps(state.hot_parts(), protocol=pickle.HIGHEST_PROTOCOL)
             self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?, ?)",
-                            (VERSION, position[0], position[1], hot))
+                            (LAYOUT, position[0], position[1], hot))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
