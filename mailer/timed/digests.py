@@ -15,8 +15,15 @@ from mailer.calendar.occurrences import Occurrence
 from mailer.config import Community, MeetingConfig, Member
 from mailer.handle.app import App
 from mailer.membership import invitees, members_of, receivers
+from mailer.model import Thread
 from mailer.outbound.compose import compose_digests, make_message_id
-from mailer.outbound.digest import Attention, Digest, HeadCount, build_digest
+from mailer.outbound.digest import (
+    WAITING_WINDOW,
+    Attention,
+    Digest,
+    HeadCount,
+    build_digest,
+)
 from mailer.outbound.outbox import queue
 from mailer.store import Store
 from mailer.timed.attention import attention_of
@@ -63,7 +70,7 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
         groups.setdefault((since, member.email.lower() in staff), []).append(member)
     stamp = (slot or now).isoformat()
     message_id = make_message_id(community, "digest", stamp)
-    queued, sent_any, threads = 0, False, list(store.state.threads.values())
+    queued, sent_any, threads = 0, False, _candidates(store, [s for s, _ in groups], now)
     for (since, is_staff), members in sorted(groups.items(), key=lambda g: str(g[0])):
         digest = build_digest(
             community, threads, datetime.fromisoformat(since) if since else None, now, serial,
@@ -90,6 +97,18 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
         "slot": stamp, "since": now.isoformat(), "serial": serial + (1 if sent_any else 0),
         "members": sorted(m.email.lower() for m in members_of(community, store.state).values())})
     return queued
+
+
+def _candidates(store: Store, sinces: list[str | None], now: datetime) -> list[Thread]:
+    """The threads a digest since any of `sinces` can show: active since the earliest, or
+    started within the waiting window. A big store walks past the rest, keeping none."""
+    if not sinces:
+        return []
+    if None in sinces:
+        return list(store.state.threads.values())
+    earliest = min(datetime.fromisoformat(s) for s in sinces if s is not None)
+    return [t for t in store.state.threads.values()
+            if t.last_activity > earliest or now - t.started <= WAITING_WINDOW]
 
 
 def _head_counter(store: Store, community: Community) -> HeadCount:
