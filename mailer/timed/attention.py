@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from mailer.calendar.occurrences import expand
 from mailer.config import Community, Member
 from mailer.handle.app import App
 from mailer.handle.reasons import JOIN_APPROVAL
@@ -104,9 +105,21 @@ def _answers(store: Store, community: Community,
             continue
         member = members.get(rec["email"])
         name = member.name if member else rec["email"]
-        day = rec.get("occurrence", "")[:10]
+        day = held_on(community, rec["meeting"], rec.get("occurrence", ""))
         latest[(rec["email"], day)] = (name, rec["status"], day, rec.get("reason", ""))
     return tuple(sorted(latest.values(), key=lambda a: (a[2], a[0])))
+
+
+def held_on(community: Community, meeting_key: str, occurrence: str) -> str:
+    """The day (ISO) an occurrence is held: a moved one's new day, not the usual one its
+    answers are kept under; "" for the whole series."""
+    meeting = next((m for m in community.meetings if f"{community.id}/{m.id}" == meeting_key),
+                   None)
+    if meeting is not None and occurrence:
+        for occ in expand(meeting, community.language)[0]:
+            if occ.usual is not None and occ.usual.date().isoformat() == occurrence[:10]:
+                return occ.start.date().isoformat()
+    return occurrence[:10]
 
 
 def send_probes(app: App, store: Store, now: datetime) -> int:
