@@ -110,18 +110,6 @@ def _answers(store: Store, community: Community,
     return tuple(sorted(latest.values(), key=lambda a: (a[2], a[0])))
 
 
-def held_on(community: Community, meeting_key: str, occurrence: str) -> str:
-    """The day (ISO) an occurrence is held: a moved one's new day, not the usual one its
-    answers are kept under; "" for the whole series."""
-    meeting = next((m for m in community.meetings if f"{community.id}/{m.id}" == meeting_key),
-                   None)
-    if meeting is not None and occurrence:
-        for occ in expand(meeting, community.language)[0]:
-            if occ.usual is not None and occ.usual.date().isoformat() == occurrence[:10]:
-                return occ.start.date().isoformat()
-    return occurrence[:10]
-
-
 def send_probes(app: App, store: Store, now: datetime) -> int:
     """A short notice, with its own bounce address, to each member whose mail keeps failing
     (Mailman's probe): only its bounce pauses their delivery (membership.paused)."""
@@ -143,3 +131,15 @@ def send_probes(app: App, store: Store, now: datetime) -> int:
                               "item": outbox_id(outgoing.key), "at": now.isoformat()})
                 queued += 1
     return queued
+
+
+def held_on(community: Community, meeting_key: str, occurrence: str) -> str:
+    """The day (ISO) an occurrence is held: a moved one's new day, not the usual one its
+    answers are kept under; "" for the whole series."""
+    meeting = next((m for m in community.meetings if f"{community.id}/{m.id}" == meeting_key),
+                   None)
+    if meeting is not None and occurrence:
+        for occ in expand(meeting, community.language)[0]:
+            if occ.usual is not None and occ.usual.date().isoformat() == occurrence[:10]:
+                return occ.start.date().isoformat()
+    return occurrence[:10]
