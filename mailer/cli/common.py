@@ -16,6 +16,7 @@ import click
 
 from mailer.config import Community, Config, load_config
 from mailer.config.values import zone_label
+from mailer.config.words import language_of, problem_text
 from mailer.edges.store import FileStore
 from mailer.errors import ConfigError, StoreError
 
@@ -83,9 +84,26 @@ def load(ctx: click.Context, secrets: bool = True) -> Config:
     try:
         return load_config(path, None if secrets else Unset())
     except ConfigError as exc:
+        language = language_of_file(path)
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        fail(f"{path.name} has {len(exc.problems)} problem(s); run `cop check` after fixing")
+            click.echo(problem_text(problem, language), err=True)
+        fail(problems_line(path, len(exc.problems), language))
+
+
+def language_of_file(path: Path) -> str:
+    """The language a cop.toml asks for, even when it does not read (id when unreadable)."""
+    try:
+        return language_of(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return "id"
+
+
+def problems_line(path: Path, count: int, language: str) -> str:
+    """'cop.toml: 1 masalah; perbaiki, lalu periksa dengan `cop check`', in `language`."""
+    if language == "id":
+        return f"{path.name}: {count} masalah; perbaiki, lalu periksa dengan `cop check`"
+    return (f"{path.name} has {count} problem{'' if count == 1 else 's'}; run `cop check` "
+            "after fixing")
 
 
 def open_store(config: Config, read_only: bool = True) -> FileStore:

@@ -9,8 +9,11 @@ import click
 
 from mailer.calendar.occurrences import expand
 from mailer.cli.common import config_path, emit_json, fail, load, local_time, open_store, parse_now
-from mailer.membership import memberships, on_pause, paused
+from mailer.config import Community
+from mailer.membership import invitees, memberships, name_of, on_pause, paused
 from mailer.model import Post, Thread
+from mailer.outbound.dates import format_day, format_when
+from mailer.state import State
 from mailer.store import Store
 
 
@@ -83,41 +86,61 @@ def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
 @click.option("--now", "now_text", help="Occurrences after this ISO date-time.")
 @click.pass_context
 def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
-    """Meetings and occurrences with each member's RSVP."""
+    """Meetings and occurrences with each member's RSVP: per occurrence, the answer that
+    holds for that date (its own, else the one for the whole series)."""
     config = load(ctx, secrets=False)
     store = open_store(config)
     now = parse_now(now_text, config)
-    docs = []
+    answers = store.state
+    docs: list[dict[str, Any]] = []
     for c in config.communities:
+        invited = sorted(invitees(c, answers))  # members now: joined by email too, not left
         for m in c.meetings:
             sent = store.get_meta("meeting", f"{c.id}/{m.id}") or {}
             occurrences, skipped = expand(m, c.language)
             key = f"{c.id}/{m.id}"
-            invited = [mem.email for mem in c.members if mem.delivery != "none"]
-            answers = store.state
-            docs.append({
+            doc = {
                 "id": m.id, "community": c.id, "title": m.title, "uid": sent.get("uid"),
                 "sequence": sent.get("sequence", 0), "status": sent.get("status", "unsent"),
                 "occurrences": [{
                     "start": o.start.isoformat(), "end": o.end.isoformat(),
-                    "rsvp": {e: answers.rsvp_of(key, e.lower(), o.id)
-                             for e in invited},
+                    **({"moved_from": o.usual.isoformat()} if o.usual else {}),
+                    "rsvp": {e: answers.rsvp_of(key, e, o.id) for e in invited},
                 } for o in occurrences],
                 "skipped": [{"start": s.start.isoformat(), "reason": s.reason}
                             for s in skipped],
-                "rsvp": {e: answers.latest_rsvp(key, e.lower()) for e in invited},
-            })
+                "rsvp": {e: answers.latest_rsvp(key, e) for e in invited},
+            }
+            if as_json:
+                docs.append(doc)
+                continue
+            future = [o for o in occurrences if o.end > now]
+            click.echo(f"{c.id}/{m.id} \"{m.title}\" sequence {doc['sequence']} "
+                       f"({doc['status']}), {len(future)} to come")
+            for o in future[:3]:
+                moved = (f" ({'dipindah dari' if c.language == 'id' else 'moved from'} "
+                         f"{format_day(o.usual, c.language)})" if o.usual else "")
+                click.echo(f"  {format_when(o.start.astimezone(c.timezone), c.language)}{moved}")
+                for line in _rsvp_lines(answers, c, key, o.id, invited):
+                    click.echo(f"    {line}")
     if as_json:
         emit_json(docs)
-        return
-    for doc in docs:
-        future = [o for o in doc["occurrences"] if o["end"] > now.isoformat()]
-        click.echo(f"{doc['community']}/{doc['id']} \"{doc['title']}\" sequence "
-                   f"{doc['sequence']} ({doc['status']}), {len(future)} to come")
-        for o in future[:3]:
-            click.echo(f"  {o['start']}")
-        for email, answer in doc["rsvp"].items():
-            click.echo(f"  {answer:<12} {email}")
+
+
+def _rsvp_lines(state: State, community: Community, key: str, occurrence: str,
+                invited: list[str]) -> list[str]:
+    """Who answered what for one date; those who did not answer on one line."""
+    lines, waiting = [], []
+    for email in invited:
+        answer = state.rsvp_of(key, email, occurrence)
+        if answer == "NEEDS-ACTION":
+            waiting.append(email)
+            continue
+        name = name_of(community, state, email)
+        lines.append(f"{answer:<12} {email}" + (f" ({name})" if name else ""))
+    if waiting:
+        lines.append(f"{'NEEDS-ACTION':<12} {', '.join(waiting)}")
+    return lines
 
 
 @click.command()

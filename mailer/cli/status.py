@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from mailer.cli.common import Unset, config_path, emit_json, fail
+from mailer.cli.common import (
+    Unset,
+    config_path,
+    emit_json,
+    fail,
+    language_of_file,
+    problems_line,
+)
 from mailer.config import Config, load_config
 from mailer.config.values import zone_label
 from mailer.config.words import language_of
@@ -44,8 +51,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         config: Config | None = load_config(path, Unset())
     except ConfigError as exc:  # the daemon goes on with the last good one: show it
         config = None
-        click.echo(f"{path.name}: {len(exc.problems)} problem(s); `cop check` lists them",
-                   err=True)
+        click.echo(problems_line(path, len(exc.problems), language_of_file(path)), err=True)
     data_dir, language, zone = _service(path, config)
     store = open_store_at(data_dir)
     daemon = _daemon(data_dir)

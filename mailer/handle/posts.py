@@ -146,15 +146,19 @@ def hold_mail(app: App, state: State, mail: Mail, key: str, community: Community
     subject = mail.subject if trusted else ""
     sender_name = (name_of(community, state, mail.from_addr) or mail.from_name) if trusted \
         else ""
+    title = (("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
+             + (subject or hold_id)) if not rule.startswith("join") else (  # unverified:
+        ("Permintaan bergabung (" if community.language == "id" else "Request to join (")
+        + hold_id + ")")  # its address, chosen by whoever wrote, stays out of the subject
     for moderator in sorted({e.lower() for e in community.moderators}):
         result.outgoing.append(compose_notice(
             community, moderator, name_of(community, state, moderator), "hold",
-            ("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
-            + (subject or hold_id), now, app.templates, key=f"hold:{hold_id}",
+            title, now, app.templates, key=f"hold:{hold_id}",
             reply_to=moderation_address(app.secret, community.address, community.id, hold_id,
                                         moderator, now),
             hold_id=hold_id, sender=mail.from_addr,
             sender_name=sender_name, subject_of=subject,
             reason_text=reason_text(reason, community.language, to="moderator"),
-            excerpt=excerpt, trusted=trusted, may_add=reason.startswith(NOT_MEMBER)))
+            excerpt=excerpt, trusted=trusted, may_add=reason.startswith(NOT_MEMBER),
+            join=rule.startswith("join")))  # approving sends the address a confirmation
     return result
