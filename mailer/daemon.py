@@ -38,18 +38,14 @@ from mailer.edges.imap import ImapMailbox
 from mailer.edges.inbox import fetch_new, flag_processed, remember_processed
 from mailer.edges.outbound import open_transport
 from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
-from mailer.edges.store import (
-    DataDirLock,
-    FileStore,
-    load_secret,
-    outbox_folder,
-    receiving_folder,
-)
+from mailer.edges.storage import open_store, prune_sent
+from mailer.edges.store import DataDirLock, load_secret, outbox_folder, receiving_folder
 from mailer.errors import ConfigError, ImapUnavailable, ServiceError
-from mailer.handle.app import App, Result
+from mailer.handle.app import App, Result, find_community
 from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
 from mailer.handle.quarantine import Release, quarantine_mail
+from mailer.inbound.parse import read_heading
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
 from mailer.store import Store
 from mailer.timed.due import run_due
@@ -59,6 +55,7 @@ log = logging.getLogger(__name__)
 # IDLE is renewed this often so that SIGTERM is answered within these seconds; mail that
 # arrives between two IDLEs is announced at once by the next one.
 IDLE_CHUNK = 5.0
+FOLLOWER_WAIT = 3.0  # seconds between a follower's ticks: a new leader within seconds
 
 
 @dataclass
@@ -90,6 +87,7 @@ class Runtime:
             mailbox = ImapMailbox(config.inbound)
         self.mailbox = mailbox
         self.config_mtime = _mtime(config.path)
+        self.leader = True  # with several workers, whether this one led in its last tick
 
     def close(self) -> None:
         self.transport.close()
@@ -121,70 +119,73 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
+    store.catch_up()  # what other workers on the same database recorded (PostgreSQL)
+    rt.leader = leader = store.is_leader()  # IMAP, requests and jobs: one worker only
     applied, decisions, releases = [], [], []
-    for request, records in store.requests.pending():  # asked for by `cop` while we run
-        for record in records:
-            if record["t"] == "hold-decision":
-                decisions.append((record["id"], record["decision"], record.get("reason", ""),
-                                  record.get("by", "cop")))
-            elif record["t"] == "quarantine-release":
-                releases.append((record["id"], record.get("by", "cop")))
-            else:
-                store.record(record)
-        applied.append(request)
+    with store.exclusive():
+        for request, records in store.requests.pending() if leader else ():
+            for record in records:  # asked for by `cop` while we run
+                if record["t"] == "hold-decision":
+                    decisions.append((record["id"], record["decision"],
+                                      record.get("reason", ""), record.get("by", "cop")))
+                elif record["t"] == "quarantine-release":
+                    releases.append((record["id"], record.get("by", "cop")))
+                else:
+                    store.record(record)
+            applied.append(request)
+        for entry, by in releases:  # `cop quarantine release`: processed again
+            result = release_quarantined(rt, entry, by, now)
+            report.queued += apply_result(rt, result, now)
+            decisions += result.decisions
     uids_by_key: dict[str, int] = {}
     try:
-        _receive(rt, report, uids_by_key, now)
+        if leader:
+            _receive(rt, report, uids_by_key, now)
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
     done: list[str] = []
-    for entry, by in releases:  # `cop quarantine release`: processed again
-        result = release_quarantined(rt, entry, by, now)
-        report.queued += apply_result(rt, result, now)
-        decisions += result.decisions
     for key in store.archive.pending():
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
-        result = process_archived(rt, key, now)
-        report.queued += apply_result(rt, result, now)
-        report.processed[result.state] = report.processed.get(result.state, 0) + 1
-        decisions += result.decisions
-        done.append(key)
-    for hold_id, decision, reason, by in decisions:
-        report.queued += apply_result(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
-    report.queued += run_due(rt.app, store, now)
-    if rt.mailbox is not None:
-        remember_processed(rt.mailbox, store, [uids_by_key[k] for k in done if k in uids_by_key])
+        with store.claim(key, _group(rt, key) if store.shared else "") as mine:
+            if not mine:
+                continue  # another worker has it
+            result = process_archived(rt, key, now)
+            report.queued += apply_result(rt, result, now)
+            report.processed[result.state] = report.processed.get(result.state, 0) + 1
+            decisions += result.decisions
+            done.append(key)
+    with store.exclusive():
+        for hold_id, decision, reason, by in decisions:
+            report.queued += apply_result(rt, decide_hold(rt, hold_id, decision, reason, by,
+                                                          now), now)
+        report.queued += run_due(rt.app, store, now) if leader else 0
+        if rt.mailbox is not None and leader:
+            remember_processed(rt.mailbox, store,
+                               [uids_by_key[k] for k in done if k in uids_by_key])
     store.flush()  # the outcome of every message is durable: now it may be marked done
     for request in applied:
         store.requests.done(request)
     store.archive.mark_done(done)
     try:
-        if rt.mailbox is not None:
+        if rt.mailbox is not None and leader:
             flag_processed(rt.mailbox, store)
     except ImapUnavailable as exc:
         report.inbound_error = report.inbound_error or str(exc)
     report.delivered = deliver(store, rt.transport, now,
-                               Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
+                               Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day),
+                               claim=store.claim_outgoing if store.shared else None)
     store.flush()
-    _prune_spool(store)
+    prune_sent(store)
     return report
 
 
-KEEP_SENT = timedelta(days=30)  # sent mail's bytes are kept this long after the last write
-
-
-def _prune_spool(store: Store) -> None:
-    """Free the disk of sent mail: a segment goes once every message in it went (or failed
-    for good) and it has not been written to for KEEP_SENT. The journal keeps each outcome.
-    By the file's own time, not the tick's: `cop run --now` must not delete the present."""
-    waiting = (store.state.outbox[i] for i in store.state.outbox_waiting)
-    needed = {part[0] for item in waiting for part in item.spool}
-    cutoff = time.time() - KEEP_SENT.total_seconds()
-    for name in store.prune_outgoing(needed, cutoff):
-        log.info("spool segment removed segment=%s reason=all sent, older than %d days",
-                 name, KEEP_SENT.days)
+def _group(rt: Runtime, key: str) -> str:
+    """The community a message is for, as far as its headers say: messages of one are
+    processed one at a time, communities in parallel (several workers)."""
+    community = find_community(rt.config, read_heading(rt.store.archive.read(key)).to_addrs)
+    return community.id if community is not None else ""
 
 
 def apply_result(rt: Runtime, result: Result, now: datetime) -> int:
@@ -293,7 +294,8 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
     """The daemon's outer loop. Returns the exit code."""
     os.umask(0o077)  # what we write (data_dir, logs) is its owner's only
     lock = DataDirLock(config.service.data_dir)
-    lock.acquire()
+    if not config.service.database:  # on PostgreSQL, several workers are welcome
+        lock.acquire()
     stop = threading.Event()
     arrived = threading.Event()
 
@@ -306,8 +308,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
     receiver: SmtpReceiver | None = None
     rt: Runtime | None = None
     try:
-        store = FileStore(config.service.data_dir)
-        rt = Runtime(config, store)
+        rt = Runtime(config, open_store(config, name=f"cop-{os.getpid()}"))
         if config.inbound.protocol == "smtp":
             receiver = _start_receiver(rt, arrived)
         clock = Clock(start)
@@ -371,8 +372,9 @@ def _wait(rt: Runtime, arrived: threading.Event, stop: threading.Event, failures
     interval = rt.config.inbound.poll_interval.total_seconds()
     if failures:
         interval = min(2 ** min(failures, 8), 300)  # the service is down: back off
-    # due jobs (digests, reminders) need a tick at least every minute
-    interval = min(interval, 60.0)
+    # due jobs (digests, reminders) need a tick at least every minute; a worker that does
+    # not lead looks every few seconds whether the leader is gone
+    interval = min(interval, 60.0 if rt.leader else FOLLOWER_WAIT)
     if rt.mailbox is not None and rt.mailbox.can_idle and not failures:
         deadline = time.monotonic() + interval
         while not stop.is_set() and time.monotonic() < deadline:

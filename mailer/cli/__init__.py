@@ -11,7 +11,7 @@ import os
 import click
 
 from mailer import __version__
-from mailer.cli import attendance, digest, holds, quarantine, reports, service, show
+from mailer.cli import attendance, digest, holds, quarantine, reports, service, show, store
 from mailer.cli.common import wrap_output
 from mailer.cli.demo import demo
 from mailer.cli.help import help_verb
@@ -37,3 +37,5 @@ for command in (service.check, service.run, show.threads, show.thread, show.meet
                 reports.plan_verb, attendance.attendance, init, demo, help_verb):
     main.add_command(command)
 main.add_command(quarantine.quarantine)
+main.add_command(store.migrate)
+main.add_command(store.store)

@@ -7,7 +7,9 @@ next open. `flush()` orders it: raw mail, outgoing bytes, records, then metadata
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ from mailer.store import OutgoingRef
 
 class FileStore:
     """The data_dir: TinyDB metadata, the journal and the archive, flushed together."""
+
+    shared = False  # one daemon holds data_dir (cop.lock): nothing to claim or catch up
 
     def __init__(self, data_dir: Path, read_only: bool = False) -> None:
         self.data_dir = data_dir
@@ -94,3 +98,21 @@ class FileStore:
 
     def read_file(self, sha256: str) -> bytes | None:
         return self.files.read(sha256)
+
+    # one worker: everything is ours, and nobody else writes
+    def catch_up(self) -> int:
+        return 0
+
+    def is_leader(self) -> bool:
+        return True
+
+    @contextlib.contextmanager
+    def claim(self, key: str, group: str) -> Iterator[bool]:
+        yield True
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        yield
+
+    def claim_outgoing(self, item_id: str, now: datetime) -> bool:
+        return True
