@@ -5,6 +5,7 @@ throwaway cluster (tests/pg.py)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -145,6 +146,10 @@ def test_one_leader_and_another_takes_over_when_its_session_ends(pg_url: str) ->
         assert first.is_leader() and first.is_leader()
         assert not second.is_leader()
         first.close()  # a dead worker's session ends: its lock goes with it
+        for _ in range(200):  # its campaign thread takes the lock within a second or so
+            if second.is_leader():
+                break
+            time.sleep(0.05)
         assert second.is_leader()
     finally:
         second.close()

@@ -3,7 +3,8 @@
     is_leader()          a session-level advisory lock on its own connection: IMAP polling,
                          `cop` requests and the clock's jobs run in the leader only. When a
                          leader dies its session ends (TCP keepalives find a dead machine
-                         within seconds), the lock is free, and the next worker's tick takes it.
+                         within seconds), the lock is free, and a follower's campaign thread
+                         (every CAMPAIGN s) takes it; its next tick leads.
     claim(key, group)    one inbound message: its archive row FOR UPDATE SKIP LOCKED (another
                          worker has it: skip), the group's transaction-level advisory lock
                          (messages of one community one at a time, communities in parallel),
@@ -24,6 +25,7 @@ import contextlib
 import hashlib
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK = 0x636F70_6C6561  # "coplea"
 GROUPS_LOCK = 0x636F70_616C6C  # "copall"
+CAMPAIGN = 1.0  # seconds between a follower's tries for the leader's lock
 
 
 def group_lock(group: str) -> int:
@@ -71,15 +74,44 @@ class Workers:
 
     def __init__(self) -> None:
         self._leader: Any = None  # the connection holding LEADER_LOCK
+        self._leading = threading.Event()  # held, as far as the campaign last saw
+        self._led = False  # what the last tick was told
+        self._stop = threading.Event()
+        self._campaign: threading.Thread | None = None
         self.worker = f"{socket.gethostname()}:{id(self):x}"
 
     def is_leader(self) -> bool:
+        """Whether this worker leads now. A thread of its own tries for the lock every
+        CAMPAIGN seconds, so a dead leader is replaced within seconds even while every
+        other worker is in a long tick; the tick that first learns it reads metadata again
+        (the last leader's cursors and schedules)."""
+        if self._campaign is None:
+            self._try_lead()
+            self._campaign = threading.Thread(target=self._campaign_loop, daemon=True,
+                                              name="cop-leader")
+            self._campaign.start()
+        leading = self._leading.is_set()
+        if leading and not self._led:
+            self.refresh_meta()
+            log.info("leader worker=%s", self.worker)
+        self._led = leading
+        return leading
+
+    def _campaign_loop(self) -> None:
+        while not self._stop.wait(CAMPAIGN):
+            try:
+                self._try_lead()
+            except Exception as exc:  # the database is away: try again
+                log.warning("leader check failed error=%s", " ".join(str(exc).split()))
+
+    def _try_lead(self) -> None:
         if self._leader is not None:
             try:
                 self._leader.execute("SELECT 1")
-                return True
+                return
             except Exception:  # the session ended: the lock went with it
                 log.warning("lost the leader's connection; trying to lead again")
+                self._leading.clear()
                 with contextlib.suppress(Exception):
                     self._leader.close()
                 self._leader = None
@@ -87,11 +119,9 @@ class Workers:
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0]
         if not got:
             conn.close()
-            return False
+            return
         self._leader = conn
-        self.refresh_meta()  # the last leader's cursors and schedules
-        log.info("leader worker=%s", self.worker)
-        return True
+        self._leading.set()
 
     @contextlib.contextmanager
     def claim(self, key: str, group: str) -> Iterator[bool]:
@@ -145,6 +175,10 @@ class Workers:
         return True
 
     def close(self) -> None:
+        self._stop.set()
+        if self._campaign is not None:
+            self._campaign.join(10)
+        self._leading.clear()
         if self._leader is not None:
             with contextlib.suppress(Exception):
                 self._leader.close()
