@@ -40,7 +40,7 @@ from mailer.edges.outbound import open_transport
 from mailer.edges.smtpd import ReceiveHandler, SmtpReceiver
 from mailer.edges.storage import open_store, prune_sent
 from mailer.edges.store import DataDirLock, load_secret, outbox_folder, receiving_folder
-from mailer.errors import ConfigError, ImapUnavailable, ServiceError
+from mailer.errors import ConfigError, ImapUnavailable, ServiceError, StoreConflict
 from mailer.handle.app import App, Result, find_community
 from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
@@ -148,14 +148,19 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
-        with store.claim(key, _group(rt, key) if store.shared else "") as mine:
-            if not mine:
-                continue  # another worker has it
-            result = process_archived(rt, key, now)
-            report.queued += apply_result(rt, result, now)
-            report.processed[result.state] = report.processed.get(result.state, 0) + 1
-            decisions += result.decisions
-            done.append(key)
+        try:
+            with store.claim(key, _group(rt, key) if store.shared else "") as mine:
+                if not mine:
+                    continue  # another worker has it
+                result = process_archived(rt, key, now)
+                queued = apply_result(rt, result, now)
+        except StoreConflict as exc:  # nothing of it was kept: again at the next tick
+            log.warning("processing again next tick archive=%s reason=%s", key, exc)
+            continue
+        report.queued += queued
+        report.processed[result.state] = report.processed.get(result.state, 0) + 1
+        decisions += result.decisions
+        done.append(key)
     with store.exclusive():
         for hold_id, decision, reason, by in decisions:
             report.queued += apply_result(rt, decide_hold(rt, hold_id, decision, reason, by,

@@ -18,7 +18,7 @@ from mailer.daemon import Runtime, tick
 from mailer.edges.pg.migrate import migrate
 from mailer.edges.pg.store import PgStore
 from mailer.edges.store import FileStore
-from mailer.errors import StoreError
+from mailer.errors import StoreConflict
 from tests.helpers import make_mail, mark_edited, signed, write_config
 from tests.test_quarantine import unparseable
 
@@ -111,7 +111,7 @@ def test_a_thread_id_taken_by_two_workers_at_once_is_written_once(pg_url: str) -
             store.record({"t": "thread", "id": "t1", "community": community,
                           "subject": community, "started": T0.isoformat()})
         first.flush()
-        with pytest.raises(StoreError, match="another worker"):
+        with pytest.raises(StoreConflict, match="another worker"):
             second.flush()
         assert second.state.threads["t1"].community == "a"  # read again from the table
         assert second.state.new_thread_id() == "t2"

@@ -23,7 +23,7 @@ from mailer.edges.pg.connect import connect, psycopg_module
 from mailer.edges.pg.migrate import check_migrated
 from mailer.edges.pg.parts import PgArchive, PgRequests, Side, record_key
 from mailer.edges.pg.workers import Workers
-from mailer.errors import StoreError
+from mailer.errors import StoreConflict, StoreError
 from mailer.state import Record, State
 from mailer.store import OutgoingRef
 
@@ -130,7 +130,7 @@ class PgStore(Workers):
         except psycopg.errors.UniqueViolation as exc:
             self._rollback()
             self.reload()
-            raise StoreError("another worker wrote the same thing first "
+            raise StoreConflict("another worker wrote the same thing first "
                              f"({' '.join(str(exc).split())[:200]}); read the records again, "
                              "done again at the next tick") from None
         except BaseException:
