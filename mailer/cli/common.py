@@ -17,8 +17,9 @@ import click
 from mailer.config import Community, Config, load_config
 from mailer.config.values import zone_label
 from mailer.config.words import language_of, problem_text
-from mailer.edges.store import FileStore
+from mailer.edges.storage import open_store as open_chosen
 from mailer.errors import ConfigError, StoreError
+from mailer.store import Store
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides that reorder
 # what a terminal shows: a subject may hold any of them ("\x1b]0;...", "\x1b[2J")
@@ -106,9 +107,13 @@ def problems_line(path: Path, count: int, language: str) -> str:
             "after fixing")
 
 
-def open_store(config: Config, read_only: bool = True) -> FileStore:
+def open_store(config: Config, read_only: bool = True) -> Store:
+    """The store cop.toml chooses: data_dir's files, or PostgreSQL ([service] database)."""
     try:
-        return FileStore(config.service.data_dir, read_only=read_only)
+        store = open_chosen(config, read_only=read_only, name="cop-cli")
+        if store.shared:  # connections to the database: closed when the verb ends
+            click.get_current_context().call_on_close(store.close)
+        return store
     except StoreError as exc:
         fail(str(exc))
 

@@ -233,6 +233,10 @@ class Files:
             write_atomic(target, data)
         return sha256
 
+    def keys(self) -> list[str]:
+        """The sha256 of every file kept."""
+        return sorted(p.name for p in self.folder.glob("??/*") if self._SHA.match(p.name))
+
     def read(self, sha256: str) -> bytes | None:
         try:
             return self.path(sha256).read_bytes()

@@ -11,9 +11,11 @@ it covers; every SNAPSHOT_RECORDS records, and at close, a new snapshot (see ARC
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,8 @@ SNAPSHOT_RECORDS = 20_000  # records between snapshots: what a start replays at 
 
 class FileStore:
     """The data_dir: TinyDB metadata, the journal and the archive, flushed together."""
+
+    shared = False  # one daemon holds data_dir (cop.lock): nothing to claim or catch up
 
     def __init__(self, data_dir: Path, read_only: bool = False) -> None:
         self.data_dir = data_dir
@@ -131,3 +135,21 @@ class FileStore:
 
     def read_file(self, sha256: str) -> bytes | None:
         return self.files.read(sha256)
+
+    # one worker: everything is ours, and nobody else writes
+    def catch_up(self) -> int:
+        return 0
+
+    def is_leader(self) -> bool:
+        return True
+
+    @contextlib.contextmanager
+    def claim(self, key: str, group: str) -> Iterator[bool]:
+        yield True
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        yield
+
+    def claim_outgoing(self, item_id: str, now: datetime) -> bool:
+        return True
