@@ -100,6 +100,7 @@ class Postfix:
         self.config_dir = root / "etc"
         for name in ("etc", "queue", "data"):
             (root / name).mkdir(parents=True, exist_ok=True)
+            (root / name).chmod(0o755)
         shutil.chown(root / "data", "postfix")
         root.chmod(0o755)  # the postfix user walks into queue/ and data/
         (self.config_dir / "main.cf").write_text(MAIN_CF.format(
@@ -108,8 +109,11 @@ class Postfix:
         (root / "transport").write_text(transport)
 
     def _run(self, *args: str, program: str = POSTFIX) -> str:
+        # umask 022 whatever this process has: `cop run` in-process tests leave it 077, and
+        # the queue folders Postfix makes must be walkable by its own user
         done = subprocess.run([program, "-c", str(self.config_dir), *args],
-                              capture_output=True, text=True, timeout=60, check=False)
+                              capture_output=True, text=True, timeout=60, check=False,
+                              umask=0o022)
         if done.returncode != 0:
             raise RuntimeError(f"{program} {' '.join(args)} failed: {done.stderr}"
                                f"\n{self.log()[-3000:]}")
