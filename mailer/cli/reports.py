@@ -54,7 +54,7 @@ def report_verb(ctx: click.Context, community_id: str | None, days: int,
         if r["quiet"]:
             click.echo("  " + ("belum terdengar (sapa secara pribadi): " if id_
                                else "quiet (invite them personally): ")
-                       + ", ".join(q["name"] for q in r["quiet"]))
+                       + "; ".join(q["name"] for q in r["quiet"]))
 
 
 # --- plan ----------------------------------------------------------------------------------
