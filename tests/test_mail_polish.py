@@ -262,3 +262,52 @@ def test_the_web_says_each_zone_once(tmp_path: Path, open_runtime: OpenRuntime) 
         text = client.get(page).text
         assert re.search(r"\d\d\.\d\d WIB", text), page
         assert "WIB WIB" not in text, page
+
+
+# --- 6. every time in --json: the community's zone, its offset, whole seconds ---------------
+
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def times_in(doc: object) -> list[str]:
+    if isinstance(doc, dict):
+        return [t for v in doc.values() for t in times_in(v)]
+    if isinstance(doc, list):
+        return [t for v in doc for t in times_in(v)]
+    return [doc] if isinstance(doc, str) and _TIME.match(doc) else []
+
+
+def test_every_json_listing_gives_times_in_the_communitys_zone(
+        tmp_path: Path, open_runtime: OpenRuntime) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+    from tests.test_quarantine import unparseable
+
+    rt = open_runtime(config_in(tmp_path, "id", "Asia/Makassar"))
+    tick(rt, T0)
+    rt.store.archive.add(make_mail(subject="Pecahan", body="Bagaimana?\n", headers=signed(),
+                                   message_id="<q1@example.org>"))
+    rt.store.archive.add(make_mail(sender="Asing <asing@example.net>", subject="Penawaran",
+                                   headers=signed("example.net")))  # held
+    rt.store.archive.add(unparseable())  # quarantined
+    tick(rt, T0 + timedelta(minutes=5, seconds=7, microseconds=266))
+    item = next(iter(rt.store.state.outbox.values()))
+    rt.store.record({"t": "outbox-state", "id": item.id, "state": "deferred", "attempts": 1,
+                     "next_try": (T0 + timedelta(hours=1, microseconds=5)).isoformat(),
+                     "error": "451 later", "at": T0.isoformat()})
+    rt.store.flush()
+    path = str(rt.config.path)
+    for args in (["threads"], ["thread", "t1"], ["holds"], ["quarantine"], ["outbox"],
+                 ["meetings"], ["report", "--now", "2026-12-02T00:00:00+08:00"],
+                 ["plan", "--days", "3", "--now", "2026-12-02T00:00:00+08:00"]):
+        result = CliRunner().invoke(main, ["--config", path, *args, "--json"])
+        assert result.exit_code == 0, result.output
+        found = times_in(json.loads(result.stdout))
+        assert found, args
+        for moment in found:  # '2026-12-01T10:05:07+08:00': WITA, no microseconds
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", moment), (args, moment)
+    holds = json.loads(CliRunner().invoke(main, ["--config", path, "holds", "--json"]).stdout)
+    assert holds[0]["received"] == "2026-12-01T10:05:07+08:00"
