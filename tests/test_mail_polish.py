@@ -311,3 +311,42 @@ def test_every_json_listing_gives_times_in_the_communitys_zone(
             assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", moment), (args, moment)
     holds = json.loads(CliRunner().invoke(main, ["--config", path, "holds", "--json"]).stdout)
     assert holds[0]["received"] == "2026-12-01T10:05:07+08:00"
+
+
+# --- 8. a break without a name ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("language", "called"), [("id", "Libur"), ("en", "Break")])
+def test_cop_init_names_a_break_typed_without_one(tmp_path: Path, language: str,
+                                                  called: str) -> None:
+    import tomllib
+
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    path = tmp_path / "cop.toml"
+    result = CliRunner().invoke(main, [
+        "--config", str(path), "init", "--language", language, "--defaults",
+        "--now", "2026-11-28T10:00:00+08:00", "--name", "KKG Gugus III", "--address",
+        "kkg3@example.org", "--timezone", "WITA", "--meet", "weekly", "--day", "sabtu",
+        "--time", "08.00", "--first", "05/12/2026", "--breaks", "21/12/2026 - 03/01/2027",
+        "--members", "Ani <ani@example.org>", "--digest", "never"])
+    assert result.exit_code == 0, result.output
+    (pause,) = tomllib.loads(path.read_text())["community"][0]["meeting"][0]["breaks"]
+    assert pause["name"] == called
+    assert load_config(path).communities[0].meetings[0].breaks[0].name == called
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("written", [', name = ""', ', name = "  "', ""])
+def test_a_break_with_an_empty_name_or_none_reads_as_a_break(
+        tmp_path: Path, language: str, written: str) -> None:
+    from mailer.calendar.occurrences import expand
+
+    config = config_in(tmp_path, language)
+    path = config.path
+    path.write_text(path.read_text().replace(', name = "Libur semester"', written))
+    meeting = load_config(path).communities[0].meetings[0]
+    _, skipped = expand(meeting, language)
+    assert {s.reason for s in skipped if s.start.month == 12 and s.start.day >= 21} == {
+        "Libur" if language == "id" else "Break"}
