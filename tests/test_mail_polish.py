@@ -228,11 +228,13 @@ def test_a_held_join_request_says_approving_makes_a_member(
                 "dikirimi email konfirmasi") in text
         assert "meneruskannya ke anggota" not in text
         assert ">Terima sebagai anggota</a>" in html
+        assert text.startswith("Ada permintaan bergabung dengan KKG Matematika")
     else:
         assert ('"approve" to accept rina@elsewhere.org as a member: the address gets\n'
                 "a confirmation mail") in text
         assert "pass it on to the members" not in text
         assert ">Accept as member</a>" in html
+        assert text.startswith("A request to join KKG Matematika")
     assert text.endswith("cop holds approve h1\n")
 
 
