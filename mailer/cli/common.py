@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -19,6 +20,7 @@ from mailer.config.values import zone_label
 from mailer.config.words import language_of, problem_text
 from mailer.edges.storage import open_store as open_chosen
 from mailer.errors import ConfigError, StoreError
+from mailer.outbound.dates import format_iso
 from mailer.store import Store
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides that reorder
@@ -147,9 +149,20 @@ def emit_json(document: Any) -> None:
 def local_time(moment: datetime, config: Config, community_id: str | None = None) -> str:
     """'2026-12-05 20:15 WITA': a moment in its community's zone (the service's when none),
     the zone always named."""
-    community = config.community(community_id or "")
-    zone = community.timezone if community else config.service.timezone
+    zone = zone_of(config, community_id)
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone_label(zone)}"
+
+
+def json_time(moment: datetime | None, config: Config,
+              community_id: str | None = None) -> str | None:
+    """A moment as every --json listing gives it: ISO 8601 in its community's zone (the
+    service's when none) with the offset, whole seconds: '2026-12-05T20:15:00+08:00'."""
+    return format_iso(moment, zone_of(config, community_id)) if moment else None
+
+
+def zone_of(config: Config, community_id: str | None = None) -> ZoneInfo:
+    community = config.community(community_id or "")
+    return community.timezone if community else config.service.timezone
 
 
 def community_of(ctx: click.Context, config: Config, community_id: str) -> Community:

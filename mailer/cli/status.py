@@ -25,6 +25,7 @@ from mailer.config.values import zone_label
 from mailer.config.words import language_of
 from mailer.edges.store import DataDirLock, FileStore, requests_of
 from mailer.errors import ConfigError, StoreError
+from mailer.outbound.dates import format_iso
 from mailer.timed.alerts import SUBJECTS, login_hint, open_alerts
 
 WORDS = {
@@ -64,8 +65,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
             outbox[item.state] += 1
     alerts = [_alert(key, alert, language) for key, alert in open_alerts(store)]
     if as_json:
-        emit_json({"daemon": daemon, "last_tick": mark["at"] if mark else None,
-                   "requests_waiting": waiting, "outbox": outbox, "alerts": alerts})
+        emit_json({"daemon": daemon, "last_tick": _iso(mark["at"], zone) if mark else None,
+                   "requests_waiting": waiting, "outbox": outbox,
+                   "alerts": [{**a, "since": _iso(a["since"], zone)} for a in alerts]})
         return
     words = WORDS[language]
     click.echo(words["running"].format(**daemon) if daemon["running"] else words["stopped"])
@@ -103,6 +105,11 @@ def _service(path: Path, config: Config | None) -> tuple[Path, str, ZoneInfo]:
     except (ValueError, ZoneInfoNotFoundError):
         zone = ZoneInfo("Asia/Jakarta")
     return (path.resolve().parent / (data_dir or "var")).resolve(), language_of(text), zone
+
+
+def _iso(moment: str | None, zone: ZoneInfo) -> str | None:
+    """A stored moment as --json gives every time: in the zone, with its offset."""
+    return format_iso(datetime.fromisoformat(moment), zone) if moment else None
 
 
 def _local(moment: str, zone: ZoneInfo) -> str:
