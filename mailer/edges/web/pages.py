@@ -59,12 +59,16 @@ def community_page(site: Site, request: Request) -> Response:
     if community is None:
         return denied(site, request)
     threads = site.reader.state.threads_newest_first(community.id)
-    start = max(0, int(request.query_params.get("from", "0") or 0)) \
-        if request.query_params.get("from", "0").isdigit() else 0
+    start = _number(request.query_params.get("from", ""))
     return page(site, request, "community", community, threads=threads[start:start + PAGE_SIZE],
                 more=start + PAGE_SIZE if len(threads) > start + PAGE_SIZE else None,
                 meetings=community.meetings,
                 member=site.is_member(community, user_of(site, request)))
+
+
+def _number(text: str) -> int:
+    """A page offset from the query: ASCII digits only ('²' and 5,000 digits are 0)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else 0
 
 
 def thread_page(site: Site, request: Request) -> Response:
