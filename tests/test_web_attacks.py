@@ -117,3 +117,27 @@ def test_a_session_cookie_cannot_be_made_or_stretched(rt: Runtime) -> None:
     later = client_for(site_for(rt.config, T0 + timedelta(days=31)))
     later.cookies.set("cop_session", value)
     assert later.get("/c/kkg").status_code == 403
+
+
+def test_a_ten_megabyte_post_is_refused_before_it_is_read(rt: Runtime) -> None:
+    """Every form here is a few fields; a huge body (urlencoded, multipart, or a one-click
+    body) is refused with 413 instead of being held in memory or spooled to disk."""
+    client = client_for(site_for(rt.config))
+    csrf = csrf_of(client.get("/signin").text)
+    big = "x" * (10 * 1024 * 1024)
+    for path in ("/signin", _one_click_path(), "/signout"):
+        answer = client.post(path, data={"email": big, "csrf": csrf})
+        assert answer.status_code == 413, path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    upload = client.post("/signin", data={"csrf": csrf},
+                         files={"f": ("a.bin", b"\0" * (10 * 1024 * 1024))})
+    assert upload.status_code == 413
+    # without a Content-Length (chunked): counted as it comes
+    chunks = (b"email=" + b"y" * 65536 for _ in range(40))
+    streamed = client.post("/signin", content=chunks,
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert streamed.status_code == 413
+    assert rt.store.requests.pending() == []
+    # an ordinary form still works
+    assert client.post("/signin", data={"email": "budi@example.org", "csrf": csrf}
+                       ).status_code == 200
