@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from mailer.daemon import Runtime, tick
 from mailer.edges.web import make_app
 from mailer.links import unsubscribe_url
+from mailer.membership import members_of
 from tests.conftest import OpenRuntime
 from tests.helpers import signed
 from tests.webkit import BASE, T0, client_for, csrf_of, seed, sign_in, site_for, web_config
@@ -141,3 +142,25 @@ def test_a_ten_megabyte_post_is_refused_before_it_is_read(rt: Runtime) -> None:
     # an ordinary form still works
     assert client.post("/signin", data={"email": "budi@example.org", "csrf": csrf}
                        ).status_code == 200
+
+
+def test_a_multipart_one_click_unsubscribes(rt: Runtime) -> None:
+    """RFC 8058 3.1: the POST's content SHOULD be multipart/form-data (and MAY be
+    urlencoded); a provider sending it the recommended way must not be refused."""
+    client = client_for(site_for(rt.config))
+    answer = client.post(_one_click_path(), files={"List-Unsubscribe": (None, "One-Click")})
+    assert answer.status_code == 200, answer.text
+    assert not client.cookies
+    tick(rt, T0 + timedelta(minutes=10))
+    assert "dewi@example.org" not in members_of(rt.config.communities[0], rt.store.state)
+
+
+def test_a_one_click_body_that_says_something_else_does_not_unsubscribe(rt: Runtime) -> None:
+    client = client_for(site_for(rt.config))
+    for body in (b"List-Unsubscribe=Nope", b"", b"csrf=x"):
+        answer = client.post(_one_click_path(), content=body,
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+        assert answer.status_code == 403, body
+    assert client.post(_one_click_path(), files={"List-Unsubscribe": (None, "Other")}
+                       ).status_code == 403
+    assert rt.store.requests.pending() == []

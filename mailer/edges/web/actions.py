@@ -180,11 +180,13 @@ def unsubscribe_page(site: Site, request: Request) -> Response:
 
 
 async def unsubscribe(site: Site, request: Request) -> Response:
-    """RFC 8058: a POST whose body is exactly List-Unsubscribe=One-Click, with no cookies,
-    from the member's mail provider, unsubscribes at once; otherwise the confirm page's
-    form (with its CSRF token) does."""
+    """RFC 8058: a POST whose body is List-Unsubscribe=One-Click, with no cookies, from the
+    member's mail provider, unsubscribes at once; it SHOULD come as multipart/form-data and
+    MAY come urlencoded (section 3.1). Otherwise the confirm page's form (with its CSRF
+    token) does."""
     body = await request.body()
-    one_click = body.strip() == ONE_CLICK
+    form = await request.form()  # read from the body above (Starlette keeps it)
+    one_click = body.strip() == ONE_CLICK or form.get("List-Unsubscribe") == "One-Click"
     if not one_click and await posted(site, request) is None:
         return refused(site, request)
     link = _link(site, request.path_params["token"], "unsubscribe", anyone=True)
