@@ -17,7 +17,7 @@ from mailer.edges.web import make_app
 from mailer.links import unsubscribe_url
 from mailer.membership import members_of
 from tests.conftest import OpenRuntime
-from tests.helpers import signed
+from tests.helpers import make_mail, signed
 from tests.webkit import BASE, T0, client_for, csrf_of, seed, sign_in, site_for, web_config
 
 
@@ -164,3 +164,25 @@ def test_a_one_click_body_that_says_something_else_does_not_unsubscribe(rt: Runt
     assert client.post(_one_click_path(), files={"List-Unsubscribe": (None, "Other")}
                        ).status_code == 403
     assert rt.store.requests.pending() == []
+
+
+def test_quoted_history_on_the_web_shows_no_ones_address(rt: Runtime) -> None:
+    """The folded history is the mail as it came: its attribution lines ("Pada ..., Siti
+    <siti@...> menulis:") and signatures name addresses that no member saw in the copies
+    they were mailed (those carry the new text only). The web masks them."""
+    reply = make_mail(sender="Dewi Lestari <dewi@example.org>",
+                      subject="Re: Pecahan di kelas 3",
+                      body="Setuju, origami bagus.\n\nPada 1 Des 2026, Budi Santoso "
+                      "<budi@example.org> menulis:\n> Saya pakai origami.\n"
+                      "> Hubungi agus.wijaya@sekolah.sch.id\n",
+                      message_id="<p3@example.org>", in_reply_to="<p2@example.org>",
+                      headers=signed())
+    rt.store.archive.add(reply)
+    tick(rt, T0 + timedelta(minutes=20))
+    client = client_for(site_for(rt.config))
+    sign_in(client, rt, "siti@example.org", T0 + timedelta(minutes=21))
+    thread = rt.store.state.thread_of["<p3@example.org>"]
+    page = client.get(f"/c/kkg/t/{thread}").text
+    assert "<details>" in page and "Budi Santoso" in page
+    assert "budi@example.org" not in page and "agus.wijaya@sekolah.sch.id" not in page
+    assert "Budi Santoso &lt;budi@…&gt; menulis" in page and "agus.wijaya@…" in page

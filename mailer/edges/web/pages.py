@@ -96,8 +96,18 @@ def history(site: Site, message_id: str, body: str) -> str:
                 text = ""
         if len(_HISTORY_CACHE) > 2000:
             _HISTORY_CACHE.clear()
-        _HISTORY_CACHE[message_id] = "" if text == body.strip() else text
+        _HISTORY_CACHE[message_id] = "" if text == body.strip() else mask_addresses(text)
     return _HISTORY_CACHE[message_id]
+
+
+_ADDRESS = re.compile(r"([\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_addresses(text: str) -> str:
+    """'budi@…' for every address: the history is the mail as it came, whose attribution
+    lines ("Pada ..., Budi <budi@example.org> menulis:") and signatures name addresses no
+    member saw in their copy (copies carry the new text only)."""
+    return _ADDRESS.sub(lambda m: f"{m.group(1)}@…", text)
 
 
 def attachment_of(site: Site, community: Community, sha256: str) -> Attachment | None:
