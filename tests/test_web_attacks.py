@@ -8,9 +8,11 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from mailer.daemon import Runtime, tick
 from mailer.edges.web import make_app
@@ -18,7 +20,17 @@ from mailer.links import unsubscribe_url
 from mailer.membership import members_of
 from tests.conftest import OpenRuntime
 from tests.helpers import make_mail, signed
-from tests.webkit import BASE, T0, client_for, csrf_of, seed, sign_in, site_for, web_config
+from tests.webkit import (
+    BASE,
+    T0,
+    client_for,
+    csrf_of,
+    seed,
+    sign_in,
+    signin_link,
+    site_for,
+    web_config,
+)
 
 
 @pytest.fixture
@@ -186,3 +198,37 @@ def test_quoted_history_on_the_web_shows_no_ones_address(rt: Runtime) -> None:
     assert "<details>" in page and "Budi Santoso" in page
     assert "budi@example.org" not in page and "agus.wijaya@sekolah.sch.id" not in page
     assert "Budi Santoso &lt;budi@…&gt; menulis" in page and "agus.wijaya@…" in page
+
+
+def test_the_sign_in_answer_is_sent_before_the_request_to_the_daemon_is_written(
+        rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Timing: writing the request for a member's link (a file, fsynced) took 5 ms that a
+    stranger's address did not (measured 11.3 vs 6.0 ms median). The answer is now sent
+    first, so its time says nothing of membership."""
+    site = site_for(rt.config)
+    order: list[str] = []
+    submit = site.submit
+
+    def recorded(action: str, **fields: Any) -> None:
+        order.append("written")
+        submit(action, **fields)
+
+    monkeypatch.setattr(site, "submit", recorded)
+    app = make_app(site)
+
+    async def watched(scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                order.append("answered")
+            await send(message)
+        await app(scope, receive, sending)
+
+    client = TestClient(watched, base_url=BASE, follow_redirects=False)
+    csrf = csrf_of(client.get("/signin").text)
+    order.clear()
+    for email in ("budi@example.org", "stranger@example.net"):
+        answer = client.post("/signin", data={"email": email, "csrf": csrf})
+        assert answer.status_code == 200
+    assert order == ["answered", "written", "answered"]
+    tick(rt, T0)
+    assert "/s/" in signin_link(rt, "budi@example.org")
