@@ -4,6 +4,7 @@ with the fix, and what held is pinned so that it keeps holding."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -232,3 +233,21 @@ def test_the_sign_in_answer_is_sent_before_the_request_to_the_daemon_is_written(
     assert order == ["answered", "written", "answered"]
     tick(rt, T0)
     assert "/s/" in signin_link(rt, "budi@example.org")
+
+
+def test_a_member_who_is_no_organizer_sees_and_changes_nothing_of_theirs(rt: Runtime) -> None:
+    client = client_for(site_for(rt.config))
+    sign_in(client, rt, "budi@example.org")
+    admin = client.get("/c/kkg/admin")
+    assert admin.status_code == 403 and "dewi@example.org" not in admin.text
+    resources = client.get("/c/kkg/resources")
+    assert resources.status_code == 200 and "/resources/l" not in resources.text  # no forms
+    csrf = csrf_of(resources.text)
+    change = client.post("/c/kkg/resources/lanything", data={"csrf": csrf, "do": "hide"})
+    assert change.status_code == 403
+    assert rt.store.requests.pending() == []
+    # nor do a meeting page or the thread list show another member's address
+    for path in ("/c/kkg", "/c/kkg/m/rutin", "/c/kkg/t/t1", "/c/kkg/t/t2"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert not re.search(r"[\w.]+@example\.org", page.text), path
