@@ -375,8 +375,14 @@ class State:
 
     def threads_newest_first(self, community: str | None = None,
                              limit: int | None = None) -> list[Thread]:
-        """With a limit, only that many are held while the rest are walked past."""
+        """With a limit, only that many are held while the rest are walked past. Threads as
+        recent as each other: the later one first (t10 after t9), however the map was filled
+        (a snapshot's order is not the journal's)."""
         chosen = (t for t in self.threads.values() if community in (None, t.community))
         if limit is not None:
-            return heapq.nlargest(limit, chosen, key=lambda t: t.last_activity)
-        return sorted(chosen, key=lambda t: t.last_activity, reverse=True)
+            return heapq.nlargest(limit, chosen, key=_recency)
+        return sorted(chosen, key=_recency, reverse=True)
+
+
+def _recency(thread: Thread) -> tuple[datetime, int, str]:
+    return thread.last_activity, len(thread.id), thread.id
