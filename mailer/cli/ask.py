@@ -9,7 +9,8 @@
                     the request's name keys it, requested.py).
 
 Another `cop` verb holding the lock (not the daemon): the request is left for the daemon,
-and said so.
+and said so. On PostgreSQL ([service] database) the database is where requests and answers
+go, and the workers' leader carries them out: askpg.py.
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ WAIT = 120.0  # seconds; $COP_WAIT changes it. The daemon ticks at least once a 
 def ask(config: Config, records: list[Record], label: str, now: datetime,
         progress: bool = False) -> None:
     """Carry out `records` (here, or by the running daemon) and print the answer; exit 1
-    with its message when it could not be done. `label` names it while it waits."""
+    with its message when it could not be done. `label` names it while it waits. On
+    PostgreSQL: askpg.py."""
+    if config.service.database:
+        from mailer.cli.askpg import ask_database
+
+        answer = ask_database(config, records, label, now, progress, _seconds())
+        if answer is not None:
+            _print(answer)
+        return
     lock = DataDirLock(config.service.data_dir)
     try:
         lock.acquire()
