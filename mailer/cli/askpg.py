@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 import click
@@ -35,14 +36,12 @@ Progress = Callable[[Iterable[OutboxItem]], Iterable[OutboxItem]] | None
 def ask_database(config: Config, records: list[Record], label: str, now: datetime,
                  progress: bool, seconds: float) -> Answer | None:
     """The answer, or None when the leader has not answered within `seconds` (said)."""
-    from mailer.cli.ask import _bar
-
     setup_logging(config.service.log_level)
     rt = Runtime(config, open_store(config, name=f"cop-ask-{os.getpid()}"))
     store = rt.store
     try:
         if store.is_leader():
-            return _carry(rt, None, records, now, _bar if progress else None)
+            return _carry(rt, None, records, now, progress_bar if progress else None)
         name = store.requests.submit(records)
         deadline = time.monotonic() + seconds
         while True:
@@ -76,3 +75,10 @@ def _carry(rt: Runtime, name: str | None, records: list[Record], now: datetime,
                 progress, claim=store.claim_outgoing)
     store.flush()
     return finish(answer, store.state)
+
+
+def progress_bar(items: Iterable[OutboxItem]) -> Iterator[OutboxItem]:
+    """What `cop digest send` shows while it sends (either store)."""
+    shown = list(items)
+    with click.progressbar(shown, label="sending", show_pos=True, file=sys.stderr) as bar:
+        yield from bar
