@@ -5,6 +5,9 @@
     python3 bench/run.py --only storage
     python3 bench/run.py --only million    the file store at a million messages (opt-in:
                                            ~15 minutes and a few GB of disk)
+    python3 bench/run.py --only pgstore    PostgreSQL with 1 and 2 workers beside the file
+                                           store (opt-in: needs Debian's PostgreSQL, as root;
+                                           says so and skips without it)
 
 Prints a table (each figure beside its goal) and writes bench/results/latest.json.
 Figures are ratios, never absolute times: these machines are noisy.
@@ -33,6 +36,7 @@ from bench import (  # noqa: E402
     memory,
     million,
     outbound,
+    pgstore,
     receivers,
     replies,
     storage,
@@ -43,8 +47,9 @@ BENCHMARKS = {"storage": storage.run, "inbound": inbound.run, "outbound": outbou
               "digest": digest.run, "memory": memory.run, "hostile": hostile.run,
               "attachments": attachments.run, "replies": replies.run,
               "answers": answers.rows, "web": web.run,
-              "receivers": receivers.run, "million": million.run}
-OPT_IN = {"million"}  # run only when named with --only
+              "receivers": receivers.run, "million": million.run,
+              "pgstore": pgstore.run}
+OPT_IN = {"million", "pgstore"}  # run only when named with --only
 
 
 def main() -> int:

@@ -62,7 +62,9 @@ from mailer.timed.due import run_due
 
 log = logging.getLogger(__name__)
 
-FOLLOWER_WAIT = 3.0  # seconds between a follower's ticks: a new leader within seconds
+# seconds between a worker's ticks on PostgreSQL: a new leader, and `cop` requests carried
+# out (no one is woken: the leader may be on another machine), within seconds
+FOLLOWER_WAIT = 3.0
 
 
 @dataclass
@@ -369,7 +371,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
             if once:
                 return 0 if failures == 0 else 1
             wait_for_work(rt.mailbox, rt.config.inbound.poll_interval, arrived, stop,
-                          failures, 60.0 if rt.leader else FOLLOWER_WAIT)
+                          failures, FOLLOWER_WAIT if rt.store.shared else 60.0)
         return 0
     finally:
         if web is not None:

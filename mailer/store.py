@@ -45,6 +45,9 @@ class Requests(Protocol):
     def done(self, request: str) -> None: ...
     def answer(self, request: str, answer: dict[str, Any]) -> None:
         """Leave what the verb prints for the `cop` waiting for it; forget the request."""
+    def answer_of(self, request: str) -> dict[str, Any] | None:
+        """The answer to a request once there is one (taken: read once)."""
+    def waiting(self, request: str) -> bool: ...
 
 
 class Store(Protocol):

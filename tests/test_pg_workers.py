@@ -13,7 +13,7 @@ import smtplib
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ import pytest
 from mailer.edges.pg.migrate import migrate
 from mailer.edges.pg.store import PgStore
 from mailer.edges.pg.workers import LEADER_LOCK
+from mailer.state import State
 from tests.faults import fault_id, mail_mix
 from tests.helpers import make_mail, smtp_outbound, write_config
 from tests.peers import SmtpPeer, free_port, wait_for_port
@@ -91,72 +92,64 @@ def workers(tmp_path: Path) -> Iterator[list[Daemon]]:
             daemon.process.wait(10)
 
 
-@pytest.mark.timeout(1200)
-def test_three_workers_killed_at_random_lose_nothing_and_repeat_nothing(
-        tmp_path: Path, pg_url: str, smtp_peer: SmtpPeer, workers: list[Daemon]) -> None:
-    migrate(pg_url)
-    ports = [free_port() for _ in workers]
+def worker_configs(tmp_path: Path, pg_url: str, sink: SmtpPeer,
+                   inbound: list[str]) -> list[Path]:
+    """One cop.toml per worker on the same database, each with its own receiver."""
     paths = []
-    for i, port in enumerate(ports):
+    for i, receiver in enumerate(inbound):
         folder = tmp_path / f"w{i}"
         folder.mkdir()
-        config = write_config(folder, inbound=f'protocol = "smtp"\nport = {port}\n'
-                              'poll_interval = "1s"', outbound=smtp_outbound(smtp_peer.port),
-                              extra=MGMP)
+        config = write_config(folder, inbound=f'{receiver}\npoll_interval = "1s"',
+                              outbound=smtp_outbound(sink.port), extra=MGMP)
         config.path.write_text(config.path.read_text().replace(
             'secret = "test-secret"\n', f'secret = "test-secret"\ndatabase = "{pg_url}"\n'))
         paths.append(config.path)
-    smtp_peer.recorder.keep = True
-    for daemon, path in zip(workers, paths, strict=True):
-        daemon.start(path)
-    for port in ports:
-        wait_for_port(port, 60)
-    watcher = PgStore(pg_url, read_only=True, name="watcher")
+    return paths
+
+
+def kill_at_random(workers: list[Daemon], paths: list[Path], watcher: PgStore,
+                   arriving: Callable[[], bool]) -> tuple[int, list[float]]:
+    """SIGKILL a random worker (the leader every other time) every 1-4 s while
+    `arriving()`, each started again; (kills, the leader takeovers measured in s)."""
     rng = random.Random(20270119)
-    sender = Sender(ports, MAILS)
-    sender.start()
     kills, takeovers = 0, []
-    try:
-        while sender.pending and kills < 40:
-            time.sleep(rng.uniform(1.0, 4.0))
-            leader = leader_pid(watcher)
-            pids = {d.process.pid: d for d in workers if d.process is not None}
-            victim = pids[leader] if leader in pids and kills % 2 == 0 else rng.choice(workers)
-            was_leader = victim.process is not None and victim.process.pid == leader
-            victim.kill()
-            kills += 1
-            killed_at = time.monotonic()
-            victim.start(paths[workers.index(victim)])
-            if was_leader:
-                while time.monotonic() - killed_at < 60:
-                    now_leader = leader_pid(watcher)
-                    if now_leader is not None and now_leader != leader:
-                        takeovers.append(time.monotonic() - killed_at)
-                        break
-                    time.sleep(0.1)
-            # the next kill when this one is back: the Bar's takeover is by a running worker
-            victim.wait_started(120)
-        deadline = time.monotonic() + 600
-        while sender.pending and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not sender.pending, "the sender could not deliver everything"
-        while time.monotonic() < deadline:
-            watcher.catch_up()
-            state = watcher.state
-            if not watcher.archive.pending() and len(state.messages) >= len(sender.accepted) \
-                    and state.outbox and not state.outbox_waiting:
-                break
-            time.sleep(0.5)
-        for daemon in workers:
-            assert daemon.stop() == 0
+    while arriving() and kills < 40:
+        time.sleep(rng.uniform(1.0, 4.0))
+        leader = leader_pid(watcher)
+        pids = {d.process.pid: d for d in workers if d.process is not None}
+        victim = pids[leader] if leader in pids and kills % 2 == 0 else rng.choice(workers)
+        was_leader = victim.process is not None and victim.process.pid == leader
+        victim.kill()
+        kills += 1
+        killed_at = time.monotonic()
+        victim.start(paths[workers.index(victim)])
+        if was_leader:
+            while time.monotonic() - killed_at < 60:
+                now_leader = leader_pid(watcher)
+                if now_leader is not None and now_leader != leader:
+                    takeovers.append(time.monotonic() - killed_at)
+                    break
+                time.sleep(0.1)
+        # the next kill when this one is back: the Bar's takeover is by a running worker
+        victim.wait_started(120)
+    return kills, takeovers
+
+
+def wait_all_done(watcher: PgStore, accepted: int, deadline: float) -> None:
+    """Every accepted message processed and every copy gone (or the deadline)."""
+    while time.monotonic() < deadline:
         watcher.catch_up()
-    finally:
-        sender.stop.set()
-        sender.join(30)
-        with contextlib.suppress(Exception):
-            watcher.close()
-    state = watcher.state
-    accepted = set(sender.accepted)
+        state = watcher.state
+        if not watcher.archive.pending() and len(state.messages) >= accepted \
+                and state.outbox and not state.outbox_waiting:
+            return
+        time.sleep(0.5)
+
+
+def check_outcome(state: State, accepted: set[str], sink: SmtpPeer, kills: int,
+                  takeovers: list[float], workers: list[Daemon]) -> None:
+    """Every message once, every copy queued once and sent (duplicates at most one per
+    kill), each invitation queued once, every leader replaced within TAKEOVER s."""
     automatic = {mail(i)[0] for i in range(MAILS) if mail(i)[3]}
     assert len(accepted) == MAILS and set(state.messages) == accepted
     assert {mid for mid, s in state.messages.items() if s == "automatic"} == automatic
@@ -171,7 +164,7 @@ def test_three_workers_killed_at_random_lose_nothing_and_repeat_nothing(
     assert {copies[m] for m in accepted - automatic - mgmp_posts} == {2}
     invitations = Counter(i.to for i in outbox if i.kind == "invitation")
     assert invitations and set(invitations.values()) == {1}  # the job queued each once
-    sent = Counter(m.mail_from for m in smtp_peer.recorder.messages)
+    sent = Counter(m.mail_from for m in sink.recorder.messages)
     assert set(sent) == {i.envelope_from for i in outbox}, "a copy was never sent"
     duplicates = sum(n - 1 for n in sent.values())
     print(f"kills={kills} duplicates={duplicates} takeovers={[round(t, 1) for t in takeovers]}"
@@ -182,3 +175,36 @@ def test_three_workers_killed_at_random_lose_nothing_and_repeat_nothing(
     for daemon in workers:
         text = daemon.text()
         assert "Traceback" not in text, text[text.index("Traceback") - 500:][:4000]
+
+
+@pytest.mark.timeout(1200)
+def test_three_workers_killed_at_random_lose_nothing_and_repeat_nothing(
+        tmp_path: Path, pg_url: str, smtp_peer: SmtpPeer, workers: list[Daemon]) -> None:
+    migrate(pg_url)
+    ports = [free_port() for _ in workers]
+    paths = worker_configs(tmp_path, pg_url, smtp_peer,
+                           [f'protocol = "smtp"\nport = {port}' for port in ports])
+    smtp_peer.recorder.keep = True
+    for daemon, path in zip(workers, paths, strict=True):
+        daemon.start(path)
+    for port in ports:
+        wait_for_port(port, 60)
+    watcher = PgStore(pg_url, read_only=True, name="watcher")
+    sender = Sender(ports, MAILS)
+    sender.start()
+    try:
+        kills, takeovers = kill_at_random(workers, paths, watcher, lambda: bool(sender.pending))
+        deadline = time.monotonic() + 600
+        while sender.pending and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not sender.pending, "the sender could not deliver everything"
+        wait_all_done(watcher, len(sender.accepted), deadline)
+        for daemon in workers:
+            assert daemon.stop() == 0
+        watcher.catch_up()
+    finally:
+        sender.stop.set()
+        sender.join(30)
+        with contextlib.suppress(Exception):
+            watcher.close()
+    check_outcome(watcher.state, set(sender.accepted), smtp_peer, kills, takeovers, workers)

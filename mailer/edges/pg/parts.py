@@ -93,10 +93,13 @@ class PgArchive:
 
 
 class PgRequests:
-    """Changes asked for with `cop` while workers run, applied by the leader."""
+    """Changes asked for with `cop` while workers run, carried out by the leader. Its
+    answer (what the verb prints) stays in the row (answer, answered: migration 0002) for
+    the waiting `cop`, which takes it; one nobody came for goes after a day."""
 
     ALLOWED = frozenset({"attendance", "hold-decision", "quarantine-release",
                          "quarantine-state", "digest-send", "web"})
+    KEEP_ANSWERS = "1 day"
 
     def __init__(self, side: Side) -> None:
         self.side = side
@@ -109,7 +112,8 @@ class PgRequests:
         return str(rows[0][0])
 
     def pending(self) -> list[tuple[str, list[Record]]]:
-        rows = self.side.execute("SELECT id, records FROM requests ORDER BY id")
+        rows = self.side.execute("SELECT id, records FROM requests WHERE answer IS NULL "
+                                 "ORDER BY id")
         return [(str(i), [r for r in records if r.get("t") in self.ALLOWED])
                 for i, records in rows]
 
@@ -117,6 +121,21 @@ class PgRequests:
         self.side.execute("DELETE FROM requests WHERE id = %s", (int(request),))
 
     def answer(self, request: str, answer: dict[str, Any]) -> None:
-        """Carried out: forget it. (`cop` verbs wait for answers in data_dir/requests only;
-        on PostgreSQL they do not wait yet: see README, "Several workers".)"""
-        self.done(request)
+        """Leave the answer for the `cop` that asked; the request is no longer pending."""
+        from psycopg.types.json import Jsonb
+
+        self.side.execute("UPDATE requests SET answer = %s, answered = now() WHERE id = %s",
+                          (Jsonb(answer), int(request)))
+        self.side.execute("DELETE FROM requests WHERE answered < now() - %s::interval",
+                          (self.KEEP_ANSWERS,))
+
+    def answer_of(self, request: str) -> dict[str, Any] | None:
+        """The answer to a request, once there is one (taken: read once)."""
+        rows = self.side.execute("DELETE FROM requests WHERE id = %s AND answer IS NOT NULL "
+                                 "RETURNING answer", (int(request),))
+        return dict(rows[0][0]) if rows else None
+
+    def waiting(self, request: str) -> bool:
+        rows = self.side.execute("SELECT 1 FROM requests WHERE id = %s AND answer IS NULL",
+                                 (int(request),))
+        return bool(rows)
