@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailer.inbound.condense import EXAMINE_HEAD, EXAMINE_TAIL, candidate_lines, condense
+from mailer.inbound.plainlines import plain_lines
 from mailer.inbound.quote_headers import (
     MAX_LINE,
     Header,
@@ -122,7 +123,10 @@ class _Mail:
 
     def __init__(self, lines: list[str], seen: list[bool] | None = None) -> None:
         self.lines = lines
-        examined: Callable[[int], bool] = (lambda i: True) if seen is None else seen.__getitem__
+        # a line that can only be plain text, blank or quoted is read as one
+        plain = plain_lines(lines)
+        examined: Callable[[int], bool] = (
+            (lambda i: not plain[i]) if seen is None else (lambda i: seen[i] and not plain[i]))
         self.kinds = [_kind(lines, i) if examined(i) else _plain_kind(lines[i])
                       for i in range(len(lines))]
         for i in range(1, len(lines) - 1):
