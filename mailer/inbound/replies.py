@@ -79,10 +79,13 @@ def trim_reply(body: str, new_thread: bool = False) -> Trimmed:
     """new_text(), and whether it had to keep the text untrimmed."""
     lines = _split(body)
     long = len(lines) > EXAMINE_HEAD + EXAMINE_TAIL
-    candidates = candidate_lines(lines) if long else range(len(lines))
+    joined = None  # the lines joined, for the searches of the whole text: the body itself
+    if long:  # when _split had nothing to take apart
+        joined = body if "\r" not in body and ":" not in body else "\n".join(lines)
+    candidates = candidate_lines(lines, joined) if long else range(len(lines))
     if new_thread and _forwards(lines, candidates):
         return Trimmed(_tidy([line for line in lines if not is_device_line(line)]))
-    view = condense(lines, candidates)
+    view = condense(lines, candidates, joined)
     mail = _Mail(view.lines, view.examined)
     text = _tidy(view.expand(lines, mail.new_lines()))
     if _says_nothing(text):
@@ -99,7 +102,9 @@ def trim_reply(body: str, new_thread: bool = False) -> Trimmed:
 
 def _split(body: str) -> list[str]:
     """Lines, with a quote header that shares its line with text split off it."""
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = body.split("\n")
     if ":" not in body:
         return lines
     out: list[str] = []
