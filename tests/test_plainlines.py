@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.inbound import replies
-from mailer.inbound.plainlines import plain_lines
+from mailer.inbound.plainlines import plain_lines, rarest
 from mailer.inbound.quote_headers import MAX_LINE, broken_quote_header, field, quote_header
 from mailer.inbound.replies import _kind, _plain_kind, trim_reply
 from tests.test_condense import SHAPES
@@ -108,3 +108,9 @@ def test_trimming_keeps_what_asking_every_line_kept(lines: list[str], new_thread
     finally:
         replies.plain_lines = every  # type: ignore[assignment]
     assert quick == slow
+
+
+def test_a_word_is_looked_for_only_where_its_rarest_characters_are() -> None:
+    assert rarest("sent ") == "sn"
+    assert rarest("](") == "(]"
+    assert all(set(rarest(word)) <= set(word) for word in PIECES)

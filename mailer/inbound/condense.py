@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 
+from mailer.inbound.plainlines import rarest
 from mailer.inbound.quote_headers import MAX_LINE
 
 # Past its head and tail a long text is examined line by line only around the lines that
@@ -73,7 +74,11 @@ def _may_start(text: str) -> bool:
     if any(a + b in text for a in paired for b in paired):
         return True
     lowered = text.lower()
-    return any(word in lowered for word in _WORDS) or any(c in text for c in _FOLDED)
+    return any(word in lowered for word, looks in _WORD_LOOKS
+               if all(c in lowered for c in looks)) or any(c in text for c in _FOLDED)
+
+
+_WORD_LOOKS = tuple((word, rarest(word)) for word in _WORDS)
 
 
 def _find(char: str, text: str, pos: int) -> int:

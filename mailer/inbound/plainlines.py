@@ -46,6 +46,18 @@ MARKS = (
     "nous a dit", "escribi", "escreveu", "skrev", "napisa", "napsal", "yazd",
     "kirjoitti", "irta", "a scris", "kirjutas", "rakst",
 )  # fmt: skip
+# letters by how seldom they are written (Indonesian and English), the rarest first
+_RARE_FIRST = "qxzjvwfykpbhgcmdlousnrtiae"
+
+
+def rarest(word: str, count: int = 2) -> str:
+    """The characters of `word` least likely to be in a text (signs first, a space last):
+    a word is only where each of its characters is, and a look for one character costs
+    next to nothing (memchr), where a look for a word reads the text (40 us for 64 KB)."""
+    return "".join(sorted(set(word), key=lambda c: (c == " ", _RARE_FIRST.find(c))))[:count]
+
+
+_MARK_LOOKS = tuple((word, rarest(word)) for word in MARKS)
 _LAST = re.compile(r"[-_=+~#*.>][^\S\n]*\n")  # the last character, before white space
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
@@ -66,8 +78,8 @@ def plain_lines(lines: list[str]) -> list[bool]:
         plain[line] = False
         return ends[line]
 
-    for word in MARKS:
-        at = lowered.find(word)
+    for word, looks in _MARK_LOOKS:
+        at = lowered.find(word) if all(c in lowered for c in looks) else -1
         while at >= 0:
             at = lowered.find(word, mark(at))
     for pattern in (_LAST, _NOT_ASCII) if not text.isascii() else (_LAST,):

@@ -183,7 +183,7 @@ class _Mail:
         """The indexes of the lines the member wrote, in order."""
         region = self._before_history()
         region = self._without_history_quotes(region)
-        last_text = max((i for i in region if self.kinds[i] == TEXT), default=-1)
+        last_text = next((i for i in reversed(region) if self.kinds[i] == TEXT), -1)
         kept = [i for i in region if self.kinds[i] != DEVICE
                 and (self.kinds[i] != RULE or i < last_text)]  # a rule inside a post stays
         start = signature_start([self.lines[i] for i in kept])
@@ -193,6 +193,9 @@ class _Mail:
         """Lines before history starts; markers of history with nothing above them are
         dropped alone (a forward without a word, or an answer written below)."""
         kinds, n = self.kinds, len(self.lines)
+        if not self.blocks and not self.cutting and not any(
+                k in kinds for k in (SEPARATOR, FOOTER, DEVICE, SIG)):
+            return list(range(n))  # no marker of history
         answered_after = _answered_quotes_after(kinds)
         dropped: set[int] = set()
         text_above = False
@@ -231,6 +234,8 @@ class _Mail:
         """`region` without quoted history: quoted runs nobody answers, the one quoted run
         of a bottom-posted reply, quote headers; answered runs of interleaved replies stay."""
         kinds = self.kinds
+        if QUOTE not in kinds and HEADER not in kinds:
+            return region
         headers = {h.end: h for h in self.attached}
         runs: list[tuple[int, int, Header | None]] = []  # positions in region, inclusive
         p = 0
