@@ -54,7 +54,7 @@ def rarest(word: str, count: int = 2) -> str:
     """The characters of `word` least likely to be in a text (signs first, a space last):
     a word is only where each of its characters is, and a look for one character costs
     next to nothing (memchr), where a look for a word reads the text (40 us for 64 KB)."""
-    return "".join(sorted(set(word), key=lambda c: (c == " ", _RARE_FIRST.find(c))))[:count]
+    return "".join(sorted(set(word), key=lambda c: (c == " ", _RARE_FIRST.find(c), c)))[:count]
 
 
 _MARK_LOOKS = tuple((word, rarest(word)) for word in MARKS)
