@@ -1,7 +1,7 @@
 """Benchmarks against the raw protocols, measured in the same run on the same machine.
 
     python3 bench/run.py            the full set (several minutes)
-    python3 bench/run.py --quick    smaller counts, under a minute
+    python3 bench/run.py --quick    smaller counts, a few minutes
     python3 bench/run.py --only storage
     python3 bench/run.py --only million    the file store at a million messages (opt-in:
                                            ~15 minutes and a few GB of disk)
@@ -55,7 +55,7 @@ OPT_IN = {"million", "pgstore"}  # run only when named with --only
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smaller counts, < 1 minute")
+    parser.add_argument("--quick", action="store_true", help="smaller counts, a few minutes")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
