@@ -1,8 +1,13 @@
 """Benchmarks against the raw protocols, measured in the same run on the same machine.
 
     python3 bench/run.py            the full set (several minutes)
-    python3 bench/run.py --quick    smaller counts, under a minute
+    python3 bench/run.py --quick    smaller counts, a few minutes
     python3 bench/run.py --only storage
+    python3 bench/run.py --only million    the file store at a million messages (opt-in:
+                                           ~15 minutes and a few GB of disk)
+    python3 bench/run.py --only pgstore    PostgreSQL with 1 and 2 workers beside the file
+                                           store (opt-in: needs Debian's PostgreSQL, as root;
+                                           says so and skips without it)
 
 Prints a table (each figure beside its goal) and writes bench/results/latest.json.
 Figures are ratios, never absolute times: these machines are noisy.
@@ -29,7 +34,9 @@ from bench import (  # noqa: E402
     hostile,
     inbound,
     memory,
+    million,
     outbound,
+    pgstore,
     receivers,
     replies,
     storage,
@@ -40,20 +47,22 @@ BENCHMARKS = {"storage": storage.run, "inbound": inbound.run, "outbound": outbou
               "digest": digest.run, "memory": memory.run, "hostile": hostile.run,
               "attachments": attachments.run, "replies": replies.run,
               "answers": answers.rows, "web": web.run,
-              "receivers": receivers.run}
+              "receivers": receivers.run, "million": million.run,
+              "pgstore": pgstore.run}
+OPT_IN = {"million", "pgstore"}  # run only when named with --only
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smaller counts, < 1 minute")
+    parser.add_argument("--quick", action="store_true", help="smaller counts, a few minutes")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     started = time.perf_counter()
     took: dict[str, float] = {}
-    for name in args.only or list(BENCHMARKS):
+    for name in args.only or [n for n in BENCHMARKS if n not in OPT_IN]:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         begun = time.perf_counter()
         results.extend(BENCHMARKS[name](args.quick))

@@ -25,7 +25,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,28 +37,35 @@ from mailer.edges.imap import ImapMailbox
 from mailer.edges.inbox import fetch_new, flag_processed, remember_processed
 from mailer.edges.listen import Receiver, start_receiver
 from mailer.edges.outbound import open_transport
-from mailer.edges.store import (
-    DataDirLock,
-    FileStore,
-    load_secret,
-    outbox_folder,
-    receiving_folder,
-)
+from mailer.edges.storage import open_store, prune_sent
+from mailer.edges.store import DataDirLock, load_secret, outbox_folder, receiving_folder
 from mailer.edges.waiting import Clock, wait_for_work
-from mailer.errors import ConfigError, ImapLoginRefused, ImapUnavailable, ServiceError
-from mailer.handle.app import App, Result
+from mailer.errors import (
+    ConfigError,
+    ImapLoginRefused,
+    ImapUnavailable,
+    ServiceError,
+    StoreConflict,
+)
+from mailer.handle.app import App, Result, find_community
 from mailer.handle.dispatch import process_message
 from mailer.handle.moderation import release_hold
 from mailer.handle.quarantine import Release, quarantine_mail
 from mailer.handle.web import web_request
+from mailer.inbound.parse import read_heading
 from mailer.outbound.outbox import Limits, Transport, deliver, queue
-from mailer.requested import Steps, carry_out, finish
+from mailer.requested import Answer, Steps, carry_out, finish
 from mailer.state import Record
 from mailer.store import Store
 from mailer.timed.alerts import note_service
 from mailer.timed.due import run_due
 
 log = logging.getLogger(__name__)
+
+# seconds between a worker's ticks on PostgreSQL: a new leader, and `cop` requests carried
+# out (no one is woken: the leader may be on another machine), within seconds
+FOLLOWER_WAIT = 3.0
+
 
 @dataclass
 class TickReport:
@@ -91,6 +97,7 @@ class Runtime:
         self.mailbox = mailbox
         self.config_mtime = _mtime(config.path)
         self.config_problems: dict[str, list[str]] = {}  # a broken edit's, by language
+        self.leader = True  # with several workers, whether this one led in its last tick
 
     def close(self) -> None:
         self.transport.close()
@@ -125,63 +132,73 @@ class Runtime:
 def tick(rt: Runtime, now: datetime) -> TickReport:
     report = TickReport()
     store = rt.store
+    store.catch_up()  # what other workers on the same database recorded (PostgreSQL)
+    rt.leader = leader = store.is_leader()  # IMAP, requests and jobs: one worker only
     decisions: list[tuple[str, str, str, str]] = []
     uids_by_key: dict[str, int] = {}
     imap_login: str | None = None  # "ok", the server's refusal, or not known this tick
     try:
-        _receive(rt, report, uids_by_key, now)
-        imap_login = "ok" if rt.mailbox is not None else None
+        if leader:
+            _receive(rt, report, uids_by_key, now)
+            imap_login = "ok" if rt.mailbox is not None else None
     except ImapUnavailable as exc:
         report.inbound_error = str(exc)  # what came before the outage is processed below
         imap_login = exc.refused if isinstance(exc, ImapLoginRefused) else None
-    note_service(store, now, rt.config, rt.config_problems, imap_login,
-                 getattr(rt.transport, "login", None))  # alerts to the organizers
-    answers = {request: carry_out(request, records, store, steps_of(rt, now))
-               for request, records in store.requests.pending()}  # asked for by `cop`
+    answers: dict[str, Answer] = {}
+    if leader:
+        with store.exclusive():
+            note_service(store, now, rt.config, rt.config_problems, imap_login,
+                         getattr(rt.transport, "login", None))  # alerts to the organizers
+            answers = {request: carry_out(request, records, store, steps_of(rt, now))
+                       for request, records in store.requests.pending()}  # asked by `cop`
     done: list[str] = []
     for key in store.archive.pending():
         if key in store.state.archive_done:
             done.append(key)  # recorded by a run that stopped before marking it done
             continue
-        result = process_archived(rt, key, now)
-        report.queued += apply_result(rt, result, now)
+        try:
+            with store.claim(key, _group(rt, key) if store.shared else "") as mine:
+                if not mine:
+                    continue  # another worker has it
+                result = process_archived(rt, key, now)
+                queued = apply_result(rt, result, now)
+        except StoreConflict as exc:  # nothing of it was kept: again at the next tick
+            log.warning("processing again next tick archive=%s reason=%s", key, exc)
+            continue
+        report.queued += queued
         report.processed[result.state] = report.processed.get(result.state, 0) + 1
         decisions += result.decisions
         done.append(key)
-    for hold_id, decision, reason, by in decisions:
-        report.queued += apply_result(rt, decide_hold(rt, hold_id, decision, reason, by, now), now)
-    report.queued += run_due(rt.app, store, now)
-    if rt.mailbox is not None:
-        remember_processed(rt.mailbox, store, [uids_by_key[k] for k in done if k in uids_by_key])
+    with store.exclusive():
+        for hold_id, decision, reason, by in decisions:
+            report.queued += apply_result(rt, decide_hold(rt, hold_id, decision, reason, by,
+                                                          now), now)
+        report.queued += run_due(rt.app, store, now) if leader else 0
+        if rt.mailbox is not None and leader:
+            remember_processed(rt.mailbox, store,
+                               [uids_by_key[k] for k in done if k in uids_by_key])
     store.flush()  # the outcome of every message is durable: now it may be marked done
     store.archive.mark_done(done)
     try:
-        if rt.mailbox is not None:
+        if rt.mailbox is not None and leader:
             flag_processed(rt.mailbox, store)
     except ImapUnavailable as exc:
         report.inbound_error = report.inbound_error or str(exc)
     report.delivered = deliver(store, rt.transport, now,
-                               Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day))
+                               Limits(rt.config.outbound.per_minute, rt.config.outbound.per_day),
+                               claim=store.claim_outgoing if store.shared else None)
     store.flush()
     for request, answer in answers.items():  # the waiting `cop` prints it
         store.requests.answer(request, finish(answer, store.state))
-    _prune_spool(store)
+    prune_sent(store)
     return report
 
 
-KEEP_SENT = timedelta(days=30)  # sent mail's bytes are kept this long after the last write
-
-
-def _prune_spool(store: Store) -> None:
-    """Free the disk of sent mail: a segment goes once every message in it went (or failed
-    for good) and it has not been written to for KEEP_SENT. The journal keeps each outcome.
-    By the file's own time, not the tick's: `cop run --now` must not delete the present."""
-    waiting = (store.state.outbox[i] for i in store.state.outbox_waiting)
-    needed = {part[0] for item in waiting for part in item.spool}
-    cutoff = time.time() - KEEP_SENT.total_seconds()
-    for name in store.prune_outgoing(needed, cutoff):
-        log.info("spool segment removed segment=%s reason=all sent, older than %d days",
-                 name, KEEP_SENT.days)
+def _group(rt: Runtime, key: str) -> str:
+    """The community a message is for, as far as its headers say: messages of one are
+    processed one at a time, communities in parallel (several workers)."""
+    community = find_community(rt.config, read_heading(rt.store.archive.read(key)).to_addrs)
+    return community.id if community is not None else ""
 
 
 def apply_result(rt: Runtime, result: Result, now: datetime) -> int:
@@ -300,7 +317,8 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
     """The daemon's outer loop. Returns the exit code."""
     os.umask(0o077)  # what we write (data_dir, logs) is its owner's only
     lock = DataDirLock(config.service.data_dir)
-    lock.acquire("cop run")  # a verb that finds it so hands its request over and wakes us
+    if not config.service.database:  # on PostgreSQL, several workers are welcome
+        lock.acquire("cop run")  # a verb that finds it so hands its request over, wakes us
     stop = threading.Event()
     arrived = threading.Event()
 
@@ -318,8 +336,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
     rt: Runtime | None = None
     web = None
     try:
-        store = FileStore(config.service.data_dir)
-        rt = Runtime(config, store)
+        rt = Runtime(config, open_store(config, name=f"cop-{os.getpid()}"))
         if config.inbound.protocol in ("smtp", "lmtp"):
             receiver = _start_receiver(rt, arrived)
         if config.web is not None:  # the members' web, in this process (ARCHITECTURE.md)
@@ -354,7 +371,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
             if once:
                 return 0 if failures == 0 else 1
             wait_for_work(rt.mailbox, rt.config.inbound.poll_interval, arrived, stop,
-                          failures)
+                          failures, FOLLOWER_WAIT if rt.store.shared else 60.0)
         return 0
     finally:
         if web is not None:

@@ -67,3 +67,8 @@ class ImapLoginRefused(ImapUnavailable):
 class StoreError(MailerError):
     """data_dir cannot be used: locked by another daemon, or its database is damaged."""
 
+
+
+class StoreConflict(ServiceError):
+    """Another worker on the same database wrote the same key first (a thread id taken by
+    two at once): nothing of this step was kept; it is done again, seeing theirs."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,7 +61,17 @@ class Thread:
     subject: str
     started: datetime
     last_activity: datetime
-    posts: list[Post] = field(default_factory=list)
+    # the posts, oldest first; None until read: a thread from the store's index reads its
+    # posts (bodies and all) through `post_loader` when something first looks at them
+    post_list: list[Post] | None = field(default_factory=list)
+    post_loader: Callable[[str], list[Post]] | None = field(default=None, repr=False,
+                                                            compare=False)
+
+    @property
+    def posts(self) -> list[Post]:
+        if self.post_list is None:
+            self.post_list = self.post_loader(self.id) if self.post_loader else []
+        return self.post_list
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 from mailer.calendar.occurrences import expand
 from mailer.config import Community
 from mailer.membership import members_of
+from mailer.outbound.dates import format_iso
 from mailer.state import State
 
 
@@ -27,6 +28,7 @@ class Activity:
 def build_report(community: Community, state: State, start: datetime,
                  end: datetime) -> dict[str, Any]:
     members = members_of(community, state)
+    zone = community.timezone  # every time in the community's zone (outbound/dates.format_iso)
     activity = {e: Activity(m.name) for e, m in members.items()}
     unanswered = []
     for thread in state.threads.values():
@@ -40,11 +42,12 @@ def build_report(community: Community, state: State, start: datetime,
                 row.threads += 1
             else:
                 row.replies += 1
-            row.last = max(row.last or "", post.date.isoformat())
+            stamp = format_iso(post.date, zone)
+            row.last = stamp if row.last is None or post.date > _moment(row.last) else row.last
         if len(thread.posts) == 1 and start <= thread.started < end:
             unanswered.append({"id": thread.id, "subject": thread.subject,
                                "by": thread.posts[0].name,
-                               "started": thread.started.isoformat()})
+                               "started": format_iso(thread.started, zone)})
     meetings = []
     for meeting in community.meetings:
         key = f"{community.id}/{meeting.id}"
@@ -55,7 +58,8 @@ def build_report(community: Community, state: State, start: datetime,
             answers = [state.rsvp_of(key, e, occ.id) for e in members]
             marks = state.marks(key, occ.id)
             meetings.append({
-                "meeting": meeting.id, "start": occ.start.isoformat(), "invited": len(members),
+                "meeting": meeting.id, "start": format_iso(occ.start, zone),
+                "invited": len(members),
                 "answered": sum(1 for a in answers if a != "NEEDS-ACTION"),
                 "accepted": sum(1 for a in answers if a == "ACCEPTED"),
                 "roll_call": bool(marks), "present": sum(1 for p in marks.values() if p),
@@ -63,9 +67,13 @@ def build_report(community: Community, state: State, start: datetime,
     quiet = sorted((row.name, e) for e, row in activity.items()
                    if not row.threads and not row.replies)
     return {
-        "community": community.id, "from": start.isoformat(), "to": end.isoformat(),
+        "community": community.id, "from": format_iso(start, zone), "to": format_iso(end, zone),
         "members": [{"email": e, **asdict(row)} for e, row in sorted(activity.items())],
-        "unanswered": sorted(unanswered, key=lambda t: t["started"]),
+        "unanswered": sorted(unanswered, key=lambda t: _moment(t["started"])),
         "meetings": meetings,
         "quiet": [{"name": n, "email": e} for n, e in quiet],
     }
+
+
+def _moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)

@@ -10,8 +10,11 @@ The same request is carried out by `cop` itself when no daemon runs, or by the r
 daemon at its next tick (data_dir/requests, edges/store/archive.py). Keyed by the request's
 name in the `request` metadata table, durable with what it did: a daemon that stopped after
 carrying it out and before answering answers from there and does nothing twice. What it
-does is keyed too (a digest by the moment `cop` asked, its copies by member), so even a stop
-between the records and the metadata repeats nothing.
+does is keyed too (a digest by the slot it stands for, else by the moment the verb's --now
+named or the request's name; its copies by member), so even a stop between the records
+and the metadata repeats nothing.
+A request carries `now` only when the verb was given --now: else whoever carries it out
+uses its own clock (the running daemon's tick, `cop run --now ...` included).
 """
 
 from __future__ import annotations
@@ -22,10 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from mailer.handle.app import App, Result
-from mailer.outbound.compose import make_message_id
 from mailer.state import Record, State
 from mailer.store import Store
-from mailer.timed.digests import send_digest
+from mailer.timed.digests import asked_digest
 
 Answer = dict[str, Any]
 
@@ -49,19 +51,19 @@ def carry_out(name: str | None, records: list[Record], store: Store, steps: Step
         if done is not None:
             answer: Answer = done["answer"]
             return answer
-    answer = _carry(records, store, steps)
+    answer = _carry(records, store, steps, name)
     if name is not None:
         store.put_meta("request", name, {"answer": answer, "at": steps.now.isoformat()})
     return answer
 
 
-def _carry(records: list[Record], store: Store, steps: Steps) -> Answer:
+def _carry(records: list[Record], store: Store, steps: Steps, name: str | None) -> Answer:
     marks = [r for r in records if r["t"] == "attendance"]
     for record in marks:
         store.record(record)
     if marks:
         return _ok(f"recorded {len(marks)} mark(s)")
-    answers = [_one(record, store, steps) for record in records]
+    answers = [_one(record, store, steps, name) for record in records]
     failed = [a for a in answers if a["code"]]
     if failed or not answers:
         return failed[0] if failed else _fail("nothing asked")
@@ -69,7 +71,7 @@ def _carry(records: list[Record], store: Store, steps: Steps) -> Answer:
         "code": 0, "out": "\n".join(a["out"] for a in answers), "err": ""}
 
 
-def _one(record: Record, store: Store, steps: Steps) -> Answer:
+def _one(record: Record, store: Store, steps: Steps, name: str | None) -> Answer:
     kind, state = record["t"], store.state
     if kind == "hold-decision":
         hold_id, decision = record["id"], record["decision"]
@@ -94,27 +96,30 @@ def _one(record: Record, store: Store, steps: Steps) -> Answer:
                          "lists them")
         if entry.state != "quarantined":
             return _fail(f"{entry_id} is already {entry.state}")
-        if kind == "quarantine-state":
-            store.record(record)
+        if kind == "quarantine-state":  # when: as the verb said, else the daemon's clock
+            store.record({**record, "at": record.get("at") or steps.now.isoformat()})
             return _ok(f"{entry_id}: {record['state']}")
         result = steps.release(entry_id, record.get("by", "cop"))
         if result.state == "quarantined":
             return _fail(f"{entry_id}: still quarantined: {result.detail}")
         return _ok(f"{entry_id}: released, {result.state}")
     if kind == "digest-send":
-        return _send_digest(record, store, steps)
+        return _send_digest(record, store, steps, name)
     if kind == "web":
         return _ok(steps.web(record).detail)
     return _fail(f"cannot carry out a {kind!r} request")
 
 
-def _send_digest(record: Record, store: Store, steps: Steps) -> Answer:
+def _send_digest(record: Record, store: Store, steps: Steps, name: str | None) -> Answer:
+    """The verb's --now when it was given one; else the clock of whoever carries it out:
+    the running daemon's (`cop run --now ...` included), or `cop`'s own when alone."""
     community = steps.app.config.community(record["community"])
     if community is None:
         return _fail(f"no community '{record['community']}' in cop.toml")
-    now = datetime.fromisoformat(record["now"])  # when `cop` asked: the digest's key
-    queued = send_digest(steps.app, store, community, now, force=True)
-    message_id = make_message_id(community, "digest", now.isoformat())
+    asked = record.get("now")  # the moment keys the digest; without it, the request's name
+    now = datetime.fromisoformat(asked) if asked else steps.now
+    queued, message_id = asked_digest(steps.app, store, community, now,
+                                      key=None if asked else name)
     return {"code": 0, "out": "", "err": "",
             "digest": {"community": community.id, "queued": queued,
                        "message_id": message_id}}

@@ -7,10 +7,13 @@ with a type in "t"; times are ISO 8601 strings with offset.
 
 from __future__ import annotations
 
+import heapq
 import sys
-from datetime import datetime
+from collections.abc import MutableMapping, MutableSet
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mailer.coldmap import Cold, ColdMap, ColdSet
 from mailer.model import Attachment, Hold, OutboxItem, Post, Quarantine, Thread
 
 Record = dict[str, Any]
@@ -44,24 +47,29 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+# the maps that grow with every message: kept in a Cold index when the store has one
+COLD_MAPS = ("messages", "fingerprints", "threads", "thread_of", "outbox", "archive_done")
+SENT_WINDOW = timedelta(days=2)  # sent_times kept past a snapshot: the longest rate window
+
+
 class State:
-    def __init__(self) -> None:
+    def __init__(self, cold: Cold | None = None) -> None:
         # Message-ID -> the state it ended in; the journal keeps the whole record (rule,
         # sender, detail), which nothing in the daemon reads back
-        self.messages: dict[str, str] = {}
+        self.messages: MutableMapping[str, str] = {}
         # Message-ID -> what the message said (parse.py's fingerprint): the same ID with
         # other content is another message. Records from before it was kept have none.
-        self.fingerprints: dict[str, str] = {}
-        self.threads: dict[str, Thread] = {}
-        self.thread_of: dict[str, str] = {}  # any Message-ID we sent or received -> thread
+        self.fingerprints: MutableMapping[str, str] = {}
+        self.threads: MutableMapping[str, Thread] = {}
+        self.thread_of: MutableMapping[str, str] = {}  # any Message-ID we sent or received
         self.holds: dict[str, Hold] = {}
         self.quarantine: dict[str, Quarantine] = {}  # q1, q2, ...: mail set aside
-        self.outbox: dict[str, OutboxItem] = {}
+        self.outbox: MutableMapping[str, OutboxItem] = {}
         # kept as records apply, so a tick never walks all of history:
         self.outbox_waiting: set[str] = set()  # queued or deferred: what deliver looks at
         self.sent_times: list[datetime] = []  # when each message went, oldest first
         self.unrouted = 0  # messages for no community
-        self.archive_done: set[str] = set()  # archive keys whose outcome is recorded
+        self.archive_done: MutableSet[str] = set()  # archive keys whose outcome is recorded
         # invitation Message-ID -> (meeting key, the member it was sent to)
         self.invitation_of: dict[str, tuple[str, str]] = {}
         self.meeting_of_uid: dict[str, str] = {}  # calendar UID -> meeting key
@@ -95,6 +103,44 @@ class State:
         self._thread_serial = 0
         self._hold_serial = 0
         self._quarantine_serial = 0
+        if cold is not None:
+            for name in COLD_MAPS:
+                setattr(self, name, (ColdSet if name == "archive_done" else ColdMap)(cold, name))
+
+    def cold_maps(self) -> dict[str, ColdMap[Any]]:
+        """The maps kept in a Cold index (none when the state is all in memory)."""
+        found = {}
+        for name in COLD_MAPS:
+            value = getattr(self, name)
+            value = value.map if isinstance(value, ColdSet) else value
+            if isinstance(value, ColdMap):
+                found[name] = value
+        return found
+
+    def hot_parts(self) -> dict[str, Any]:
+        """What a snapshot keeps of the state besides its cold maps: everything else. Send
+        times past the longest rate window are dropped first (nothing reads them), the
+        rest kept as timestamps (compact)."""
+        if self.sent_times:
+            newest = self.sent_times[-1]
+            self.sent_times = [t for t in self.sent_times if newest - t <= SENT_WINDOW]
+        parts = {k: v for k, v in vars(self).items() if k not in COLD_MAPS}
+        parts["sent_times"] = [t.timestamp() for t in self.sent_times]
+        return parts
+
+    def restore(self, parts: dict[str, Any]) -> None:
+        """Take back what `hot_parts` gave, onto a state made with the same Cold."""
+        for name, value in parts.items():
+            if name not in COLD_MAPS:
+                setattr(self, name, value)
+        self.sent_times = [datetime.fromtimestamp(t, UTC) for t in parts["sent_times"]]
+
+    def settle(self) -> None:
+        """After a snapshot: forget the cold maps' hot entries but the waiting outbox
+        items (deliver reads them every tick)."""
+        for name, cold_map in self.cold_maps().items():
+            cold_map.settle(self.outbox_waiting.__contains__ if name == "outbox"
+                            else lambda key: False)
 
     def apply(self, rec: Record) -> None:
         kind = rec["t"]
@@ -327,6 +373,16 @@ class State:
         self._quarantine_serial += 1
         return f"q{self._quarantine_serial}"
 
-    def threads_newest_first(self, community: str | None = None) -> list[Thread]:
-        chosen = [t for t in self.threads.values() if community in (None, t.community)]
-        return sorted(chosen, key=lambda t: t.last_activity, reverse=True)
+    def threads_newest_first(self, community: str | None = None,
+                             limit: int | None = None) -> list[Thread]:
+        """With a limit, only that many are held while the rest are walked past. Threads as
+        recent as each other: the later one first (t10 after t9), however the map was filled
+        (a snapshot's order is not the journal's)."""
+        chosen = (t for t in self.threads.values() if community in (None, t.community))
+        if limit is not None:
+            return heapq.nlargest(limit, chosen, key=_recency)
+        return sorted(chosen, key=_recency, reverse=True)
+
+
+def _recency(thread: Thread) -> tuple[datetime, int, str]:
+    return thread.last_activity, len(thread.id), thread.id

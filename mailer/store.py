@@ -17,6 +17,8 @@ data_dir); a second backend implements the same methods. Every write is keyed by
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 from mailer.state import Record, State
@@ -43,6 +45,9 @@ class Requests(Protocol):
     def done(self, request: str) -> None: ...
     def answer(self, request: str, answer: dict[str, Any]) -> None:
         """Leave what the verb prints for the `cop` waiting for it; forget the request."""
+    def answer_of(self, request: str) -> dict[str, Any] | None:
+        """The answer to a request once there is one (taken: read once)."""
+    def waiting(self, request: str) -> bool: ...
 
 
 class Store(Protocol):
@@ -74,3 +79,18 @@ class Store(Protocol):
     def add_file(self, data: bytes) -> str:
         """Keep an attachment's bytes once, content-addressed; its sha256 (hex)."""
     def read_file(self, sha256: str) -> bytes | None: ...
+
+    # Several workers on one store (PostgreSQL); the file store has one, and these are no-ops
+    shared: bool
+    def catch_up(self) -> int:
+        """Fold into `state` what other workers recorded since the last look; how many."""
+    def is_leader(self) -> bool:
+        """Whether this worker polls IMAP, applies requests and runs the clock's jobs."""
+    def claim(self, key: str, group: str) -> AbstractContextManager[bool]:
+        """One archived message for this worker (False: another has it), processed with the
+        other messages of its group (community) one at a time; its outcome and its `done`
+        are durable together when the block ends."""
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Work on State that no other worker does at the same time; durable at the end."""
+    def claim_outgoing(self, item_id: str, now: datetime) -> bool:
+        """An outbox item is this worker's to send (still waiting, due, nobody else's)."""

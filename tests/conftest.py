@@ -11,7 +11,11 @@ from mailer.daemon import Runtime
 from mailer.edges.store import FileStore as Store
 from tests import faults
 from tests.dnszone import ZoneServer, start_dns
-from tests.peers import Dovecot, SmtpPeer
+from tests.peers import Dovecot, SmtpPeer, free_port
+from tests.pg import PASSWORD as PG_PASSWORD
+from tests.pg import Postgres
+from tests.pg import remove as pg_remove
+from tests.pg import unavailable as pg_unavailable
 
 OpenRuntime = Callable[[Config], Runtime]
 
@@ -91,3 +95,34 @@ def open_runtime() -> Iterator[OpenRuntime]:
     yield open_
     for runtime in opened:
         runtime.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL cluster (tests/pg.py) for the whole session; skipped, with the
+    reason, only where PostgreSQL cannot be had (scripts/test installs it)."""
+    import os
+
+    reason = pg_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="cop-pg-"))
+    server = Postgres(folder, free_port())
+    server.start()
+    previous = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = PG_PASSWORD  # cop.toml's URL has none, as in production
+    try:
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = previous
+        server.stop()
+        pg_remove(folder)
+
+
+@pytest.fixture
+def pg_url(postgres: Postgres) -> str:
+    """A fresh empty database on the session's cluster: its postgresql:// URL."""
+    return postgres.new_database()

@@ -188,7 +188,7 @@ def test_a_reminder_missed_while_the_machine_was_off(tmp_path: Path,
     (alert,) = alerts_to(config)
     assert str(alert["Subject"]) == "[KKG] Pengingat atau rangkuman terlewat"
     body = " ".join(text_of(alert).split())
-    assert ("Pengingat 1 hari untuk pertemuan Pertemuan rutin, Jumat, 4 Desember 2026 tidak "
+    assert ("Pengingat 1 hari untuk Pertemuan rutin, Jumat, 4 Desember 2026 tidak "
             "terkirim karena server mati dari Selasa, 1 Desember 2026 pukul 09.00 WIB sampai "
             "Sabtu, 5 Desember 2026 pukul 08.00 WIB") in body
     tick(rt, off_until + timedelta(minutes=1))

@@ -157,9 +157,9 @@ def test_a_roll_call_in_the_organizers_own_words_then_a_correction(rt: Runtime) 
         "siti@example.org", "budi@example.org", "dewi@example.org", "agus@example.org")] == [
         True, True, True, False]
     (recorded,) = mail_for(data, "siti@example.org", "Daftar hadir tercatat")
-    text = recorded.get_body(("plain",)).get_content()
-    assert "Hadir (3): Budi Santoso, Dewi Lestari, Siti Rahayu" in text
-    assert "Tidak hadir (1): Agus Wibowo" in text
+    text = recorded.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Hadir (3):\n- Budi Santoso\n- Dewi Lestari\n- Siti Rahayu\n" in text
+    assert "Tidak hadir (1):\n- Agus Wibowo\n" in text
     reply(rt, "siti@example.org", recorded, "Pak Agus juga hadir, tadi datang terlambat.\n",
           when=after + timedelta(minutes=10))
     assert state.attended(KEY, OCC, "agus@example.org") is True

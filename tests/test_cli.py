@@ -48,7 +48,7 @@ def test_check_lists_problems_and_exits_1(tmp_path: Path) -> None:
     lines = out.strip().splitlines()
     assert lines[0].startswith("cop.toml:3: 'timezone': unknown time zone")
     assert any(line.startswith("cop.toml:4: missing required key 'name'") for line in lines)
-    assert "problem(s)" in err
+    assert "3 problems in" in err  # counted as written (was "problem(s)")
 
 
 def test_check_says_each_hint_once_and_warns_of_a_drifting_monthly_day(tmp_path: Path) -> None:

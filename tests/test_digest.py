@@ -61,7 +61,7 @@ def test_a_week_of_posts_then_the_weekly_digest(rt: Runtime) -> None:
     text = text_of(digest)
     assert re.search(r"=== \[\d\] Pecahan \(#t1\) ===", text)
     assert re.search(r"=== \[\d\] Soal cerita \(#t2\) ===", text)
-    assert "Topik baru dari Siti Rahayu, Dewi Lestari" in text  # authors, never addresses
+    assert "Topik baru dari Siti Rahayu; Dewi Lestari" in text  # authors, never addresses
     assert "dewi@example.org" not in digest.as_string()
     assert "(1 anggota akan hadir)" in text
     assert "Soal cerita (#t2) ===\nTopik baru dari Agus Wibowo - belum ada yang menjawab" in text

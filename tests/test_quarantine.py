@@ -270,7 +270,8 @@ def test_mail_set_aside_by_an_earlier_version_is_listed_and_can_be_released(
     assert json.loads(out) == [{
         "id": "q1", "message_id": "", "from": "", "subject": "",
         "reason": "internal error: RuntimeError: a bug since fixed",
-        "received": T0.isoformat(), "community": None, "state": "quarantined"}]
+        # in the service's zone, as every --json time (issue 17): T0, 02:00 UTC
+        "received": "2026-12-01T09:00:00+07:00", "community": None, "state": "quarantined"}]
     code, out, err = cop(rt, "quarantine", "release", "q1")
     assert code == 0, err
     store = Store(rt.config.service.data_dir, read_only=True)

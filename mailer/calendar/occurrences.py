@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from mailer.config.days import break_name
 from mailer.config.model import MeetingConfig
 from mailer.config.recurrence import rule_starts
 
@@ -68,7 +69,7 @@ def upcoming(meeting: MeetingConfig, now: datetime, limit: int = 3,
 def skip_reason(meeting: MeetingConfig, day: date, language: str = "id") -> str | None:
     for pause in meeting.breaks:
         if pause.start <= day <= pause.end:
-            return pause.name or ("Libur" if language == "id" else "Break")
+            return pause.name.strip() or break_name(language)
     if meeting.skip_holidays:
         name = national_holidays(meeting.skip_holidays, day.year, language).get(day)
         if name:

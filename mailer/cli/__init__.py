@@ -11,7 +11,7 @@ import os
 import click
 
 from mailer import __version__
-from mailer.cli import attendance, digest, holds, quarantine, reports, service, show, status
+from mailer.cli import attendance, digest, holds, quarantine, reports, service, show, status, store
 from mailer.cli.common import wrap_output
 from mailer.cli.demo import demo
 from mailer.cli.help import help_verb
@@ -40,3 +40,5 @@ for command in (service.check, service.run, show.threads, show.thread, show.meet
 main.add_command(quarantine.quarantine)
 main.add_command(web)
 main.add_command(status.status)
+main.add_command(store.migrate)
+main.add_command(store.store)

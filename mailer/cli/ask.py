@@ -9,7 +9,8 @@
                     the request's name keys it, requested.py).
 
 Another `cop` verb holding the lock (not the daemon): the request is left for the daemon,
-and said so.
+and said so. On PostgreSQL ([service] database) the database is where requests and answers
+go, and the workers' leader carries them out: askpg.py.
 """
 
 from __future__ import annotations
@@ -18,19 +19,18 @@ import contextlib
 import os
 import signal
 import socket
-import sys
 import time
-from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import click
 
+from mailer.cli.askpg import ask_database
+from mailer.cli.askpg import progress_bar as _bar
 from mailer.cli.common import fail, setup_logging
 from mailer.config import Config
 from mailer.daemon import Runtime, steps_of
 from mailer.edges.store import DataDirLock, FileStore, Requests, requests_of
 from mailer.errors import StoreError
-from mailer.model import OutboxItem
 from mailer.outbound.outbox import Limits, deliver
 from mailer.requested import Answer, carry_out, finish
 from mailer.state import Record
@@ -42,7 +42,13 @@ WAIT = 120.0  # seconds; $COP_WAIT changes it. The daemon ticks at least once a 
 def ask(config: Config, records: list[Record], label: str, now: datetime,
         progress: bool = False) -> None:
     """Carry out `records` (here, or by the running daemon) and print the answer; exit 1
-    with its message when it could not be done. `label` names it while it waits."""
+    with its message when it could not be done. `label` names it while it waits. On
+    PostgreSQL: askpg.py."""
+    if config.service.database:
+        answer = ask_database(config, records, label, now, progress, _seconds())
+        if answer is not None:
+            _print(answer)
+        return
     lock = DataDirLock(config.service.data_dir)
     try:
         lock.acquire()
@@ -70,12 +76,6 @@ def _carry_here(config: Config, name: str | None, records: list[Record], now: da
         return finish(answer, rt.store.state)
     finally:
         rt.close()
-
-
-def _bar(items: Iterable[OutboxItem]) -> Iterator[OutboxItem]:
-    shown = list(items)
-    with click.progressbar(shown, label="sending", show_pos=True, file=sys.stderr) as bar:
-        yield from bar
 
 
 def _hand_over(config: Config, lock: DataDirLock, records: list[Record], label: str,

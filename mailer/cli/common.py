@@ -11,13 +11,17 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import click
 
 from mailer.config import Community, Config, load_config
 from mailer.config.values import zone_label
-from mailer.edges.store import FileStore
+from mailer.config.words import language_of, problem_text
+from mailer.edges.storage import open_store as open_chosen
 from mailer.errors import ConfigError, StoreError
+from mailer.outbound.dates import format_iso
+from mailer.store import Store
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides that reorder
 # what a terminal shows: a subject may hold any of them ("\x1b]0;...", "\x1b[2J")
@@ -83,14 +87,35 @@ def load(ctx: click.Context, secrets: bool = True) -> Config:
     try:
         return load_config(path, None if secrets else Unset())
     except ConfigError as exc:
+        language = language_of_file(path)
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        fail(f"{path.name} has {len(exc.problems)} problem(s); run `cop check` after fixing")
+            click.echo(problem_text(problem, language), err=True)
+        fail(problems_line(path, len(exc.problems), language))
 
 
-def open_store(config: Config, read_only: bool = True) -> FileStore:
+def language_of_file(path: Path) -> str:
+    """The language a cop.toml asks for, even when it does not read (id when unreadable)."""
     try:
-        return FileStore(config.service.data_dir, read_only=read_only)
+        return language_of(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return "id"
+
+
+def problems_line(path: Path, count: int, language: str) -> str:
+    """'cop.toml: 1 masalah; perbaiki, lalu periksa dengan `cop check`', in `language`."""
+    if language == "id":
+        return f"{path.name}: {count} masalah; perbaiki, lalu periksa dengan `cop check`"
+    return (f"{path.name} has {count} problem{'' if count == 1 else 's'}; run `cop check` "
+            "after fixing")
+
+
+def open_store(config: Config, read_only: bool = True) -> Store:
+    """The store cop.toml chooses: data_dir's files, or PostgreSQL ([service] database)."""
+    try:
+        store = open_chosen(config, read_only=read_only, name="cop-cli")
+        if store.shared:  # connections to the database: closed when the verb ends
+            click.get_current_context().call_on_close(store.close)
+        return store
     except StoreError as exc:
         fail(str(exc))
 
@@ -124,9 +149,20 @@ def emit_json(document: Any) -> None:
 def local_time(moment: datetime, config: Config, community_id: str | None = None) -> str:
     """'2026-12-05 20:15 WITA': a moment in its community's zone (the service's when none),
     the zone always named."""
-    community = config.community(community_id or "")
-    zone = community.timezone if community else config.service.timezone
+    zone = zone_of(config, community_id)
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone_label(zone)}"
+
+
+def json_time(moment: datetime | None, config: Config,
+              community_id: str | None = None) -> str | None:
+    """A moment as every --json listing gives it: ISO 8601 in its community's zone (the
+    service's when none) with the offset, whole seconds: '2026-12-05T20:15:00+08:00'."""
+    return format_iso(moment, zone_of(config, community_id)) if moment else None
+
+
+def zone_of(config: Config, community_id: str | None = None) -> ZoneInfo:
+    community = config.community(community_id or "")
+    return community.timezone if community else config.service.timezone
 
 
 def community_of(ctx: click.Context, config: Config, community_id: str) -> Community:

@@ -58,10 +58,13 @@ def digest_preview(ctx: click.Context, community_id: str, fmt: str,
 @click.option("--now", "now_text")
 @click.pass_context
 def digest_send(ctx: click.Context, community_id: str, now_text: str | None) -> None:
-    """Queue the digest now and deliver it (through the daemon when it runs)."""
+    """Queue the digest now and deliver it (through the daemon when it runs). It counts as
+    the digest of the slot that is due, if one is: no second one is sent for that period.
+    Without --now it goes by the clock of the daemon that carries it out (`cop run --now`)."""
 
     config = load(ctx)
     community = community_of(ctx, config, community_id)
     now = parse_now(now_text, config)
-    ask(config, [{"t": "digest-send", "community": community.id, "now": now.isoformat()}],
+    ask(config, [{"t": "digest-send", "community": community.id,
+                  "now": now.isoformat() if now_text else None}],
         f"digest for {community.id}", now, progress=True)

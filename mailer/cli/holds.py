@@ -10,6 +10,7 @@ from mailer.cli.ask import ask
 from mailer.cli.common import (
     emit_json,
     fail,
+    json_time,
     load,
     local_time,
     open_store,
@@ -30,7 +31,8 @@ def holds(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         emit_json([{"id": h.id, "community": h.community, "from": h.from_addr,
                      "subject": h.subject, "reason": h.reason,
-                     "received": h.received.isoformat()} for h in waiting])
+                     "received": json_time(h.received, config, h.community)}
+                    for h in waiting])
         return
     if not waiting:
         click.echo("no held messages")

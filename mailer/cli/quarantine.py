@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from mailer.cli.ask import ask
-from mailer.cli.common import fail, load, open_store, parse_now
+from mailer.cli.common import fail, json_time, load, local_time, open_store, parse_now
 from mailer.config import Config
 from mailer.model import Quarantine
 
@@ -26,21 +26,24 @@ def quarantine(ctx: click.Context, as_json: bool, everything: bool) -> None:
     """Mail that could not be processed, with its reason; `show`, `release`, `discard`."""
     if ctx.invoked_subcommand is not None:
         return
-    store = open_store(load(ctx, secrets=False))
+    config = load(ctx, secrets=False)
+    store = open_store(config)
     entries = sorted((e for e in store.state.quarantine.values()
                       if everything or e.state == "quarantined"),
                      key=lambda e: int(e.id.lstrip("q")))
     if as_json:
         _emit_json([{"id": e.id, "message_id": e.message_id, "from": e.from_addr,
                      "subject": e.subject, "reason": e.reason,
-                     "received": e.received.isoformat(), "community": e.community,
+                     "received": json_time(e.received, config, e.community),
+                     "community": e.community,
                      "state": e.state} for e in entries])
         return
     if not entries:
         click.echo("no quarantined messages")
     for e in entries:
         state = f"  [{e.state}]" if e.state != "quarantined" else ""
-        click.echo(harmless(f"{e.id:>5}  {e.received:%Y-%m-%d %H:%M}  [{e.community or '-'}] "
+        when = local_time(e.received, config, e.community)
+        click.echo(harmless(f"{e.id:>5}  {when}  [{e.community or '-'}] "
                             f"{e.from_addr or '?'}: {e.subject}  ({e.reason}){state}"))
 
 
@@ -79,7 +82,7 @@ def quarantine_discard(ctx: click.Context, entry_id: str) -> None:
     config = load(ctx)
     _waiting(config, entry_id)
     record = {"t": "quarantine-state", "id": entry_id, "state": "discarded",
-              "by": os.environ.get("USER", "cop"), "at": parse_now(None, config).isoformat()}
+              "by": os.environ.get("USER", "cop")}  # when: the clock of whoever does it
     ask(config, [record], f"{entry_id}: discard", parse_now(None, config))
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from mailer.cli.common import config_path, emit_json, fail, load, open_store, parse_now
+from mailer.cli.common import config_path, emit_json, fail, json_time, load, open_store, parse_now
 from mailer.plan import plan
 from mailer.report import build_report
 
@@ -54,7 +54,7 @@ def report_verb(ctx: click.Context, community_id: str | None, days: int,
         if r["quiet"]:
             click.echo("  " + ("belum terdengar (sapa secara pribadi): " if id_
                                else "quiet (invite them personally): ")
-                       + ", ".join(q["name"] for q in r["quiet"]))
+                       + "; ".join(q["name"] for q in r["quiet"]))
 
 
 # --- plan ----------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def plan_verb(ctx: click.Context, days: int, now_text: str | None, as_json: bool
     start = parse_now(now_text, config)
     items = plan(config, start, days)
     if as_json:
-        emit_json([{"when": i.when.isoformat(), "kind": i.kind, "to": i.to,
+        emit_json([{"when": json_time(i.when, config), "kind": i.kind, "to": i.to,
                      "subject": i.subject} for i in items])
         return
     if not items:

@@ -34,7 +34,7 @@ def check(ctx: click.Context, now_text: str | None) -> None:
             click.echo(problem_text(problem, language))
         count = len(exc.problems)
         click.echo(f"{count} masalah di {path}" if language == "id"
-                   else f"{count} problem(s) in {path}", err=True)
+                   else f"{plural(count, 'problem')} in {path}", err=True)
         sys.exit(1)
     now = parse_now(now_text, config)
     language = config.service.language
@@ -47,6 +47,11 @@ def check(ctx: click.Context, now_text: str | None) -> None:
     for warning in config.warnings:
         said = problem_text(warning, language)
         click.echo(f"peringatan: {said}" if language == "id" else f"warning: {said}")
+
+
+def plural(count: int, word: str) -> str:
+    """'1 problem', '2 problems': English counts as people write them."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _language_of_file(path: Path) -> str:
@@ -98,8 +103,8 @@ def describe_community(c: Community, now: datetime, shown: int = 3) -> list[str]
     if c.meetings and year < 12:
         lines.append(f"  catatan: {year} pertemuan dalam 12 bulan ke depan; KKG dan MGMP "
                      "biasanya melaporkan paling sedikit 12 setahun" if id_ else
-                     f"  note: {year} meeting(s) in the next 12 months; KKG and MGMP groups "
-                     "report at least 12 a year")
+                     f"  note: {plural(year, 'meeting')} in the next 12 months; KKG and MGMP "
+                     "groups report at least 12 a year")
     return lines
 
 
@@ -111,7 +116,7 @@ def describe_meeting(m: MeetingConfig, language: str, now: datetime,
     future = [o for o in occurrences if o.end > now]
     skips = (f", {len(skipped)} dilewati" if id_ else f", {len(skipped)} skipped") \
         if skipped else ""
-    count = f"{len(occurrences)} kali" if id_ else f"{len(occurrences)} occurrence(s)"
+    count = f"{len(occurrences)} kali" if id_ else plural(len(occurrences), "occurrence")
     lines = [f"  {'pertemuan' if id_ else 'meeting'} {m.id} \"{m.title}\" "
              f"({describe_rule(m.rrule, language)}): {count}{skips}"]
     lines += [f"    {'berikutnya' if id_ else 'next'}: {format_when(o.start, language)}"

@@ -4,32 +4,46 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
 from mailer.calendar.occurrences import expand
-from mailer.cli.common import config_path, emit_json, fail, load, local_time, open_store, parse_now
-from mailer.membership import memberships, on_pause, paused
+from mailer.cli.common import (
+    config_path,
+    emit_json,
+    fail,
+    json_time,
+    load,
+    local_time,
+    open_store,
+    parse_now,
+    zone_of,
+)
+from mailer.config import Community, Config
+from mailer.membership import invitees, memberships, name_of, on_pause, paused
 from mailer.model import Post, Thread
+from mailer.outbound.dates import format_day, format_iso, format_when
+from mailer.state import State
 from mailer.store import Store
 
 
-def _post_json(p: Post) -> dict[str, Any]:
+def _post_json(p: Post, zone: ZoneInfo) -> dict[str, Any]:
     return {"message_id": p.message_id, "from": p.from_addr, "name": p.name,
-            "date": p.date.isoformat(), "body": p.body,
+            "date": format_iso(p.date, zone), "body": p.body,
             "attachments": [{"filename": a.filename, "content_type": a.content_type,
                              "size": a.size, "sha256": a.sha256,
                              **({"withheld": a.withheld} if a.withheld else {})}
                             for a in p.attachments]}
 
 
-def _thread_json(t: Thread, posts: bool = True) -> dict[str, Any]:
-    doc = {"id": t.id, "community": t.community, "subject": t.subject,
-           "started": t.started.isoformat(), "last_activity": t.last_activity.isoformat(),
-           "post_count": len(t.posts)}
-    if posts:
-        doc["posts"] = [_post_json(p) for p in t.posts]
-    return doc
+def _thread_json(t: Thread, config: Config) -> dict[str, Any]:
+    """Times in the thread's community's zone, with the offset (cli/common.json_time)."""
+    zone = zone_of(config, t.community)
+    return {"id": t.id, "community": t.community, "subject": t.subject,
+            "started": format_iso(t.started, zone),
+            "last_activity": format_iso(t.last_activity, zone), "post_count": len(t.posts),
+            "posts": [_post_json(p, zone) for p in t.posts]}
 
 
 @click.command()
@@ -44,7 +58,7 @@ def threads(ctx: click.Context, community_id: str | None, as_json: bool) -> None
     store = open_store(config)
     chosen = store.state.threads_newest_first(community_id)
     if as_json:
-        emit_json([_thread_json(t) for t in chosen])
+        emit_json([_thread_json(t, config) for t in chosen])
         return
     if not chosen:
         click.echo("no threads yet")
@@ -67,7 +81,7 @@ def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
     if t is None:
         fail(f"no thread '{thread_id}'; `cop threads` lists them")
     if as_json:
-        emit_json(_thread_json(t))
+        emit_json(_thread_json(t, config))
         return
     click.echo(f"{t.id} [{t.community}] {t.subject}")
     for p in t.posts:
@@ -83,41 +97,62 @@ def thread(ctx: click.Context, thread_id: str, as_json: bool) -> None:
 @click.option("--now", "now_text", help="Occurrences after this ISO date-time.")
 @click.pass_context
 def meetings(ctx: click.Context, as_json: bool, now_text: str | None) -> None:
-    """Meetings and occurrences with each member's RSVP."""
+    """Meetings and occurrences with each member's RSVP: per occurrence, the answer that
+    holds for that date (its own, else the one for the whole series)."""
     config = load(ctx, secrets=False)
     store = open_store(config)
     now = parse_now(now_text, config)
-    docs = []
+    answers = store.state
+    docs: list[dict[str, Any]] = []
     for c in config.communities:
+        invited = sorted(invitees(c, answers))  # members now: joined by email too, not left
         for m in c.meetings:
             sent = store.get_meta("meeting", f"{c.id}/{m.id}") or {}
             occurrences, skipped = expand(m, c.language)
             key = f"{c.id}/{m.id}"
-            invited = [mem.email for mem in c.members if mem.delivery != "none"]
-            answers = store.state
-            docs.append({
+            doc = {
                 "id": m.id, "community": c.id, "title": m.title, "uid": sent.get("uid"),
                 "sequence": sent.get("sequence", 0), "status": sent.get("status", "unsent"),
                 "occurrences": [{
-                    "start": o.start.isoformat(), "end": o.end.isoformat(),
-                    "rsvp": {e: answers.rsvp_of(key, e.lower(), o.id)
-                             for e in invited},
+                    "start": format_iso(o.start, c.timezone),
+                    "end": format_iso(o.end, c.timezone),
+                    **({"moved_from": format_iso(o.usual, c.timezone)} if o.usual else {}),
+                    "rsvp": {e: answers.rsvp_of(key, e, o.id) for e in invited},
                 } for o in occurrences],
-                "skipped": [{"start": s.start.isoformat(), "reason": s.reason}
+                "skipped": [{"start": format_iso(s.start, c.timezone), "reason": s.reason}
                             for s in skipped],
-                "rsvp": {e: answers.latest_rsvp(key, e.lower()) for e in invited},
-            })
+                "rsvp": {e: answers.latest_rsvp(key, e) for e in invited},
+            }
+            if as_json:
+                docs.append(doc)
+                continue
+            future = [o for o in occurrences if o.end > now]
+            click.echo(f"{c.id}/{m.id} \"{m.title}\" sequence {doc['sequence']} "
+                       f"({doc['status']}), {len(future)} to come")
+            for o in future[:3]:
+                moved = (f" ({'dipindah dari' if c.language == 'id' else 'moved from'} "
+                         f"{format_day(o.usual, c.language)})" if o.usual else "")
+                click.echo(f"  {format_when(o.start.astimezone(c.timezone), c.language)}{moved}")
+                for line in _rsvp_lines(answers, c, key, o.id, invited):
+                    click.echo(f"    {line}")
     if as_json:
         emit_json(docs)
-        return
-    for doc in docs:
-        future = [o for o in doc["occurrences"] if o["end"] > now.isoformat()]
-        click.echo(f"{doc['community']}/{doc['id']} \"{doc['title']}\" sequence "
-                   f"{doc['sequence']} ({doc['status']}), {len(future)} to come")
-        for o in future[:3]:
-            click.echo(f"  {o['start']}")
-        for email, answer in doc["rsvp"].items():
-            click.echo(f"  {answer:<12} {email}")
+
+
+def _rsvp_lines(state: State, community: Community, key: str, occurrence: str,
+                invited: list[str]) -> list[str]:
+    """Who answered what for one date; those who did not answer on one line."""
+    lines, waiting = [], []
+    for email in invited:
+        answer = state.rsvp_of(key, email, occurrence)
+        if answer == "NEEDS-ACTION":
+            waiting.append(email)
+            continue
+        name = name_of(community, state, email)
+        lines.append(f"{answer:<12} {email}" + (f" ({name})" if name else ""))
+    if waiting:
+        lines.append(f"{'NEEDS-ACTION':<12} {', '.join(waiting)}")
+    return lines
 
 
 @click.command()
@@ -175,7 +210,7 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         emit_json([{"id": i.id, "to": i.to, "subject": i.subject, "kind": i.kind,
                      "state": i.state, "attempts": i.attempts,
-                     "next_try": i.next_try.isoformat() if i.next_try else None,
+                     "next_try": json_time(i.next_try, config),
                      "error": i.error} for i in items])
         return
     if not items:

@@ -12,12 +12,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from mailer.cli.common import Unset, config_path, emit_json, fail
+from mailer.cli.common import (
+    Unset,
+    config_path,
+    emit_json,
+    fail,
+    language_of_file,
+    problems_line,
+)
 from mailer.config import Config, load_config
 from mailer.config.values import zone_label
 from mailer.config.words import language_of
 from mailer.edges.store import DataDirLock, FileStore, requests_of
 from mailer.errors import ConfigError, StoreError
+from mailer.outbound.dates import format_iso
 from mailer.timed.alerts import SUBJECTS, login_hint, open_alerts
 
 WORDS = {
@@ -44,8 +52,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         config: Config | None = load_config(path, Unset())
     except ConfigError as exc:  # the daemon goes on with the last good one: show it
         config = None
-        click.echo(f"{path.name}: {len(exc.problems)} problem(s); `cop check` lists them",
-                   err=True)
+        click.echo(problems_line(path, len(exc.problems), language_of_file(path)), err=True)
     data_dir, language, zone = _service(path, config)
     store = open_store_at(data_dir)
     daemon = _daemon(data_dir)
@@ -58,8 +65,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
             outbox[item.state] += 1
     alerts = [_alert(key, alert, language) for key, alert in open_alerts(store)]
     if as_json:
-        emit_json({"daemon": daemon, "last_tick": mark["at"] if mark else None,
-                   "requests_waiting": waiting, "outbox": outbox, "alerts": alerts})
+        emit_json({"daemon": daemon, "last_tick": _iso(mark["at"], zone) if mark else None,
+                   "requests_waiting": waiting, "outbox": outbox,
+                   "alerts": [{**a, "since": _iso(a["since"], zone)} for a in alerts]})
         return
     words = WORDS[language]
     click.echo(words["running"].format(**daemon) if daemon["running"] else words["stopped"])
@@ -97,6 +105,11 @@ def _service(path: Path, config: Config | None) -> tuple[Path, str, ZoneInfo]:
     except (ValueError, ZoneInfoNotFoundError):
         zone = ZoneInfo("Asia/Jakarta")
     return (path.resolve().parent / (data_dir or "var")).resolve(), language_of(text), zone
+
+
+def _iso(moment: str | None, zone: ZoneInfo) -> str | None:
+    """A stored moment as --json gives every time: in the zone, with its offset."""
+    return format_iso(datetime.fromisoformat(moment), zone) if moment else None
 
 
 def _local(moment: str, zone: ZoneInfo) -> str:

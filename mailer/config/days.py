@@ -70,6 +70,12 @@ class Pause:
     name: str
 
 
+def break_name(language: str) -> str:
+    """What a break without a name is called: in cop.toml as `cop init` writes it, and in
+    the mails that skip its dates ("Tidak ada pertemuan pada ... (Libur)")."""
+    return "Libur" if language == "id" else "Break"
+
+
 def parse_breaks(text: str) -> list[Pause]:
     """Breaks, one per line or separated by ';': a date or a range of dates, and a name
     before or after it. '21/12/2026 - 03/01/2027 Libur semester', 'HUT RI 17/08/2027'."""

@@ -11,7 +11,15 @@ from datetime import datetime
 import tomlkit
 from tomlkit.items import Table
 
-from mailer.config.days import On, describe_rule, parse_breaks, parse_date, parse_on, spell_on
+from mailer.config.days import (
+    On,
+    break_name,
+    describe_rule,
+    parse_breaks,
+    parse_date,
+    parse_on,
+    spell_on,
+)
 from mailer.config.interview import Answers, applies, end_of_term, link, meet_rule, meeting_on
 from mailer.config.people import Person, normal_tag, parse_people
 from mailer.config.values import (
@@ -184,7 +192,8 @@ def _meeting(a: Answers, language: str) -> Table | None:
     breaks = tomlkit.array()
     for pause in parse_breaks(a.get("breaks", "")) if applies("breaks", a) else []:
         entry = tomlkit.inline_table()
-        entry.update({"from": pause.start, "to": pause.end, "name": pause.name})
+        entry.update({"from": pause.start, "to": pause.end,  # a name as the mails say it
+                      "name": pause.name or break_name(language)})
         breaks.append(entry)
     if breaks:
         meeting.add("breaks", breaks)

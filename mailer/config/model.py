@@ -46,6 +46,7 @@ class ServiceConfig:
     secret: str | None
     templates: Path | None
     log_level: str
+    database: str | None = None  # postgresql://...: the store in PostgreSQL
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,8 @@ def _syntax_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
                                     f"kesalahan penulisan TOML: {what}"), fix)
 
 
-SERVICE_KEYS = ("timezone", "language", "data_dir", "secret", "templates", "log_level")
+SERVICE_KEYS = ("timezone", "language", "data_dir", "secret", "templates", "log_level",
+                "database")
 INBOUND_KEYS = ("protocol", "host", "port", "tls", "username", "password", "folder",
                 "poll_interval", "idle", "done_folder", "max_message_size", "ca_file",
                 "authserv_id", "tls_cert", "tls_key", "socket", "authenticate")
@@ -165,7 +166,22 @@ def _read_service(r: Reader, raw: Any, config_path: Path) -> ServiceConfig:
         secret=r.value(t, p, "secret", str, None),
         templates=(base / templates).resolve() if templates else None,
         log_level=r.choice(t, p, "log_level", ("debug", "info", "warning", "error"), "info"),
+        database=_database(r, t, p),
     )
+
+
+def _database(r: Reader, t: Any, p: tuple[str | int, ...]) -> str | None:
+    """[service] database: a postgresql:// URL (the store in PostgreSQL), or none."""
+    url = r.value(t, p, "database", str, None)
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        r.problem((*p, "database"), Words("database must be a postgresql:// URL",
+                                          "database harus berupa URL postgresql://"),
+                  Words('write e.g. "postgresql://cop@localhost/cop", or remove it to keep '
+                        "the data in data_dir",
+                        'tulis misalnya "postgresql://cop@localhost/cop", atau hapus agar '
+                        "data tetap di data_dir"))
+        return None
+    return url or None
 
 
 def _read_inbound(r: Reader, raw: Any, base: Path) -> InboundConfig:

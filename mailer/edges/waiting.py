@@ -31,14 +31,16 @@ class Clock:
 
 
 def wait_for_work(mailbox: ImapMailbox | None, poll_interval: timedelta,
-                  arrived: threading.Event, stop: threading.Event, failures: int) -> None:
+                  arrived: threading.Event, stop: threading.Event, failures: int,
+                  longest: float = 60.0) -> None:
     """Until mail arrives or `cop` wakes us (`arrived`), the poll interval passes, or we are
-    told to stop. After `failures` ticks that failed in a row, back off."""
+    told to stop. After `failures` ticks that failed in a row, back off. `longest`: due jobs
+    need a tick at least every minute; a worker that does not lead (PostgreSQL) looks every
+    few seconds whether the leader is gone."""
     interval = poll_interval.total_seconds()
     if failures:
         interval = min(2 ** min(failures, 8), 300)  # the service is down: back off
-    # due jobs (digests, reminders) need a tick at least every minute
-    interval = min(interval, 60.0)
+    interval = min(interval, longest)
     if mailbox is not None and mailbox.can_idle and not failures:
         deadline = time.monotonic() + interval
         while not stop.is_set() and time.monotonic() < deadline:

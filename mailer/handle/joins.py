@@ -39,7 +39,7 @@ def activate(app: App, state: State, community: Community, email: str, name: str
     if by:
         record["by"] = by
     result.records.append(record)
-    recent = state.threads_newest_first(community.id)[:5]
+    recent = state.threads_newest_first(community.id, limit=5)
     coming = [(m, o) for m in community.meetings
               for o in upcoming(m, now, limit=1, language=community.language)]
     result.outgoing.append(compose_notice(

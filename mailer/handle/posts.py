@@ -49,8 +49,9 @@ def post_mail(app: App, state: State, mail: Mail, key: str, community: Community
         (route.thread, new_text(mail.text, new_thread=route.thread is None)),)
     if not hold and not any(text for _, text in sections) and not mail.attachments:
         hold = EMPTY  # only quoted text: sent by mistake, most likely; never an empty post
-    if hold and not approved:
-        return hold_mail(app, state, mail, key, community, route.rule, hold, now)
+    if hold and not approved:  # the excerpt is what a reply's trimming kept, once
+        return hold_mail(app, state, mail, key, community, route.rule, hold, now,
+                         None if route.sections or route.thread is None else sections[0][1])
     result = Result("posted", route.rule, mail.message_id, community.id)
     attachments = judge_files(mail.attachments, community.max_attachments_bytes)
     result.files = {a.sha256: mail.files[a.sha256] for a in attachments
@@ -120,7 +121,8 @@ def hold_notices_left(state: State, community: Community, now: datetime) -> bool
 
 
 def hold_mail(app: App, state: State, mail: Mail, key: str, community: Community, rule: str,
-              reason: str, now: datetime) -> Result:
+              reason: str, now: datetime, trimmed: str | None = None) -> Result:
+    """`trimmed`: new_text(mail.text), when the caller has it."""
     result = Result("held", rule, mail.message_id, community.id, detail=reason)
     hold_id = state.new_hold_id()
     trusted = not reason.startswith(FORGED) and (app.verdict(mail).authenticated
@@ -142,19 +144,30 @@ def hold_mail(app: App, state: State, mail: Mail, key: str, community: Community
             reason_text=reason_text(reason, community.language)))
     if not notify:  # the hourly summary tells the moderators
         return result
-    excerpt = "\n".join(new_text(mail.text).splitlines()[:15])
+    excerpt = "\n".join(_first_lines(new_text(mail.text) if trimmed is None else trimmed, 15))
     subject = mail.subject if trusted else ""
     sender_name = (name_of(community, state, mail.from_addr) or mail.from_name) if trusted \
         else ""
+    title = (("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
+             + (subject or hold_id)) if not rule.startswith("join") else (  # unverified:
+        ("Permintaan bergabung (" if community.language == "id" else "Request to join (")
+        + hold_id + ")")  # its address, chosen by whoever wrote, stays out of the subject
     for moderator in sorted({e.lower() for e in community.moderators}):
         result.outgoing.append(compose_notice(
             community, moderator, name_of(community, state, moderator), "hold",
-            ("Perlu persetujuan: " if community.language == "id" else "Needs approval: ")
-            + (subject or hold_id), now, app.templates, key=f"hold:{hold_id}",
+            title, now, app.templates, key=f"hold:{hold_id}",
             reply_to=moderation_address(app.secret, community.address, community.id, hold_id,
                                         moderator, now),
             hold_id=hold_id, sender=mail.from_addr,
             sender_name=sender_name, subject_of=subject,
             reason_text=reason_text(reason, community.language, to="moderator"),
-            excerpt=excerpt, trusted=trusted, may_add=reason.startswith(NOT_MEMBER)))
+            excerpt=excerpt, trusted=trusted, may_add=reason.startswith(NOT_MEMBER),
+            join=rule.startswith("join")))  # approving sends the address a confirmation
     return result
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """text.splitlines()[:count], without splitting a long text whole: lines read from a
+    piece of its start are the text's own when more than `count` of them end in it."""
+    lines = text[:count * 200].splitlines()
+    return lines[:count] if len(lines) > count else text.splitlines()[:count]

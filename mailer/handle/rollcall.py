@@ -4,7 +4,8 @@ that matched nobody, go back to the organizer; replying to that corrects it.
 
 Only an organizer takes the roll, through the answer address mailed to them, from their own
 address. A list of who came, answering the roll-call itself, is the whole roll (the others
-were absent); answering the confirmation, it changes only the names it gives.
+were absent, also when it names some who were not: "Yang hadir: ... Pak Budi izin");
+answering the confirmation, it changes only the names it gives.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def answer_roll_call(app: App, state: State, mail: Mail, community: Community, t
         result.detail = "roll-call answer without a readable attendance"
         return result
     absent = set(reading.absent)
-    if not absent and not correction:  # who came, answering the roll-call: the whole roll
-        absent = set(members) - set(reading.present)
+    if reading.present and not correction:  # who came, answering the roll-call: the whole
+        absent |= set(members) - set(reading.present)  # roll, whoever else it names absent
     marks = {**dict.fromkeys(absent, False), **dict.fromkeys(reading.present, True)}
     for email, present in sorted(marks.items()):
         result.records.append({"t": "attendance", "meeting": key, "occurrence": occurrence,

@@ -6,10 +6,10 @@ courtesy (greeting, thanks, apology, wish, sign-off, a name) or a day alone ("Un
 12,") that goes to the answer beside it. Words are read through `names.plain` (slang, typos).
 In a clause a hedge beats a refusal beats a yes ("mungkin tidak bisa", "saya usahakan hadir":
 TENTATIVE); coming late is a yes; "tidak ada kendala" is no refusal; "yang hadir", "semua",
-"diharapkan hadir", a question or the past ("kemarin hadir") is not the writer's answer. The
-last answer for a day wins; weak signs ("sakit", an apology with a reason, "sampai jumpa")
-count only alone. A day that is none of `dates` is None, dropped when other answers exist.
-read_roll_call: see names.py.
+"diharapkan hadir", a question or the past ("kemarin hadir", "maaf tadi tidak hadir karena
+sakit") is not the writer's answer. The last answer for a day wins; weak signs ("sakit", an
+apology with a reason, "sampai jumpa") count only alone. A day that is none of `dates` is
+None, dropped when other answers exist. read_roll_call: see names.py.
 """
 
 from __future__ import annotations
@@ -341,10 +341,10 @@ def read_rsvp(text: str, today: date, dates: Sequence[date] = ()) -> RsvpReading
                 and not _FOR_ALL.match(c.words):
             c.kind = "detail"
     said = [c for c in clauses if c.kind == "answer"] or [c for c in clauses if c.kind == "weak"]
-    if not said and any(c.kind == "reason" for c in clauses) and any(
+    excuse = next((c for c in clauses if c.kind == "reason" and not _PAST.search(c.words)), None)
+    if not said and excuse and any(
             re.match(r"(?:mohon |minta )?maaf|sorry|apologies", c.words) for c in clauses):
-        said = [next(c for c in clauses if c.kind == "reason")]
-        said[0].status = DECLINED  # "Maaf Bu, ada acara keluarga"
+        excuse.status, said = DECLINED, [excuse]  # "Maaf Bu, ada acara keluarga"
     if not said:
         return None
     _place_days(clauses, said)

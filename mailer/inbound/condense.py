@@ -21,8 +21,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate, pairwise
+from itertools import pairwise
 
+from mailer.inbound.plainlines import rarest
 from mailer.inbound.quote_headers import MAX_LINE
 
 # Past its head and tail a long text is examined line by line only around the lines that
@@ -49,15 +50,20 @@ _FOLDED = "\u0131\u0130\u017f"
 _BLANK_LINE = re.compile(r"\n[^\S\n]*(?=\n)")  # the "\n" before a line of only white space
 
 
-def candidate_lines(lines: list[str]) -> list[int]:
+def candidate_lines(lines: list[str], text: str | None = None) -> list[int]:
     """The lines that could mark history, be quoted, or be a header field or a separator
-    (in order): a superset, each to be tested by what reads it."""
-    text = "\n" + "\n".join(lines)
-    found = set(_lines_of(text, _start_of_mark)) if _may_start(text) else set()
+    (in order): a superset, each to be tested by what reads it. `text`: the lines joined
+    with "\n", when the caller has it."""
+    text = "\n".join(lines) if text is None else text
+    found: set[int] = set()
+    if _may_start(text):
+        found.update(_lines_of(text, _start_of_mark))  # a line after a "\n"
+        if lines and _MAY_START.match("\n" + lines[0]):
+            found.add(0)
     for char in _MARK_CHARS:
         if char in text:
             found.update(_lines_of(text, partial(_find, char)))
-    return sorted(i - 1 for i in found)  # the "\n" in front made every line one later
+    return sorted(found)
 
 
 def _may_start(text: str) -> bool:
@@ -68,7 +74,11 @@ def _may_start(text: str) -> bool:
     if any(a + b in text for a in paired for b in paired):
         return True
     lowered = text.lower()
-    return any(word in lowered for word in _WORDS) or any(c in text for c in _FOLDED)
+    return any(word in lowered for word, looks in _WORD_LOOKS
+               if all(c in lowered for c in looks)) or any(c in text for c in _FOLDED)
+
+
+_WORD_LOOKS = tuple((word, rarest(word)) for word in _WORDS)
 
 
 def _find(char: str, text: str, pos: int) -> int:
@@ -114,9 +124,10 @@ class Condensed:
         return out
 
 
-def condense(lines: list[str], candidates: Iterable[int]) -> Condensed:
+def condense(lines: list[str], candidates: Iterable[int], text: str | None = None) -> Condensed:
     """`lines` with each long stretch of plain lines far from any line that could mark
-    history, or be quoted, made one to three lines (see the module's text)."""
+    history, or be quoted, made one to three lines (see the module's text). `text`: the
+    lines joined with "\n", when the caller has it."""
     n = len(lines)
     if n <= EXAMINE_HEAD + EXAMINE_TAIL:
         return Condensed(lines, None, None)
@@ -135,8 +146,8 @@ def condense(lines: list[str], candidates: Iterable[int]) -> Condensed:
     if not stretches:
         return Condensed(lines, [i < EXAMINE_HEAD or i >= n - EXAMINE_TAIL or i in near
                                  for i in range(n)], None)
-    text = "\n".join(lines)
-    ends = list(accumulate(map(len, lines)))  # line i starts at ends[i - 1] + i
+    text = "\n".join(lines) if text is None else text
+    line = at = 0  # where line `line` starts in text
     out: list[str] = []
     seen: list[bool] = []
     origin: list[tuple[int, int]] = []
@@ -146,7 +157,10 @@ def condense(lines: list[str], candidates: Iterable[int]) -> Condensed:
             out.append(lines[i])
             seen.append(i < EXAMINE_HEAD or i >= n - EXAMINE_TAIL or i in near)
             origin.append((i, i + 1))
-        blank = _first_blank(text, ends, first, last)
+        at += sum(map(len, lines[line:first])) + first - line
+        stop = at + sum(map(len, lines[first:last + 1])) + last - first
+        line = first
+        blank = _first_blank(text, first, at, stop)
         parts = [(first, last + 1)] if blank is None else \
             [(first, blank), (blank, blank + 1), (blank + 1, last + 1)]
         for start, stop in parts:
@@ -176,8 +190,8 @@ def _stretches(lines: list[str], fixed: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _first_blank(text: str, ends: list[int], first: int, last: int) -> int | None:
-    """The first line of only white space between lines first and last, or None."""
-    start = ends[first - 1] + first  # where line `first` starts
-    m = _BLANK_LINE.search(text, start, ends[last] + last)
+def _first_blank(text: str, first: int, start: int, stop: int) -> int | None:
+    """The first line of only white space among lines `first`... (from `start` in text, line
+    `first`'s start, to `stop`, the end of the last one), or None."""
+    m = _BLANK_LINE.search(text, start, stop)
     return None if m is None else first + text.count("\n", start, m.start() + 1)

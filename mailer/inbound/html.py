@@ -13,6 +13,8 @@ from __future__ import annotations
 import html as entities
 import re
 
+from mailer.inbound.plainlines import rarest
+
 HTML2TEXT_CHARS = 32_000  # html2text above this takes more than ~60 ms
 HTML2TEXT_DEPTH = 12  # lists and quotes nested deeper go through strip_tags
 MAX_HTML_CHARS = 2_000_000  # what is read of one HTML part (10x the text that is kept)
@@ -104,10 +106,7 @@ def strip_tags(html: str) -> str:
         html = _LINK.sub(lambda m: _readable_link(m, text_group=2, url_group=1), html)
     html = _replace_plain_tags(html)
     if "<" in html:
-        html = _RULE.sub(f"\n{RULE}\n", html)
-        html = _ITEM.sub("\n- ", html)
-        html = _BLOCK.sub("\n", html)
-        html = _TAG.sub("", html)
+        html = _replace_other_tags(html)
     text = entities.unescape(html) if "&" in html else html
     if any(space in text for space in "\t\r\f\v\xa0"):
         text = text.translate(_NOT_SPACE)
@@ -135,10 +134,37 @@ def _replace_plain_tags(html: str) -> str:
     return html
 
 
+# each of these matches from a "<" to the first ">" after it, never over another "<"
+_OTHER_TAGS = ((_RULE, f"\n{RULE}\n"), (_ITEM, "\n- "), (_BLOCK, "\n"), (_TAG, ""))
+
+
+def _replace_other_tags(html: str) -> str:
+    """The tags left after the plain ones, by _OTHER_TAGS in order. A pattern's search tries
+    every "<" of the text; when few are left (an HTML list of 5,000 items leaves <html>
+    and <body>), each of them is tried in place instead, the patterns in the same order:
+    what one puts in has no "<", so the next could only match where the text was."""
+    if html.count("<") > 64:
+        for pattern, text in _OTHER_TAGS:
+            html = pattern.sub(text, html)
+        return html
+    out: list[str] = []
+    position, at = 0, html.find("<")
+    while at >= 0:
+        for pattern, text in _OTHER_TAGS:
+            if found := pattern.match(html, at):
+                out += (html[position:at], text)
+                position = found.end()
+                break
+        at = html.find("<", at + 1)
+    out.append(html[position:])
+    return "".join(out)
+
+
 def _drop_hidden(html: str, lowered: str) -> str:
     """Without comments, styles, scripts and the title; one never closed hides the rest.
     `lowered`: html.lower(), for a look first (the search costs more than five of these)."""
-    if not any(mark in lowered for mark in ("<!--", "<style", "<script", "<title")):
+    if not any(mark in lowered for mark, looks in _HIDDEN_LOOKS
+               if all(c in lowered for c in looks)):
         return html
     kept, position = [], 0
     while (match := _HIDDEN.search(html, position)) is not None:
@@ -155,6 +181,9 @@ def _drop_hidden(html: str, lowered: str) -> str:
     return "".join(kept)
 
 
+# a look for "<!--" reads the whole text when "<" is everywhere: one for "!" does not
+_HIDDEN_LOOKS = tuple((mark, rarest(mark[1:])) for mark in ("<!--", "<style", "<script",
+                                                            "<title"))
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)(?: \"[^\"]*\")?\)")
 
 

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailer.inbound.condense import EXAMINE_HEAD, EXAMINE_TAIL, candidate_lines, condense
+from mailer.inbound.plainlines import plain_lines
 from mailer.inbound.quote_headers import (
     MAX_LINE,
     Header,
@@ -78,10 +79,13 @@ def trim_reply(body: str, new_thread: bool = False) -> Trimmed:
     """new_text(), and whether it had to keep the text untrimmed."""
     lines = _split(body)
     long = len(lines) > EXAMINE_HEAD + EXAMINE_TAIL
-    candidates = candidate_lines(lines) if long else range(len(lines))
+    joined = None  # the lines joined, for the searches of the whole text: the body itself
+    if long:  # when _split had nothing to take apart
+        joined = body if "\r" not in body and ":" not in body else "\n".join(lines)
+    candidates = candidate_lines(lines, joined) if long else range(len(lines))
     if new_thread and _forwards(lines, candidates):
         return Trimmed(_tidy([line for line in lines if not is_device_line(line)]))
-    view = condense(lines, candidates)
+    view = condense(lines, candidates, joined)
     mail = _Mail(view.lines, view.examined)
     text = _tidy(view.expand(lines, mail.new_lines()))
     if _says_nothing(text):
@@ -98,7 +102,9 @@ def trim_reply(body: str, new_thread: bool = False) -> Trimmed:
 
 def _split(body: str) -> list[str]:
     """Lines, with a quote header that shares its line with text split off it."""
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = body.split("\n")
     if ":" not in body:
         return lines
     out: list[str] = []
@@ -122,7 +128,10 @@ class _Mail:
 
     def __init__(self, lines: list[str], seen: list[bool] | None = None) -> None:
         self.lines = lines
-        examined: Callable[[int], bool] = (lambda i: True) if seen is None else seen.__getitem__
+        # a line that can only be plain text, blank or quoted is read as one
+        plain = plain_lines(lines)
+        examined: Callable[[int], bool] = (
+            (lambda i: not plain[i]) if seen is None else (lambda i: seen[i] and not plain[i]))
         self.kinds = [_kind(lines, i) if examined(i) else _plain_kind(lines[i])
                       for i in range(len(lines))]
         for i in range(1, len(lines) - 1):
@@ -174,7 +183,7 @@ class _Mail:
         """The indexes of the lines the member wrote, in order."""
         region = self._before_history()
         region = self._without_history_quotes(region)
-        last_text = max((i for i in region if self.kinds[i] == TEXT), default=-1)
+        last_text = next((i for i in reversed(region) if self.kinds[i] == TEXT), -1)
         kept = [i for i in region if self.kinds[i] != DEVICE
                 and (self.kinds[i] != RULE or i < last_text)]  # a rule inside a post stays
         start = signature_start([self.lines[i] for i in kept])
@@ -184,6 +193,9 @@ class _Mail:
         """Lines before history starts; markers of history with nothing above them are
         dropped alone (a forward without a word, or an answer written below)."""
         kinds, n = self.kinds, len(self.lines)
+        if not self.blocks and not self.cutting and not any(
+                k in kinds for k in (SEPARATOR, FOOTER, DEVICE, SIG)):
+            return list(range(n))  # no marker of history
         answered_after = _answered_quotes_after(kinds)
         dropped: set[int] = set()
         text_above = False
@@ -222,6 +234,8 @@ class _Mail:
         """`region` without quoted history: quoted runs nobody answers, the one quoted run
         of a bottom-posted reply, quote headers; answered runs of interleaved replies stay."""
         kinds = self.kinds
+        if QUOTE not in kinds and HEADER not in kinds:
+            return region
         headers = {h.end: h for h in self.attached}
         runs: list[tuple[int, int, Header | None]] = []  # positions in region, inclusive
         p = 0

@@ -106,8 +106,23 @@ _MONTH_DAY = re.compile(r"^([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?$
 def read_until(text: str, today: date) -> date | None:
     """The day a pause ends (mail comes again from that day on): "2 Januari", "January 2",
     "02/01/2027" (day first), "2/1", "2027-01-02", "2 Jan 2027". Without a year, the
-    next such day after today. None when it is no date, or not after today."""
-    text = " ".join(text.lower().replace(",", " ").split())
+    next such day after today. None when it is no date, or not after today. A reason
+    after the date is left aside: "2 Januari, saya cuti" is 2 January."""
+    words = text.lower().replace(",", " ").replace(";", " ").split()
+    for end in range(len(words), 0, -1):  # the longest start of it that is a date
+        found = _read_date(" ".join(words[:end]), today)
+        if found is not None or _is_date(" ".join(words[:end])):
+            return found
+    return None
+
+
+def _is_date(text: str) -> bool:
+    """Whether `text` is written as a date, whichever day it names."""
+    return bool(_ISO.match(text) or _NUMERIC.match(text) or _DAY_MONTH.match(text)
+                or _MONTH_DAY.match(text))
+
+
+def _read_date(text: str, today: date) -> date | None:
     text = re.sub(r"^(?:tanggal|tgl\.?|hari)\s+|\s*(?:ya|nanti|depan)$", "", text)
     year: int | None
     try:

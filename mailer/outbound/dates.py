@@ -18,6 +18,12 @@ from mailer.config.values import zone_label
 _LOCALES = {"id": "id_ID", "en": "en_GB"}
 
 
+def format_iso(moment: datetime, zone: ZoneInfo) -> str:
+    """'2026-12-05T20:15:00+08:00': ISO 8601 in `zone` with its offset, whole seconds. What
+    every JSON listing gives (a community's times in its own zone, as meetings are)."""
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
 def format_day(moment: datetime, language: str) -> str:
     """'Jumat, 4 Desember 2026' / 'Friday, 4 December 2026'."""
     return _babel_date(moment, "EEEE, d MMMM y", locale=_LOCALES.get(language, "en_GB"))

@@ -153,8 +153,9 @@ def build_digest(community: Community, threads: list[Thread], since: datetime | 
                  attention: Attention = Attention()) -> Digest:
     sections: list[DigestThread] = []
     for thread in sorted(threads, key=lambda t: t.last_activity):
-        if thread.community != community.id:
-            continue
+        if thread.community != community.id or (since is not None
+                                                 and thread.last_activity <= since):
+            continue  # nothing new: its posts are not read (from disk, in a big store)
         new = tuple(p for p in thread.posts if (since is None or p.date > since)
                     and p.date <= now)
         if not new:
@@ -166,8 +167,8 @@ def build_digest(community: Community, threads: list[Thread], since: datetime | 
             if community.web_url else None))
     listed = {s.thread.id for s in sections}
     waiting = sorted((t for t in threads if t.community == community.id
-                      and t.id not in listed and len(t.posts) == 1
-                      and now - t.started <= WAITING_WINDOW), key=lambda t: t.started)
+                      and t.id not in listed and now - t.started <= WAITING_WINDOW
+                      and len(t.posts) == 1), key=lambda t: t.started)
     meetings: list[DigestMeeting] = []
     for meeting in community.meetings:
         for occ in upcoming(meeting, now, limit=1, language=community.language):

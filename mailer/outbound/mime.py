@@ -151,19 +151,22 @@ def _fold(line: str) -> str:
 
 def text_part(content: str, subtype: str) -> bytes:
     """A text/plain or text/html part, UTF-8, quoted-printable."""
-    body = content.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    encoded = binascii.b2a_qp(body, istext=True)
+    if "\r" in content:
+        content = content.replace("\r\n", "\n")
+    body = content.encode("utf-8").replace(b"\n", b"\r\n")  # no UTF-8 sequence has a \n
+    head = (f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n")
     # the CRLF before a boundary belongs to the boundary (RFC 2046 5.1.1): one more keeps
     # the text's own last line break
-    return (f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\n"
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode() + encoded + \
-        b"\r\n"
+    return b"".join((head.encode(), binascii.b2a_qp(body, istext=True), b"\r\n"))
 
 
 def alternative(text: str, html: str) -> bytes:
     """multipart/alternative with the plain-text part first, headers included."""
     plain, rich = text_part(text, "plain"), text_part(html, "html")
-    boundary = "=_cop_" + hashlib.sha256(plain + rich).hexdigest()[:24]
-    return (f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
-            f"--{boundary}\r\n").encode() + plain + f"--{boundary}\r\n".encode() + rich + (
-                f"--{boundary}--\r\n").encode()
+    digest = hashlib.sha256(plain)
+    digest.update(rich)
+    boundary = "=_cop_" + digest.hexdigest()[:24]
+    head = f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
+    return b"".join((f"{head}--{boundary}\r\n".encode(), plain, f"--{boundary}\r\n".encode(),
+                     rich, f"--{boundary}--\r\n".encode()))

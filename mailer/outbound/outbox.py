@@ -108,9 +108,10 @@ def due(store: Store, now: datetime) -> list[OutboxItem]:
 
 def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = Limits(),
             progress: Callable[[Iterable[OutboxItem]], Iterable[OutboxItem]] | None = None,
-            ) -> dict[str, int]:
+            claim: Callable[[str, datetime], bool] | None = None) -> dict[str, int]:
     """Send every due item once; return counts per outcome. `progress` may wrap the items
-    (the CLI shows a progress bar with it)."""
+    (the CLI shows a progress bar with it). With several workers, `claim` says whether an
+    item is this one's to send (Store.claim_outgoing); its record ends the claim."""
     store.flush()  # whatever is about to be sent is on disk, and so is its record
     counts = {"sent": 0, "deferred": 0, "failed": 0, "limited": 0}
     budget = _budget(store, now, limits)
@@ -119,6 +120,8 @@ def deliver(store: Store, transport: Transport, now: datetime, limits: Limits = 
         items = progress(items)
     unavailable: tuple[str, datetime] | None = None
     for item in items:
+        if claim is not None and not claim(item.id, now):
+            continue  # another worker is sending it, or sent it
         if unavailable is not None:  # the server is down: the rest wait with the first
             reason, retry_at = unavailable
             _record_state(store, item.id, "deferred", item.attempts, now, retry_at,

@@ -18,6 +18,8 @@ _LIST = re.compile(r"^(?:[-*•+·]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
 
 def reflow(text: str) -> str:
     lines = text.split("\n")
+    if max(map(len, lines)) < MIN_WIDTH:  # so is every width below: nothing to join
+        return text
     plain = [len(line.rstrip()) for line in lines  # lines kept as written set no width
              if line.strip() and not _kept(line) and not _as_written(line)]
     width = max(plain, default=0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from mailer.calendar.occurrences import expand
 from mailer.config import Community, Member
 from mailer.handle.app import App
 from mailer.handle.reasons import JOIN_APPROVAL
@@ -105,7 +106,7 @@ def _answers(store: Store, community: Community,
             continue
         member = members.get(rec["email"])
         name = member.name if member else rec["email"]
-        day = rec.get("occurrence", "")[:10]
+        day = held_on(community, rec["meeting"], rec.get("occurrence", ""))
         latest[(rec["email"], day)] = (name, rec["status"], day, rec.get("reason", ""))
     return tuple((name, status, _day(community, day), reason)  # "Jumat, 4 Desember 2026"
                  for name, status, day, reason in sorted(latest.values(),
@@ -141,3 +142,15 @@ def send_probes(app: App, store: Store, now: datetime) -> int:
                               "item": outbox_id(outgoing.key), "at": now.isoformat()})
                 queued += 1
     return queued
+
+
+def held_on(community: Community, meeting_key: str, occurrence: str) -> str:
+    """The day (ISO) an occurrence is held: a moved one's new day, not the usual one its
+    answers are kept under; "" for the whole series."""
+    meeting = next((m for m in community.meetings if f"{community.id}/{m.id}" == meeting_key),
+                   None)
+    if meeting is not None and occurrence:
+        for occ in expand(meeting, community.language)[0]:
+            if occ.usual is not None and occ.usual.date().isoformat() == occurrence[:10]:
+                return occ.start.date().isoformat()
+    return occurrence[:10]

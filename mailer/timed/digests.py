@@ -15,8 +15,15 @@ from mailer.calendar.occurrences import Occurrence
 from mailer.config import Community, MeetingConfig, Member
 from mailer.handle.app import App
 from mailer.membership import invitees, members_of, receivers
+from mailer.model import Thread
 from mailer.outbound.compose import compose_digests, make_message_id
-from mailer.outbound.digest import Attention, Digest, HeadCount, build_digest
+from mailer.outbound.digest import (
+    WAITING_WINDOW,
+    Attention,
+    Digest,
+    HeadCount,
+    build_digest,
+)
 from mailer.outbound.outbox import queue
 from mailer.store import Store
 from mailer.timed.attention import attention_of
@@ -42,9 +49,27 @@ def send_digests(app: App, store: Store, now: datetime) -> int:
     return queued
 
 
+def asked_digest(app: App, store: Store, community: Community, now: datetime,
+                 key: str | None = None) -> tuple[int, str]:
+    """The digest an organizer asked for (`cop digest send`), sent even when empty: the
+    number queued and its Message-ID. When a slot is due (passed, and not sent yet), it is
+    that slot's digest, keyed as the daemon keys it: the daemon sends no second one for
+    that period, and were both to run, the copies are the same. Otherwise it is one more,
+    keyed by `key` (the request's name: carried out again after a crash, the same) or by
+    the moment asked."""
+    last = store.get_meta("digest", community.id)
+    slot = due_slot(community.digest, community.timezone, now,
+                    datetime.fromisoformat(last["slot"]) if last else None)
+    name = None if slot is not None else key
+    queued = send_digest(app, store, community, now, slot=slot, force=True, key=name)
+    return queued, make_message_id(community, "digest", name or (slot or now).isoformat())
+
+
 def send_digest(app: App, store: Store, community: Community, now: datetime,
-                slot: datetime | None = None, force: bool = False) -> int:
-    """Queue one community's digest for its `digest` members; record it as sent.
+                slot: datetime | None = None, force: bool = False,
+                key: str | None = None) -> int:
+    """Queue one community's digest for its `digest` members; record it as sent (as the
+    digest of `slot`, else of `now`). Its Message-ID is keyed by `key`, else that moment.
 
     Each member gets what is new since their own last digest; members who share that moment
     (and role) share one rendering."""
@@ -62,8 +87,8 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
         since = seen.get(member.email.lower(), last.get("since"))
         groups.setdefault((since, member.email.lower() in staff), []).append(member)
     stamp = (slot or now).isoformat()
-    message_id = make_message_id(community, "digest", stamp)
-    queued, sent_any, threads = 0, False, list(store.state.threads.values())
+    message_id = make_message_id(community, "digest", key or stamp)
+    queued, sent_any, threads = 0, False, _candidates(store, [s for s, _ in groups], now)
     for (since, is_staff), members in sorted(groups.items(), key=lambda g: str(g[0])):
         digest = build_digest(
             community, threads, datetime.fromisoformat(since) if since else None, now, serial,
@@ -90,6 +115,18 @@ def send_digest(app: App, store: Store, community: Community, now: datetime,
         "slot": stamp, "since": now.isoformat(), "serial": serial + (1 if sent_any else 0),
         "members": sorted(m.email.lower() for m in members_of(community, store.state).values())})
     return queued
+
+
+def _candidates(store: Store, sinces: list[str | None], now: datetime) -> list[Thread]:
+    """The threads a digest since any of `sinces` can show: active since the earliest, or
+    started within the waiting window. A big store walks past the rest, keeping none."""
+    if not sinces:
+        return []
+    if None in sinces:
+        return list(store.state.threads.values())
+    earliest = min(datetime.fromisoformat(s) for s in sinces if s is not None)
+    return [t for t in store.state.threads.values()
+            if t.last_activity > earliest or now - t.started <= WAITING_WINDOW]
 
 
 def _head_counter(store: Store, community: Community) -> HeadCount:

@@ -7,8 +7,8 @@ meeting goes late, one for a meeting already begun is skipped (cycle.py); a dige
 late, once, however many slots passed (digests.py). This job only says so, in the
 community's language:
 
-    "Pengingat 1 hari untuk pertemuan Pertemuan rutin, Sabtu, 12 Desember 2026 tidak
-     terkirim karena server mati dari ... sampai ...; pertemuannya sudah dimulai."
+    "Pengingat 1 hari untuk Pertemuan rutin, Sabtu, 12 Desember 2026 tidak terkirim
+     karena server mati dari ... sampai ...; pertemuannya sudah dimulai."
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _missed(app: App, store: Store, community: Community, last: datetime, now: d
                 sent = bool(queued)
                 if any(q is not None and q - due <= LATE for q in queued):
                     continue  # it went in time, before the stop
-                what = (f"Pengingat {_span(before, language)} untuk pertemuan {meeting.title}, "
+                what = (f"Pengingat {_span(before, language)} untuk {_meeting(meeting.title)}, "
                         f"{format_day(occ.start.astimezone(zone), language)}" if id_ else
                         f"The {_span(before, language)} reminder for {meeting.title}, "
                         f"{format_day(occ.start.astimezone(zone), language)}")
@@ -105,6 +105,12 @@ def _slots(community: Community, last: datetime, now: datetime) -> list[datetime
         found.append(slot)
         slot = next_slot(community.digest, community.timezone, slot)
     return found
+
+
+def _meeting(title: str) -> str:
+    """'pertemuan KKG Mat' for a title that does not say it is a meeting; 'Pertemuan rutin'
+    as it is (not 'pertemuan Pertemuan rutin')."""
+    return title if title.lower().startswith("pertemuan") else f"pertemuan {title}"
 
 
 def _span(delta: timedelta, language: str) -> str:

@@ -2,7 +2,8 @@
 
     filestore.py  FileStore: metadata, journal, archive, queue and requests, flushed together
     files.py      atomic writes, segment appends, the data_dir lock and layout, the secret
-    journal.py    append-only records, replayed at start
+    journal.py    append-only records; a start replays those after the newest snapshot
+    index.py      index.sqlite: snapshots, and the large maps of State read on demand
     spool.py      outgoing messages' bytes
     archive.py    raw inbound mail (a Maildir); requests from `cop` to the running daemon
     metadata.py   db.json (TinyDB), written once per tick

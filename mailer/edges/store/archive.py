@@ -85,6 +85,15 @@ class Archive:
     def count(self) -> int:
         return sum(1 for sub in ("new", "cur") for _ in (self.folder / sub).iterdir())
 
+    def done_keys(self) -> list[str]:
+        """Keys processed, oldest first."""
+        return sorted(p.name.removesuffix(":2,S") for p in (self.folder / "cur").iterdir())
+
+    def add_as(self, key: str, raw: bytes, done: bool) -> None:
+        """Keep a message under the key it had elsewhere (`cop store copy`)."""
+        target = self.folder / ("cur" if done else "new") / (f"{key}:2,S" if done else key)
+        write_atomic(target, raw)
+
 
 class Requests:
     """Changes asked for from the command line while the daemon holds data_dir: one JSON

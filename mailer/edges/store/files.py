@@ -6,6 +6,8 @@ append-or-roll-back to segment files, fsync of directories; the data_dir lock; t
       db.json         small metadata, rewritten atomically once per tick (metadata.py)
       db.json.prev    the previous db.json, kept by each flush as a way back
       journal/        append-only JSON lines, replayed into memory at start (journal.py)
+      index.sqlite    the journal folded up to a position: a snapshot, and the maps that
+                      grow with every message, read on demand (index.py); -wal, -shm beside
       archive/        Maildir of raw inbound mail, new/ to process, cur/ done (archive.py)
       queue/          outgoing messages in append-only segments (spool.py)
       requests/       changes asked for with `cop` while the daemon runs (archive.py)
@@ -31,6 +33,7 @@ import re
 import secrets
 import shutil
 import socket
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -188,11 +191,21 @@ def load_secret(data_dir: Path, configured: str | None) -> str:
 
 def copy_durable(source: Path, target: Path) -> None:
     """What a rehearsal (`cop plan`) needs of a data_dir, copied: metadata, the secret, the
-    journal and the queue; not the archive or the outbox."""
+    index, the journal and the queue; not the archive or the outbox. The index first (a
+    consistent copy, SQLite's backup): the journal copied after it covers its snapshot."""
     private_dir(target)
     for name in ("db.json", "secret"):
         if (source / name).exists():
             shutil.copy2(source / name, target / name)
+    if (source / "index.sqlite").exists():
+        reader = sqlite3.connect(f"file:{source / 'index.sqlite'}?mode=ro", uri=True)
+        open_private(target / "index.sqlite").close()
+        writer = sqlite3.connect(target / "index.sqlite")
+        try:
+            reader.backup(writer)
+        finally:
+            reader.close()
+            writer.close()
     for folder in ("journal", "queue"):
         if (source / folder).exists():
             shutil.copytree(source / folder, target / folder)
@@ -219,6 +232,10 @@ class Files:
             private_dir(target.parent)
             write_atomic(target, data)
         return sha256
+
+    def keys(self) -> list[str]:
+        """The sha256 of every file kept."""
+        return sorted(p.name for p in self.folder.glob("??/*") if self._SHA.match(p.name))
 
     def read(self, sha256: str) -> bytes | None:
         try:

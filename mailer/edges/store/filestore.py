@@ -3,11 +3,19 @@
 Crash safety: a file is written to a temp name, fsynced, renamed over the old one, and the
 directory fsynced. The journal is appended and fsynced; a torn last line is cut off at the
 next open. `flush()` orders it: raw mail, outgoing bytes, records, then metadata.
+
+Start-up: the newest snapshot in index.sqlite (index.py) and the journal after the position
+it covers; every SNAPSHOT_RECORDS records, and at close, a new snapshot (see ARCHITECTURE.md,
+"The store").
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +23,22 @@ from tinydb import Query, TinyDB
 
 from mailer.edges.store.archive import Archive, Requests
 from mailer.edges.store.files import Files, private_dir
+from mailer.edges.store.index import Index, open_index
 from mailer.edges.store.journal import Journal
 from mailer.edges.store.metadata import BufferedAtomicStorage
 from mailer.edges.store.spool import Spool
-from mailer.state import Record, State
+from mailer.state import Record
 from mailer.store import OutgoingRef
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_RECORDS = 20_000  # records between snapshots: what a start replays at most
 
 
 class FileStore:
     """The data_dir: TinyDB metadata, the journal and the archive, flushed together."""
+
+    shared = False  # one daemon holds data_dir (cop.lock): nothing to claim or catch up
 
     def __init__(self, data_dir: Path, read_only: bool = False) -> None:
         self.data_dir = data_dir
@@ -42,14 +57,35 @@ class FileStore:
         self.spool = Spool(data_dir / "queue", read_only)
         self.requests = Requests(data_dir / "requests")
         self.files = Files(data_dir / "files")
-        self.state = State()
-        for record in self.journal.replay():
+        self.index: Index | None
+        self.index, self.state, position = open_index(data_dir / "index.sqlite",
+                                                      self.journal, read_only)
+        self._since = 0  # records since the last snapshot
+        for record, at in self.journal.replay_from(position):
             self.state.apply(record)
+            self._since += 1
+            if self._since >= SNAPSHOT_RECORDS:
+                self._snapshot(at)  # a first start over a long journal: memory stays flat
 
     def record(self, record: Record) -> None:
         """Apply a record to the in-memory state and append it to the journal."""
         self.state.apply(record)
         self.journal.append(record)
+        self._since += 1
+
+    def _snapshot(self, position: tuple[str, int] | None = None) -> None:
+        """Fold what the journal holds up to `position` (default: its end, all flushed)
+        into the index. A failure (a full disk) is logged: the journal still has it all,
+        and the next flush tries again."""
+        if self.index is None or self.read_only:
+            return
+        try:
+            self.index.save(self.state, position or self.journal.end())
+        except sqlite3.Error as exc:
+            log.warning("snapshot not written (%s); the journal is replayed from the "
+                        "previous one", exc)
+            return
+        self._since = 0
 
     def flush(self) -> None:
         """Make everything recorded so far durable: the outgoing messages the records point
@@ -59,14 +95,19 @@ class FileStore:
         self.spool.flush()
         self.journal.flush()
         self.storage.flush()
+        if self._since >= SNAPSHOT_RECORDS:
+            self._snapshot()
 
     def flush_records(self, behind: bool = False) -> None:
         self.journal.flush(behind=behind)
 
     def close(self) -> None:
         self.flush()
+        if self._since:
+            self._snapshot()
         self.journal.close()
         self.spool.close()
+        # the index stays open for reading: the state still answers after close()
 
     def get_meta(self, table: str, key: str) -> dict[str, Any] | None:
         doc = self.db.table(table).get(Query().key == key)
@@ -94,3 +135,21 @@ class FileStore:
 
     def read_file(self, sha256: str) -> bytes | None:
         return self.files.read(sha256)
+
+    # one worker: everything is ours, and nobody else writes
+    def catch_up(self) -> int:
+        return 0
+
+    def is_leader(self) -> bool:
+        return True
+
+    @contextlib.contextmanager
+    def claim(self, key: str, group: str) -> Iterator[bool]:
+        yield True
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        yield
+
+    def claim_outgoing(self, item_id: str, now: datetime) -> bool:
+        return True

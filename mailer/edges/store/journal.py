@@ -26,6 +26,8 @@ from mailer.edges.store.files import (
 )
 from mailer.errors import StoreError
 
+Position = tuple[str, int]  # a segment's file name and a byte offset in it
+
 
 class Journal:
     """Append-only JSON-lines records in numbered segment files."""
@@ -36,6 +38,7 @@ class Journal:
         self._pending: list[bytes] = []
         self._file: Any = None  # the open segment, appended to by flush()
         self._size = 0
+        self._name = ""  # the open segment's file name
         self._behind: Future[None] | None = None
         if not read_only:
             private_dir(folder)
@@ -47,16 +50,27 @@ class Journal:
         return sorted(self.folder.glob("*.jsonl"))
 
     def replay(self) -> Iterator[dict[str, Any]]:
-        """Every record in the order written; a torn last line is skipped. Read a line at
-        a time: a segment is never in memory whole."""
+        """Every record in the order written; a torn last line is skipped."""
+        for record, _ in self.replay_from(None):
+            yield record
+
+    def replay_from(self, start: Position | None) -> Iterator[tuple[dict[str, Any], Position]]:
+        """The records written after `start` (a position a snapshot covers; None: all),
+        each with the position just past it. Read a line at a time: a segment is never in
+        memory whole."""
         segments = self.segments()
         for n, segment in enumerate(segments):
+            if start is not None and segment.name < start[0]:
+                continue
+            offset = start[1] if start is not None and segment.name == start[0] else 0
             with open(segment, "rb") as f:
+                f.seek(offset)
                 for i, line in enumerate(f, 1):
+                    offset += len(line)
                     if line == b"\n":
                         continue
                     try:
-                        yield json.loads(line)
+                        record = json.loads(line)
                     except ValueError:
                         # a line with no newline can only be the file's last: a torn append
                         if n == len(segments) - 1 and not line.endswith(b"\n"):
@@ -65,6 +79,21 @@ class Journal:
                             f"{segment}: line {i} is damaged; move that line out of the file "
                             "(the message is still in data_dir/archive) and start again"
                         ) from None
+                    yield record, (segment.name, offset)
+
+    def covers(self, position: Position) -> bool:
+        """Whether the journal holds everything up to `position` (a snapshot's)."""
+        if position == ("", 0):
+            return True
+        path = self.folder / position[0]
+        return path.exists() and path.stat().st_size >= position[1]
+
+    def end(self) -> Position:
+        """The position just past the last record flushed (nothing may be pending)."""
+        if self._file is not None:
+            return (self._name, self._size)
+        segments = self.segments()
+        return (segments[-1].name, segments[-1].stat().st_size) if segments else ("", 0)
 
     def append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -101,7 +130,8 @@ class Journal:
 
     def _open_segment(self) -> None:
         self.close()
-        self._file, _ = open_segment(self.folder, ".jsonl", SEGMENT_BYTES)
+        self._file, path = open_segment(self.folder, ".jsonl", SEGMENT_BYTES)
+        self._name = path.name
         self._size = self._file.tell()
 
     def _repair_tail(self) -> None:

@@ -12,8 +12,10 @@ from functools import partial
 from typing import cast
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -62,6 +64,39 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+MAX_BODY = 64 * 1024  # every form here is a few short fields (an address, a token, tags)
+
+
+class BodyLimit:
+    """Refuses a request body over MAX_BODY with 413: at once by its Content-Length, else
+    (chunked) when the bytes read pass it. Starlette would hold a 10 MB urlencoded field in
+    memory and spool a multipart file of any size to disk before a route could refuse."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.limit:
+            await PlainTextResponse("request too large\n", 413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:  # inside a route: Starlette answers it (413)
+                raise HTTPException(413, "request too large")
+            return message
+
+        await self.app(scope, counted, send)
+
+
 Handler = Callable[[Site, Request], Response | Awaitable[Response]]
 
 
@@ -103,7 +138,7 @@ def make_app(site: Site) -> ASGIApp:
         get("/c/{community}/admin", bind(admin.admin_page)),
     ]
     web = site.config.web
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(BodyLimit)])
     # the client is the one the reverse proxy names (X-Forwarded-For), only when the request
     # comes from a [web] trusted_proxies address; anyone else's header is ignored
     proxied = cast(ASGIApp, ProxyHeadersMiddleware(

@@ -59,12 +59,16 @@ def community_page(site: Site, request: Request) -> Response:
     if community is None:
         return denied(site, request)
     threads = site.reader.state.threads_newest_first(community.id)
-    start = max(0, int(request.query_params.get("from", "0") or 0)) \
-        if request.query_params.get("from", "0").isdigit() else 0
+    start = _number(request.query_params.get("from", ""))
     return page(site, request, "community", community, threads=threads[start:start + PAGE_SIZE],
                 more=start + PAGE_SIZE if len(threads) > start + PAGE_SIZE else None,
                 meetings=community.meetings,
                 member=site.is_member(community, user_of(site, request)))
+
+
+def _number(text: str) -> int:
+    """A page offset from the query: ASCII digits only ('²' and 5,000 digits are 0)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else 0
 
 
 def thread_page(site: Site, request: Request) -> Response:
@@ -92,8 +96,18 @@ def history(site: Site, message_id: str, body: str) -> str:
                 text = ""
         if len(_HISTORY_CACHE) > 2000:
             _HISTORY_CACHE.clear()
-        _HISTORY_CACHE[message_id] = "" if text == body.strip() else text
+        _HISTORY_CACHE[message_id] = "" if text == body.strip() else mask_addresses(text)
     return _HISTORY_CACHE[message_id]
+
+
+_ADDRESS = re.compile(r"([\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_addresses(text: str) -> str:
+    """'budi@…' for every address: the history is the mail as it came, whose attribution
+    lines ("Pada ..., Budi <budi@example.org> menulis:") and signatures name addresses no
+    member saw in their copy (copies carry the new text only)."""
+    return _ADDRESS.sub(lambda m: f"{m.group(1)}@…", text)
 
 
 def attachment_of(site: Site, community: Community, sha256: str) -> Attachment | None:

@@ -1,0 +1,185 @@
+"""Several `cop run` workers on one database: who leads, and who processes what.
+
+    is_leader()          a session-level advisory lock on its own connection: IMAP polling,
+                         `cop` requests and the clock's jobs run in the leader only. When a
+                         leader dies its session ends (TCP keepalives find a dead machine
+                         within seconds), the lock is free, and a follower's campaign thread
+                         (every CAMPAIGN s) takes it; its next tick leads.
+    claim(key, group)    one inbound message: its archive row FOR UPDATE SKIP LOCKED (another
+                         worker has it: skip), the group's transaction-level advisory lock
+                         (messages of one community one at a time, communities in parallel),
+                         State caught up under it; its records, outgoing bytes and the row's
+                         `done` committed in ONE transaction when the block ends.
+    exclusive()          the rest of a tick's work on State (requests, decisions, jobs): all
+                         groups at once (the group locks are taken shared on GROUPS_LOCK).
+    claim_outgoing(id)   one outbox row FOR UPDATE SKIP LOCKED, still waiting and due; the
+                         transaction stays open while it is sent and commits with its
+                         outbox-state record right after the server's 250 (the duplicate
+                         window: a worker killed in between leaves it to another, which sends
+                         it again, as a restarted single daemon would).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from mailer.edges.pg.connect import connect
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK = 0x636F70_6C6561  # "coplea"
+GROUPS_LOCK = 0x636F70_616C6C  # "copall"
+CAMPAIGN = 1.0  # seconds between a follower's tries for the leader's lock
+
+
+def group_lock(group: str) -> int:
+    """A community's advisory lock number (signed 64-bit)."""
+    digest = hashlib.sha256(f"cop-group:{group}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class Workers:
+    """Mixed into PgStore, which gives the connection and the transactions."""
+
+    conn: Any
+    url: str
+    name: str
+    _tx: str | None
+    shared = True  # several workers may use this store at once
+
+    def _begin(self, kind: str | None) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def catch_up(self) -> int:
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def refresh_meta(self) -> None:
+        raise NotImplementedError
+
+    def __init__(self) -> None:
+        self._leader: Any = None  # the connection holding LEADER_LOCK
+        self._leading = threading.Event()  # held, as far as the campaign last saw
+        self._led = False  # what the last tick was told
+        self._stop = threading.Event()
+        self._campaign: threading.Thread | None = None
+        self.worker = f"{socket.gethostname()}:{id(self):x}"
+
+    def is_leader(self) -> bool:
+        """Whether this worker leads now. A thread of its own tries for the lock every
+        CAMPAIGN seconds, so a dead leader is replaced within seconds even while every
+        other worker is in a long tick; the tick that first learns it reads metadata again
+        (the last leader's cursors and schedules)."""
+        if self._campaign is None:
+            self._try_lead()
+            self._campaign = threading.Thread(target=self._campaign_loop, daemon=True,
+                                              name="cop-leader")
+            self._campaign.start()
+        leading = self._leading.is_set()
+        if leading and not self._led:
+            self.refresh_meta()
+            log.info("leader worker=%s", self.worker)
+        self._led = leading
+        return leading
+
+    def _campaign_loop(self) -> None:
+        while not self._stop.wait(CAMPAIGN):
+            try:
+                self._try_lead()
+            except Exception as exc:  # the database is away: try again
+                log.warning("leader check failed error=%s", " ".join(str(exc).split()))
+
+    def _try_lead(self) -> None:
+        if self._leader is not None:
+            try:
+                self._leader.execute("SELECT 1")
+                return
+            except Exception:  # the session ended: the lock went with it
+                log.warning("lost the leader's connection; trying to lead again")
+                self._leading.clear()
+                with contextlib.suppress(Exception):
+                    self._leader.close()
+                self._leader = None
+        conn = connect(self.url, f"{self.name}-leader")
+        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0]
+        if not got:
+            conn.close()
+            return
+        self._leader = conn
+        self._leading.set()
+
+    @contextlib.contextmanager
+    def claim(self, key: str, group: str) -> Iterator[bool]:
+        self._begin("processing")
+        row = self.conn.execute("SELECT 1 FROM archive WHERE key = %s AND state = 'pending' "
+                                "FOR UPDATE SKIP LOCKED", (key,)).fetchone()
+        if row is None:
+            self._rollback()
+            yield False
+            return
+        self.conn.execute("SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s)",
+                          (GROUPS_LOCK, group_lock(group)))
+        self.catch_up()
+        try:
+            yield True
+        except BaseException:
+            self._tx = "processing"
+            self._commit_failed()
+            raise
+        self.conn.execute("UPDATE archive SET state = 'done', claimed_by = %s WHERE key = %s",
+                          (self.worker, key))
+        self._commit()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        self._begin("exclusive")
+        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (GROUPS_LOCK,))
+        self.catch_up()
+        try:
+            yield
+        except BaseException:
+            self._commit_failed()
+            raise
+        self._commit()
+
+    def _commit_failed(self) -> None:
+        self._rollback()
+        self.reload()
+
+    def claim_outgoing(self, item_id: str, now: datetime) -> bool:
+        if self._tx is not None:
+            self._commit()
+        self._begin("delivery")
+        row = self.conn.execute(
+            "SELECT 1 FROM outbox WHERE id = %s AND state IN ('queued', 'deferred') AND "
+            "(due IS NULL OR state = 'queued' OR due <= %s) FOR UPDATE SKIP LOCKED",
+            (item_id, now)).fetchone()
+        if row is None:
+            self._rollback()
+            return False
+        return True
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._campaign is not None:
+            self._campaign.join(10)
+        self._leading.clear()
+        if self._leader is not None:
+            with contextlib.suppress(Exception):
+                self._leader.close()
+            self._leader = None
