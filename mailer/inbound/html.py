@@ -142,22 +142,28 @@ def _replace_other_tags(html: str) -> str:
     """The tags left after the plain ones, by _OTHER_TAGS in order. A pattern's search tries
     every "<" of the text; when few are left (an HTML list of 5,000 items leaves <html>
     and <body>), each of them is tried in place instead, the patterns in the same order:
-    what one puts in has no "<", so the next could only match where the text was."""
-    if html.count("<") > 64:
-        for pattern, text in _OTHER_TAGS:
-            html = pattern.sub(text, html)
-        return html
-    out: list[str] = []
-    position, at = 0, html.find("<")
-    while at >= 0:
-        for pattern, text in _OTHER_TAGS:
-            if found := pattern.match(html, at):
-                out += (html[position:at], text)
-                position = found.end()
+    what one puts in has no "<", so the next could only match where the text was. A "<"
+    not closed before the next one ("<div<hr>>") could be closed by what replaces the tag
+    after it, so then the whole text is passed over after all."""
+    if html.count("<") <= 64:
+        out: list[str] = []
+        position, at = 0, html.find("<")
+        while at >= 0:
+            after = html.find("<", at + 1)
+            if after >= 0 and html.find(">", at, after) < 0:
                 break
-        at = html.find("<", at + 1)
-    out.append(html[position:])
-    return "".join(out)
+            for pattern, text in _OTHER_TAGS:
+                if found := pattern.match(html, at):
+                    out += (html[position:at], text)
+                    position = found.end()
+                    break
+            at = after
+        else:
+            out.append(html[position:])
+            return "".join(out)
+    for pattern, text in _OTHER_TAGS:
+        html = pattern.sub(text, html)
+    return html
 
 
 def _drop_hidden(html: str, lowered: str) -> str:
