@@ -16,7 +16,7 @@ from mailer.cli import main
 from mailer.daemon import Runtime, tick
 from mailer.membership import members_of
 from tests.conftest import OpenRuntime
-from tests.helpers import write_config
+from tests.helpers import make_mail, signed, write_config
 from tests.test_pipeline import mail_for
 from tests.webkit import (
     BASE,
@@ -338,6 +338,40 @@ def test_a_public_archive_is_exported_and_readable_without_signing_in(
     sha = hashlib.sha256(WORKSHEET).hexdigest()
     assert (out / f"c/kkg/f/{sha}/LKPD pecahan.pdf").read_bytes() == WORKSHEET
     assert not (out / "c/kkg/m").exists()
+
+
+def test_a_public_archive_shows_strangers_no_address_whole(
+        tmp_path: Path, open_runtime: OpenRuntime) -> None:
+    """Members' copies carried the address a member typed; the world's pages (a public
+    archive read without signing in, its search, its static export) show 'budi.s@…'."""
+    config = web_config(tmp_path, extra="")
+    config.path.write_text(config.path.read_text().replace(
+        'subject_tag = "[KKG]"', 'subject_tag = "[KKG]"\narchive = "public"'))
+    from mailer.config import load_config
+    config = load_config(config.path)
+    rt = open_runtime(config)
+    seed(rt)
+    rt.store.archive.add(make_mail(
+        sender="Budi Santoso <budi@example.org>", subject="Lembar kerja origami",
+        body="Silakan minta lembar kerjanya ke budi.s@belajar.id ya.\n",
+        message_id="<p9@example.org>", headers=signed()))
+    tick(rt, T0 + timedelta(minutes=10))
+    thread = next(t for t in rt.store.state.threads.values()
+                  if t.subject.endswith("Lembar kerja origami"))
+    stranger = client_for(site_for(config))
+    page = stranger.get(f"/c/kkg/t/{thread.id}").text
+    assert "budi.s@…" in page and "belajar.id" not in page
+    found = stranger.get("/c/kkg/search", params={"q": "belajar"}).text
+    assert "budi.s@…" in found and "belajar</mark>.id" not in found
+    member = client_for(site_for(config))
+    sign_in(member, rt, "siti@example.org")
+    assert "budi.s@belajar.id" in member.get(f"/c/kkg/t/{thread.id}").text
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["--config", str(config.path), "web", "export",
+                                       str(out)])
+    assert result.exit_code == 0, result.output
+    exported = (out / f"c/kkg/t/{thread.id}/index.html").read_text()
+    assert "budi.s@…" in exported and "belajar.id" not in exported
 
 
 def test_a_private_archive_is_not_exported(rt: Runtime) -> None:

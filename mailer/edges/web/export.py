@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from mailer.config import Community
-from mailer.edges.web.pages import history
+from mailer.edges.web.pages import shown_posts
 from mailer.edges.web.resources import collect
 from mailer.edges.web.site import Site
 from mailer.outbound.render import builtin_templates
@@ -75,9 +75,8 @@ def export(site: Site, community: Community, target: Path) -> int:
     page(f"{base}/index.html", "community", community, threads=threads, more=None,
          meetings=(), member=False)
     for thread in threads:
-        posts = [(p, history(site, p.message_id, p.body)) for p in thread.posts]
         page(f"{base}/t/{thread.id}/index.html", "thread", community, thread=thread,
-             posts=posts)
+             posts=shown_posts(site, thread, member=False))
         for post in thread.posts:
             for a in post.attachments:
                 data = site.reader.read_file(a.sha256) if a.withheld != "blocked" else None

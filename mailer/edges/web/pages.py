@@ -4,6 +4,7 @@ quoted history folded), files (the bytes as sent), search. Meeting pages: meetin
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +15,7 @@ from mailer.config import Community
 from mailer.edges.web.auth import csrf_token, keep_csrf, session_user
 from mailer.edges.web.site import Site
 from mailer.inbound.parse import parse_mail
-from mailer.model import Attachment, Thread
+from mailer.model import Attachment, Post, Thread
 
 PAGE_SIZE = 50
 
@@ -76,8 +77,20 @@ def thread_page(site: Site, request: Request) -> Response:
     thread = site.reader.state.threads.get(request.path_params["thread"]) if community else None
     if community is None or thread is None or thread.community != community.id:
         return denied(site, request)
-    posts = [(post, history(site, post.message_id, post.body)) for post in thread.posts]
-    return page(site, request, "thread", community, thread=thread, posts=posts)
+    member = site.is_member(community, user_of(site, request))
+    return page(site, request, "thread", community, thread=thread,
+                posts=shown_posts(site, thread, member))
+
+
+def shown_posts(site: Site, thread: Thread, member: bool) -> list[tuple[Post, str, str]]:
+    """Each post with its new text and its folded history. Readers who are not members (a
+    public archive, its static export) see no address whole: the members' copies carried
+    them, the world's web pages would hand them to address harvesters."""
+    shown = []
+    for post in thread.posts:
+        body = post.body if member else mask_addresses(post.body)
+        shown.append((post, body, history(site, post.message_id, post.body)))
+    return shown
 
 
 _HISTORY_CACHE: dict[str, str] = {}
@@ -103,11 +116,19 @@ def history(site: Site, message_id: str, body: str) -> str:
 _ADDRESS = re.compile(r"([\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
 
 
+# in a search snippet, where [[ ]] mark the words found ("budi@[[example]].org")
+_MARKED_ADDRESS = re.compile(r"([\w.+\[\]-]+)@[\w\[\]-]+(?:\.[\w\[\]-]+)+")
+
+
 def mask_addresses(text: str) -> str:
     """'budi@…' for every address: the history is the mail as it came, whose attribution
     lines ("Pada ..., Budi <budi@example.org> menulis:") and signatures name addresses no
     member saw in their copy (copies carry the new text only)."""
-    return _ADDRESS.sub(lambda m: f"{m.group(1)}@…", text)
+    return _ADDRESS.sub(_masked, text)
+
+
+def _masked(match: re.Match[str]) -> str:
+    return f"{match.group(1)}@…"
 
 
 def attachment_of(site: Site, community: Community, sha256: str) -> Attachment | None:
@@ -144,6 +165,8 @@ def search_page(site: Site, request: Request) -> Response:
         return denied(site, request)
     query = request.query_params.get("q", "")[:200]
     hits = site.index.search(community.id, query) if query.strip() else []
+    if not site.is_member(community, user_of(site, request)):
+        hits = [replace(hit, snippet=_MARKED_ADDRESS.sub(_masked, hit.snippet)) for hit in hits]
     return page(site, request, "search", community, query=query, hits=hits)
 
 
