@@ -318,12 +318,7 @@ def test_config_web_keys_are_checked(tmp_path: Path) -> None:
 
 def test_a_public_archive_is_exported_and_readable_without_signing_in(
         tmp_path: Path, open_runtime: OpenRuntime) -> None:
-    config = web_config(tmp_path, extra="")
-    text = config.path.read_text().replace('subject_tag = "[KKG]"',
-                                           'subject_tag = "[KKG]"\narchive = "public"')
-    config.path.write_text(text)
-    from mailer.config import load_config
-    config = load_config(config.path)
+    config = web_config(tmp_path, public=True)
     rt = open_runtime(config)
     seed(rt)
     client = client_for(site_for(config))
@@ -344,11 +339,7 @@ def test_a_public_archive_shows_strangers_no_address_whole(
         tmp_path: Path, open_runtime: OpenRuntime) -> None:
     """Members' copies carried the address a member typed; the world's pages (a public
     archive read without signing in, its search, its static export) show 'budi.s@…'."""
-    config = web_config(tmp_path, extra="")
-    config.path.write_text(config.path.read_text().replace(
-        'subject_tag = "[KKG]"', 'subject_tag = "[KKG]"\narchive = "public"'))
-    from mailer.config import load_config
-    config = load_config(config.path)
+    config = web_config(tmp_path, public=True)
     rt = open_runtime(config)
     seed(rt)
     rt.store.archive.add(make_mail(

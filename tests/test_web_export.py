@@ -18,7 +18,6 @@ import pytest
 from click.testing import CliRunner
 
 from mailer.cli import main
-from mailer.config import load_config
 from mailer.edges.web.export import file_name, relative
 from tests.conftest import OpenRuntime
 from tests.playwright_browser import chromium, need_chromium, screenshot
@@ -29,10 +28,7 @@ _LINK = re.compile(r'(?:href|src|action)="([^"]*)"')
 
 @pytest.fixture
 def exported(tmp_path: Path, open_runtime: OpenRuntime) -> Path:
-    config = web_config(tmp_path)
-    config.path.write_text(config.path.read_text().replace(
-        'subject_tag = "[KKG]"', 'subject_tag = "[KKG]"\narchive = "public"'))
-    config = load_config(config.path)
+    config = web_config(tmp_path, public=True)
     seed(open_runtime(config))
     out = tmp_path / "www" / "arsip" / "kkg"  # a sub-path of the static site
     result = CliRunner().invoke(main, ["--config", str(config.path), "web", "export",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from mailer.config import Config
+from mailer.config import Config, load_config
 from mailer.daemon import Runtime, tick
 from mailer.edges.web import make_app
 from mailer.edges.web.site import Site
@@ -24,9 +24,16 @@ WORKSHEET = b"%PDF-1.4\n" + bytes(range(256)) * 300 + b"\n%%EOF\n"
 WEB = f'\n[web]\nbase_url = "{BASE}"\nport = 8025\n'
 
 
-def web_config(folder: Path, base: str = BASE, extra: str = "", language: str = "id") -> Config:
-    return write_config(folder, language=language,
-                        extra=f'\n[web]\nbase_url = "{base}"\nport = 8025\n' + extra)
+def web_config(folder: Path, base: str = BASE, extra: str = "", language: str = "id",
+               public: bool = False) -> Config:
+    """`public`: the community's archive is open to everyone (archive = "public")."""
+    config = write_config(folder, language=language,
+                          extra=f'\n[web]\nbase_url = "{base}"\nport = 8025\n' + extra)
+    if not public:
+        return config
+    config.path.write_text(config.path.read_text().replace(
+        'subject_tag = "[KKG]"', 'subject_tag = "[KKG]"\narchive = "public"'))
+    return load_config(config.path)
 
 
 def post_with_file(sender: str = "Siti Rahayu <siti@example.org>") -> bytes:
