@@ -9,7 +9,7 @@ TENTATIVE); coming late is a yes; "tidak ada kendala" is no refusal; "yang hadir
 "diharapkan hadir", a question or the past ("kemarin hadir", "maaf tadi tidak hadir karena
 sakit") is not the writer's answer. The last answer for a day wins; weak signs ("sakit", an
 apology with a reason, "sampai jumpa") count only alone. A day that is none of `dates` is
-None, dropped when other answers exist. read_roll_call: see names.py.
+None, dropped when other answers exist (days.py reads them). read_roll_call: see names.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from itertools import groupby
 
+from mailer.inbound.days import DATE, days_named
 from mailer.inbound.names import RollCallReading, plain, read_roll_call, words_of
 
 __all__ = ["ACCEPTED", "DECLINED", "TENTATIVE", "RollCallReading", "RsvpReading",
@@ -176,74 +177,10 @@ _CLAUSE = re.compile(r"(?<!\d),\s*|,\s*(?!\d)|;\s*|\s+[-–—]\s+|\s*\((?=\D)|\
                      r"tetapi|namun|but|sedangkan|whereas|however|though|although|walau|meskipun|"
                      r"sementara)\b)|\s+(?:dan|and|serta)\s+(?=(?:saya|sy|aku|kami|nanti|akan|"
                      r"juga|mohon|sekalian|i|we|will|also|please|tolong)\b)", re.I)
-_MONTHS = {name: n for n, names in enumerate((
-    "januari jan january", "februari feb pebruari february", "maret mar march", "april apr",
-    "mei may", "juni jun june", "juli jul july", "agustus agu agt ags aug august",
-    "september sep sept", "oktober okt oct october", "november nov nop nopember",
-    "desember des dec december"), 1) for name in names.split()}
-_WEEKDAYS = {name: n for n, names in enumerate((
-    "senin monday", "selasa tuesday", "rabu wednesday", "kamis thursday", "jumat friday",
-    "sabtu saturday", "minggu ahad sunday")) for name in names.split()}
-_M, _D, _TH = "|".join(_MONTHS), "|".join(_WEEKDAYS), r"(?:st|nd|rd|th)?"
-_DATE = re.compile(
-    rf"\b(?P<d1>\d{{1,2}}){_TH} (?:of )?(?P<m1>{_M})(?: (?P<y1>\d{{4}}))?\b|"
-    rf"\b(?P<m2>{_M}) (?P<d2>\d{{1,2}}){_TH}\b|"
-    r"\b(?P<d3>\d{1,2})/(?P<m3>\d{1,2})(?:/(?P<y3>\d{2,4}))?\b|"
-    rf"\b(?:tanggal|date|the|on the|on) (?P<d4>\d{{1,2}}{_TH}(?:(?: dan| and| atau| or|) "
-    rf"\d{{1,2}}{_TH})*)\b(?!/)(?: (?:of )?(?P<m4>{_M})\b)?|"
-    r"\b(?P<d5>\d{1,2})(?:st|nd|rd|th)\b|"
-    rf"\b(?:(?P<pre>next|this|coming|besok|hari|on) )?(?P<wd>{_D})(?: (?P<post>depan|ini|"
-    r"besok|nanti|minggu depan|pekan depan|next week|this week|pagi|siang|sore|malam))?\b|"
-    r"\b(?P<rel>besok|esok|tomorrow|lusa|hari ini|today|tonight|nanti malam|nanti sore|sore ini|"
-    r"malam ini|pagi ini|minggu depan|pekan depan|next week|minggu ini|pekan ini|"
-    r"this week|bulan depan|next month)\b")
 _BARE_VOC = re.compile(rf"\b{_VOC}\b")
-_NEXT = ("depan", "next", "minggu depan", "pekan depan", "next week")
 _FILLERS = re.compile(r"\b(?:untuk|utk|pada|di|for|on|the|at|meeting|pertemuan|acara|kegiatan|"
                       r"hari|yang|ini|itu|kkg|mgmp|sesi|session|jam|pukul|" + _VOC[3:-1]
                       + r")\b|\d+")
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _days(words: str, today: date, dates: Sequence[date]) -> list[date | None]:
-    """The days a clause names, each as one of `dates` (None: named, but none of them)."""
-    found: list[date | None] = []
-    for m in _DATE.finditer(words):
-        g = m.groupdict()
-        tests: list[object] = []
-        if g["d1"] or g["d2"] or g["m4"]:
-            day = int(g["d1"] or g["d2"] or g["d4"].split()[0].rstrip("stndrh"))
-            month = _MONTHS[g["m1"] or g["m2"] or g["m4"]]
-            tests.append(lambda d, n=day, mo=month: d.day == n and d.month == mo)
-        elif g["d3"]:
-            a, b = int(g["d3"]), int(g["m3"])
-            tests.append(lambda d, a=a, b=b: (d.day, d.month) in ((a, b), (b, a)))
-        elif g["d4"] or g["d5"]:
-            for n in re.findall(r"\d+", g["d4"] or g["d5"]):
-                tests.append(lambda d, n=int(n): d.day == n)
-        elif g["wd"] and (g["wd"] != "minggu" or g["pre"] == "hari"
-                          or g["post"] in ("pagi", "siang", "sore", "malam")):
-            later = g["pre"] == "next" or g["post"] in _NEXT
-            tests.append(lambda d, w=_WEEKDAYS[g["wd"]], later=later: d.weekday() == w and (
-                not later or _monday(d) > _monday(today)))
-        else:
-            rel = g["rel"] or ("minggu depan" if g["post"] in _NEXT else "minggu ini")
-            shift = {"besok": 1, "esok": 1, "tomorrow": 1, "lusa": 2}.get(rel)
-            if shift is not None or rel in ("hari ini", "today", "tonight", "nanti malam",
-                                            "nanti sore", "sore ini", "malam ini", "pagi ini"):
-                tests.append(lambda d, s=shift or 0: d == today + timedelta(days=s))
-            elif rel in ("bulan depan", "next month"):
-                nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-                tests.append(lambda d, nxt=nxt: (d.year, d.month) == (nxt.year, nxt.month))
-            else:
-                week = _monday(today) + timedelta(days=7 if rel in _NEXT else 0)
-                tests.append(lambda d, week=week: _monday(d) == week)
-        for test in tests:
-            found.append(next((d for d in dates if test(d)), None))  # type: ignore[operator]
-    return found
 
 
 @dataclass
@@ -273,7 +210,7 @@ def _clauses(text: str) -> list[_Clause]:
 
 def _answer(words: str) -> tuple[str, bool] | None:
     """(status, late) the writer gives in one clause, or None."""
-    words = _DATE.sub(" ", _NEUTRAL.sub(" ", words)).strip()
+    words = DATE.sub(" ", _NEUTRAL.sub(" ", words)).strip()
     if _RELATIVE.match(words):
         return None
     keen, late = _KEEN.search(words), _LATE.search(words)
@@ -295,7 +232,7 @@ def _mine(before: list[str], others: frozenset[str]) -> bool:
 
 def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> None:
     words = c.words
-    bare = " ".join(_DATE.sub(" ", words).split())  # without the days it names
+    bare = " ".join(DATE.sub(" ", words).split())  # without the days it names
     answer = None if _PAST.search(words) else _answer(words)
     tag = answer and re.search(r"\b(?:ya|yah|kan|ok|oke|okay|right)(?: (?:bu|pak))?$", words)
     if signed:
@@ -312,12 +249,12 @@ def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> N
         c.kind, c.status = "weak", ACCEPTED
     elif _COURTESY.match(words) or _NAME_LINE.fullmatch(c.text):
         c.kind = "courtesy"
-    elif _DATE.search(words) and not _FILLERS.sub(" ", _DATE.sub(" ", words)).strip():
+    elif DATE.search(words) and not _FILLERS.sub(" ", DATE.sub(" ", words)).strip():
         c.kind = "date"
     elif not _URL.search(c.text) and not _BARE_VOC.sub("", _NEUTRAL.sub(" ", words)).strip():
         c.kind = "courtesy"
     if c.kind in ("answer", "weak", "date", "reason"):
-        c.days = tuple(_days(words, today, dates))
+        c.days = tuple(days_named(words, today, dates))
 
 
 def read_rsvp(text: str, today: date, dates: Sequence[date] = ()) -> RsvpReading | None:
