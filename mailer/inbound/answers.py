@@ -3,7 +3,7 @@
 A reply is cut into clauses (lines, sentences, commas, "tapi"/"but"), each one of: an answer
 (its status and the days it names), a question or news for everyone (`rest`), the reason, a
 courtesy (greeting, thanks, apology, wish, sign-off, a name) or a day alone ("Untuk tanggal
-12,") that goes to the answer beside it. Words are read through `names.plain` (slang, typos).
+12,") that goes to the answer beside it. Words are read through `spelling.plain` (slang, typos).
 In a clause a hedge beats a refusal beats a yes ("mungkin tidak bisa", "saya usahakan hadir":
 TENTATIVE); coming late is a yes; "tidak ada kendala" is no refusal; "yang hadir", "semua",
 "diharapkan hadir", a question or the past ("kemarin hadir", "maaf tadi tidak hadir karena
@@ -21,7 +21,8 @@ from datetime import date
 from itertools import groupby
 
 from mailer.inbound.days import DATE, days_named
-from mailer.inbound.names import RollCallReading, plain, read_roll_call, words_of
+from mailer.inbound.names import RollCallReading, read_roll_call
+from mailer.inbound.spelling import plain, words_of
 
 __all__ = ["ACCEPTED", "DECLINED", "TENTATIVE", "RollCallReading", "RsvpReading",
            "read_roll_call", "read_rsvp"]
@@ -186,7 +187,7 @@ _FILLERS = re.compile(r"\b(?:untuk|utk|pada|di|for|on|the|at|meeting|pertemuan|a
 @dataclass
 class _Clause:
     text: str  # as written
-    words: str  # names.plain(text)
+    words: str  # spelling.plain(text)
     line: int
     sentence: int
     kind: str = "rest"  # answer | weak | reason | courtesy | date | ask | rest | sign
