@@ -156,6 +156,7 @@ def test_rsvp(case: RsvpCase) -> None:
         assert bool(reading.rest) == ("rest" in case.flags), reading
         assert bool(reading.reason) == ("reason" in case.flags), reading
         assert reading.late == ("late" in case.flags), reading
+        assert bool(reading.note) == ("note" in case.flags), reading
         assert len(reading.reason) <= 120
 
 

@@ -22,13 +22,15 @@ from itertools import groupby
 
 from mailer.inbound.days import DATE, days_named
 from mailer.inbound.names import RollCallReading, read_roll_call
-from mailer.inbound.spelling import plain, words_of
+from mailer.inbound.spelling import plain
+from mailer.inbound.subjects import MINE, OTHER, stands_in, whose
 
 __all__ = ["ACCEPTED", "DECLINED", "TENTATIVE", "RollCallReading", "RsvpReading",
            "read_roll_call", "read_rsvp"]
 
 ACCEPTED, DECLINED, TENTATIVE = "ACCEPTED", "DECLINED", "TENTATIVE"
 LIMIT = 4000  # the answer is at the top; a 200,000-character mail is read this far
+NOTE = 200  # characters of a note kept
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class RsvpReading:
     rest: str  # what the writer said for everyone besides the answer; '' when nothing
     reason: str  # the writer's reason, short (<= 120 chars), '' if none
     late: bool = False  # coming, but late or leaving early ("agak telat", "running late")
+    # for the organizers beside the answer, neither its reason nor for everyone: a request
+    # ("save me a seat"), someone else's coming ("Pak Budi tidak bisa"); '' if none
+    note: str = ""
 
 
 _VOC = (r"(?:bu|pak|ibu|bapak|mas|mbak|kak|ya|yah|nih|dong|deh|kok|sih|ok|oke|okay|insyaallah|"
@@ -65,11 +70,17 @@ _LATE = re.compile(
     r"konfirmasi|mengonfirmasi|mengabari|kabar))|\b(?:tidak|belum) (?:bisa |dapat |akan |"
     r"sempat )?(?:hadir |datang |ikut )?(?:tepat waktu|dari awal|sampai (?:selesai|akhir|habis)|"
     r"full|penuh|lama)\b|\b(?:(?:mohon |minta )?izin )?pulang (?:lebih )?(?:awal|cepat|duluan)\b|"
-    r"\bmenyusul\b(?! (?:kabar|konfirmasi|info))|\b(?:(?:running|run|be|a bit|a little|slightly|"
+    r"\bmenyusul\b(?! (?:kabar|konfirmasi|info))|\b(?:(?:mohon |minta )?izin )?(?:baru (?:bisa |"
+    r"dapat |sempat |akan )?(?:hadir|datang|ikut|gabung|bergabung|sampai|tiba|merapat|masuk)|"
+    r"(?:hadir|datang|ikut|gabung|bergabung|sampai|tiba|merapat) (?:agak |sedikit )?(?:setelah|"
+    r"sesudah|sehabis|habis|selesai|bada)|(?:hadir|datang|ikut|gabung|sampai) (?:agak )?siang(?! "
+    r"(?:ini|nanti|hari)))\b|\bhanya (?:bisa |sempat )?(?:sebentar|setengah (?:hari|acara|sesi)|"
+    r"sesi (?:pertama|awal|kedua|akhir))\b|\b(?:be there|come|arrive|join|get there|make it) "
+    r"after\b|\b(?:(?:running|run|be|a bit|a little|slightly|"
     r"might be|may be|probably|will be|i am|arrive|arriving|come|coming|join|"
     r"joining) )+late\b(?! (?:reply|response|answer))|\bleav(?:e|ing) early\b|\bnot stay (?:long|"
     r"until|till|for the whole)\b|"
-    r"\bmiss the (?:first|beginning|start|opening)\b|\b\d+ (?:minutes?|mins?) late\b")
+    r"\bmiss the (?:first|beginning|start|opening)\b|\b\d+ minutes late\b")
 _MAYBE = re.compile(
     r"\b(?:mungkin|barangkali|kemungkinan|belum (?:tahu|pasti|yakin|tentu|fix|jelas|"
     r"bisa (?:memastikan|pastikan|janji|berjanji|konfirmasi|dipastikan))|tidak (?:tahu|yakin|pasti|"
@@ -108,6 +119,7 @@ _YES = re.compile(
     r"mengikuti)\b(?! (?:berduka|senang|bahagia|prihatin|mendoakan|bangga|menyimak|merasakan|"
     r"membantu|mengucapkan|sedih|terharu|mendukung|share|berbagi|bertanya|nimbrung))|"
     r"\bsiap(?= *$| (?:" + _VOC + r"|hadir|datang|ikut|laksanakan|meluncur|ndan|komandan))|"
+    r"\bmewakili\b|\b(?:diwakili|diwakilkan|digantikan) (?:oleh |sama |dengan )?(?:saya|kami)\b|"
     r"(?:^|\b(?:saya|kami|insyaallah|pasti|tentu|oke|ok|ya|iya|siap|masih) )bisa(?= *$| (?:"
     + _VOC + r"|dong|banget|sekali|tanggal|hari|besok|hadir|datang|ikut)\b)|"
     r"^(?:ya|iya|yes|yep|yup|yeah|y|yess|sure|of course|absolutely|definitely|certainly|tentu|"
@@ -126,15 +138,10 @@ _WEAK_NO = re.compile(r"\b(?:sakit|demam|flu|opname|dirawat|sick|ill|unwell|feve
 _RELATIVE = re.compile(r"^(?:(?:bagi|untuk|buat) )?yang\b|^(?:for )?(?:those|anyone|everyone|"
                        r"whoever|all) who\b")
 _WEAK_YES = re.compile(r"\b(?:sampai jumpa|sampai ketemu|see you|looking forward)\b")
-# words before "hadir" that make it someone else's, or a request, not the writer's answer
-_OTHERS = frozenset(words_of(
-    "yang semua semuanya kalian everyone anyone peserta teman rekan siapa who bagi  "
-    "hadirin mereka they you anda"))
-_ASKING = _OTHERS | frozenset(words_of(
-    "diharapkan dimohon harap wajib mohon ditunggu silakan silahkan please should  "
-    "must expected encouraged invited undang mengundang diundang selamat daftar  "
-    "perlu all tidak belum not never"))
-_MINE = frozenset(("saya", "kami", "i", "we"))
+# asked of the organizers beside the answer ("save me a seat"): a note, not the reason
+_REQUEST = re.compile(r"^(?:(?:bu|pak|ibu|bapak|mas|mbak|and|dan|but|tapi) )*(?:tolong|mohon|"
+                      r"minta|nitip|titip|please|kindly|save|keep|hold|start|simpan|sisakan|"
+                      r"(?:could|can|would) you)\b")
 _PAST = re.compile(r"\b(?:kemarin|kemaren|minggu lalu|pekan lalu|bulan lalu|tahun lalu|tadi|"
                    r"yesterday|last (?:week|time|month|year|meeting|session)|ago|waktu itu|"
                    r"sebelumnya|sempat hadir|pernah)\b")
@@ -154,7 +161,8 @@ _COURTESY = re.compile(
     r"tetap semangat|sehat selalu|god bless|barakallah|aamiin|amin|alhamdulillah|noted|baik|ok|"
     r"oke|okay|sip|siap|wr|hormat saya|kind regards|warm regards|love|xoxo|best wishes|nyuwun|"
     r"pangapunten|punten|matur|nanti (?:saya )?(?:pastikan|kabari|kabarkan|konfirmasi|info)|"
-    r"(?:i )?will (?:confirm|let you know|update)|will keep you posted)\b")
+    r"(?:i )?will (?:confirm|let you know|update)|will keep you posted|"
+    r"mohon (?:dimaklumi|maklum))\b")
 _REASON_MARK = re.compile(r"\b(?:karena|karna|krn|krna|soalnya|soale|sebab|dikarenakan|berhubung"
                           r"|lantaran|mengingat|because|due to|as i|since i|cause|coz|cuz|"
                           r"tergantung|depends on|depending on)\b", re.I)
@@ -178,6 +186,9 @@ _CLAUSE = re.compile(r"(?<!\d),\s*|,\s*(?!\d)|;\s*|\s+[-–—]\s+|\s*\((?=\D)|\
                      r"tetapi|namun|but|sedangkan|whereas|however|though|although|walau|meskipun|"
                      r"sementara)\b)|\s+(?:dan|and|serta)\s+(?=(?:saya|sy|aku|kami|nanti|akan|"
                      r"juga|mohon|sekalian|i|we|will|also|please|tolong)\b)", re.I)
+# sentences end at "!", "?" and a word's full stop, not at "Mr." or "Bpk." before a name
+_SENTENCE = re.compile(r"(?<=[!?])\s*|(?<=[^\W\d]{2}\.)(?<![MD]r\.)(?<!Mrs\.)(?<!Ms\.)"
+                       r"(?<!Bpk\.)(?<!Sdr\.)(?<!Sdri\.)(?<!Hj\.)\s+")
 _BARE_VOC = re.compile(rf"\b{_VOC}\b")
 _FILLERS = re.compile(r"\b(?:untuk|utk|pada|di|for|on|the|at|meeting|pertemuan|acara|kegiatan|"
                       r"hari|yang|ini|itu|kkg|mgmp|sesi|session|jam|pukul|" + _VOC[3:-1]
@@ -190,7 +201,8 @@ class _Clause:
     words: str  # spelling.plain(text)
     line: int
     sentence: int
-    kind: str = "rest"  # answer | weak | reason | courtesy | date | ask | rest | sign
+    # answer | weak | reason | courtesy | date | ask | rest | sign | other | detail | request
+    kind: str = "rest"
     status: str = ""
     late: bool = False
     days: tuple[date | None, ...] = ()
@@ -201,7 +213,7 @@ def _clauses(text: str) -> list[_Clause]:
     for line_no, line in enumerate(text.split("\n")):
         if line.lstrip().startswith(">"):
             continue
-        for part in re.split(r"(?<=[!?])\s*|(?<=[^\W\d]{2}\.)\s+", line):
+        for part in _SENTENCE.split(line):
             sentence += 1
             for piece in _CLAUSE.split(part):
                 if piece and re.search(r"\w", piece):
@@ -210,25 +222,26 @@ def _clauses(text: str) -> list[_Clause]:
 
 
 def _answer(words: str) -> tuple[str, bool] | None:
-    """(status, late) the writer gives in one clause, or None."""
+    """(status, late) the writer gives in one clause, (OTHER, False) when it is someone
+    else's answer ("Pak Budi tidak bisa"), or None."""
     words = DATE.sub(" ", _NEUTRAL.sub(" ", words)).strip()
     if _RELATIVE.match(words):
         return None
     keen, late = _KEEN.search(words), _LATE.search(words)
+    other = late and whose(words[:late.start()].split()[-5:]) == OTHER
+    if other:  # "Pak Budi telat"
+        keen = late = None
     words = re.sub(r"\s+", " ", _KEEN.sub(" ", _LATE.sub(" ", words))).strip()
     for status, pattern in ((TENTATIVE, _MAYBE), (DECLINED, _NO), (ACCEPTED, _YES)):
         for found in pattern.finditer(words):
-            if _mine(words[:found.start()].split()[-4:], _ASKING if status == ACCEPTED
-                     else _OTHERS):
+            subject = whose(words[:found.start()].split()[-5:], status == ACCEPTED)
+            other = other or subject == OTHER
+            if subject == MINE:
                 hedged = status == ACCEPTED and _HEDGE.search(words)
                 return (TENTATIVE if hedged else status), bool(late)
-    return (ACCEPTED, bool(late)) if keen or late else None
-
-
-def _mine(before: list[str], others: frozenset[str]) -> bool:
-    """Whether the last words before "hadir" leave it the writer's own."""
-    last = next((w for w in reversed(before) if w in _MINE or w in others), "")
-    return not last or last in _MINE
+    if keen or late:
+        return ACCEPTED, bool(late)
+    return (OTHER, False) if other else None
 
 
 def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> None:
@@ -240,12 +253,15 @@ def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> N
         c.kind = "sign"
     elif (c.text.endswith("?") and not tag) or _QUESTION.match(words):
         c.kind, c.status = ("answer", DECLINED) if _ASK_LEAVE.search(words) else ("ask", "")
+    elif answer and answer[0] == OTHER:
+        c.kind = "other"
     elif answer:
         c.kind, (c.status, c.late) = "answer", answer
     elif _REASON_MARK.search(c.text) or _REASON_LEAD.match(bare):
         c.kind = "reason"
-    elif _WEAK_NO.search(words) and "yang" not in words.split():
-        c.kind, c.status = "weak", DECLINED
+    elif (weak := _WEAK_NO.search(words)) and "yang" not in words.split():
+        other = whose(words[:weak.start()].split()[-5:]) == OTHER  # "beliau sakit"
+        c.kind, c.status = ("other", "") if other else ("weak", DECLINED)
     elif _WEAK_YES.search(words):
         c.kind, c.status = "weak", ACCEPTED
     elif _COURTESY.match(words) or _NAME_LINE.fullmatch(c.text):
@@ -274,10 +290,16 @@ def read_rsvp(text: str, today: date, dates: Sequence[date] = ()) -> RsvpReading
                 and before.sentence == c.sentence:
             c.kind = "reason"  # "karena ada rapat, jadi harus ke dinas"
     answered = {c.sentence for c in clauses if c.kind == "answer"}
+    others: set[int] = set()
     for c in clauses:  # said beside the answer, about it: "..., jam 11 harus kembali"
-        if c.kind == "rest" and c.sentence in answered and not _URL.search(c.text) \
+        if c.kind == "other" or (c.kind in ("rest", "reason", "weak") and c.sentence in others):
+            c.kind = "other"  # "Pak Budi tidak bisa, beliau sakit": all of it is his
+            others.add(c.sentence)
+        elif c.kind == "rest" and stands_in(c.words):
+            c.kind = "other"  # "..., diwakilkan oleh Bu Rina"
+        elif c.kind == "rest" and c.sentence in answered and not _URL.search(c.text) \
                 and not _FOR_ALL.match(c.words):
-            c.kind = "detail"
+            c.kind = "request" if _REQUEST.match(c.words) else "detail"
     said = [c for c in clauses if c.kind == "answer"] or [c for c in clauses if c.kind == "weak"]
     excuse = next((c for c in clauses if c.kind == "reason" and not _PAST.search(c.words)), None)
     if not said and excuse and any(
@@ -296,7 +318,8 @@ def read_rsvp(text: str, today: date, dates: Sequence[date] = ()) -> RsvpReading
         answers.pop("?", None)
     return RsvpReading(tuple((status, key if isinstance(key, date) else None)
                              for key, status in answers.items()),
-                       _rest(clauses), _reason(clauses), any(c.late for c in said))
+                       _rest(clauses), _reason(clauses), any(c.late for c in said),
+                       _rest(clauses, ("other", "request"))[:NOTE])
 
 
 def _place_days(clauses: list[_Clause], said: list[_Clause]) -> None:
@@ -315,8 +338,8 @@ def _place_days(clauses: list[_Clause], said: list[_Clause]) -> None:
         c.days = c.days or (near[0] if near else ())
 
 
-def _rest(clauses: list[_Clause]) -> str:
-    rest = [c for c in clauses if c.kind in ("ask", "rest")]
+def _rest(clauses: list[_Clause], kinds: tuple[str, ...] = ("ask", "rest")) -> str:
+    rest = [c for c in clauses if c.kind in kinds]
     return "\n".join(", ".join(c.text for c in line) for _, line in groupby(rest, lambda c: c.line))
 
 

@@ -49,6 +49,15 @@ SLANG: dict[str, str] = {
     "i'd": "i would", "we'll": "we will", "we're": "we are", "it's": "it is",
     "dont": "do not", "didnt": "did not", "couldnt": "could not", "wouldnt": "would not",
     "isnt": "is not", "wasnt": "was not", "werent": "were not", "arent": "are not",
+    "she's": "she is", "he's": "he is", "they're": "they are", "pls": "please",
+    "plz": "please", "mins": "minutes", "min": "minutes",
+    # phone Indonesian, and Javanese/Sundanese words teachers write
+    **dict.fromkeys(words_of("br bru"), "baru"), **dict.fromkeys(words_of("msh msih"), "masih"),
+    **dict.fromkeys(words_of("stlh sttlh stelah"), "setelah"), "sblm": "sebelum",
+    **dict.fromkeys(words_of("nyusul nysl"), "menyusul"), "hrs": "harus", "jd": "jadi",
+    **dict.fromkeys(words_of("cm cuman cuma namung mung"), "hanya"), "ngajar": "mengajar",
+    **dict.fromkeys(words_of("rodo rada"), "agak"), "abdi": "saya", "dikit": "sedikit",
+    "sebentaran": "sebentar", "bentar": "sebentar", "wakilkan": "diwakilkan",
 }
 KEYWORDS = ("hadir", "datang", "berhalangan", "insyaallah", "terlambat", "usahakan",
             "diusahakan", "mungkin", "tergantung", "kemungkinan", "konfirmasi", "menghadiri",
