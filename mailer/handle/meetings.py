@@ -5,7 +5,10 @@ Only the person answers for themselves: a calendar REPLY counts for the ATTENDEE
 sender, never dated after its arrival; words count through the signed answer address mailed
 to that member (tokens.answer_address), from their own address. A reply that answers and
 also says something for everyone is both: the answer recorded, the rest posted, the member
-told once which happened. A reply that says nothing of coming is a post, as before.
+told once which happened. A reply that says nothing of coming is a post, as before; so is
+one that speaks only of someone else's coming ("Pak Budi tidak bisa hadir"): nobody's answer
+is recorded from it. What the member adds for the organizers (a request, someone else's
+coming) is kept with the answer as its note and shown them beside the reason.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ def _words(app: App, state: State, mail: Mail, key: str, community: Community,
         chosen = next((o for o in coming if o.start.date() == day), default)
         records.append(rsvp_record(meeting_key, mail.from_addr, status,
                                    chosen.id if chosen else "", now, mail.message_id,
-                                   "words", reading.reason))
+                                   "words", reading.reason, reading.note))
     result = _with_rest(app, state, mail, key, community, now, kind, reading, meeting)
     result.records += records
     status, first = records[0]["status"], next(
@@ -166,10 +169,12 @@ def _next_meeting(community: Community, now: datetime) -> MeetingConfig | None:
 
 
 def rsvp_record(key: str, email: str, status: str, occurrence: str, stamp: datetime,
-                message_id: str, source: str, reason: str = "") -> Record:
+                message_id: str, source: str, reason: str = "", note: str = "") -> Record:
     record: Record = {"t": "rsvp", "meeting": key, "email": email, "status": status,
                       "occurrence": occurrence, "stamp": stamp.astimezone(UTC).isoformat(),
                       "message_id": message_id, "source": source}
     if reason:
         record["reason"] = reason[:120]
+    if note:  # beside the answer, for the organizers: "save me a seat", "Pak Budi tidak bisa"
+        record["note"] = note[:200]
     return record
