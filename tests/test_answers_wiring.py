@@ -202,6 +202,10 @@ def test_someone_elses_absence_is_never_the_writers_answer(rt: Runtime) -> None:
     assert state.rsvp_of(KEY, "agus@example.org", OCC) == "NEEDS-ACTION"
     assert state.rsvp_of(KEY, "budi@example.org", OCC) == "NEEDS-ACTION"
     assert posts(rt) == ["Pak Budi tidak bisa hadir bu, beliau sedang sakit."]
+    # the organizer addressed by her name is no third person
+    reply(rt, "dewi@example.org", invitation, "Maaf Bu Siti tidak bisa hadir\n",
+          message_id="<dewi-again@example.org>", when=T0 + timedelta(hours=3))
+    assert state.rsvp_of(KEY, "dewi@example.org", OCC) == "DECLINED"
 
 
 def test_a_request_beside_a_late_answer_is_a_note_not_its_reason(rt: Runtime) -> None:

@@ -13,11 +13,12 @@ coming) is kept with the answer as its note and shown them beside the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from mailer.calendar.occurrences import Occurrence, upcoming
-from mailer.config import Community, MeetingConfig
+from mailer.config import Community, MeetingConfig, Member
 from mailer.handle.app import App, Result, sent_to_own_address
 from mailer.handle.posts import post_mail
 from mailer.inbound.answers import RsvpReading, read_rsvp
@@ -73,8 +74,10 @@ def _words(app: App, state: State, mail: Mail, key: str, community: Community,
         return post_mail(app, state, mail, key, community, now)
     coming = upcoming(meeting, now, limit=LOOK_AHEAD, language=community.language)
     today = now.astimezone(meeting.timezone).date()
-    reading = read_rsvp(new_text(mail.text), today, [o.start.date() for o in coming])
-    if reading is None or mail.from_addr not in members_of(community, state):
+    members = members_of(community, state)
+    reading = read_rsvp(new_text(mail.text), today, [o.start.date() for o in coming],
+                        _names_of_organizers(community, members))
+    if reading is None or mail.from_addr not in members:
         return post_mail(app, state, mail, key, community, now)  # not an answer: a post
     meeting_key = f"{community.id}/{meeting.id}"
     if not _proven(app, mail, community):
@@ -95,6 +98,14 @@ def _words(app: App, state: State, mail: Mail, key: str, community: Community,
     result.detail = " ".join(f"{r['status']}@{r['occurrence'][:10] or 'series'}"
                              for r in records) + (" +posted" if result.state == "posted" else "")
     return result
+
+
+def _names_of_organizers(community: Community, members: dict[str, Member]) -> frozenset[str]:
+    """The words of the organizers' and moderators' names, whom replies are written to
+    ("Maaf Bu Siti tidak bisa hadir" to Siti Rahayu is Bu Siti addressed, not named)."""
+    staff = {e.lower() for e in (*community.organizers, *community.moderators)}
+    return frozenset(w for e in staff if e in members
+                     for w in re.findall(r"[^\W\d_]+", members[e].name.lower()))
 
 
 def _proven(app: App, mail: Mail, community: Community) -> bool:

@@ -15,7 +15,7 @@ None, dropped when other answers exist (days.py reads them). read_roll_call: see
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -221,20 +221,20 @@ def _clauses(text: str) -> list[_Clause]:
     return clauses
 
 
-def _answer(words: str) -> tuple[str, bool] | None:
+def _answer(words: str, addressed: Collection[str]) -> tuple[str, bool] | None:
     """(status, late) the writer gives in one clause, (OTHER, False) when it is someone
     else's answer ("Pak Budi tidak bisa"), or None."""
     words = DATE.sub(" ", _NEUTRAL.sub(" ", words)).strip()
     if _RELATIVE.match(words):
         return None
     keen, late = _KEEN.search(words), _LATE.search(words)
-    other = late and whose(words[:late.start()].split()[-5:]) == OTHER
+    other = late and whose(words[:late.start()].split()[-5:], addressed=addressed) == OTHER
     if other:  # "Pak Budi telat"
         keen = late = None
     words = re.sub(r"\s+", " ", _KEEN.sub(" ", _LATE.sub(" ", words))).strip()
     for status, pattern in ((TENTATIVE, _MAYBE), (DECLINED, _NO), (ACCEPTED, _YES)):
         for found in pattern.finditer(words):
-            subject = whose(words[:found.start()].split()[-5:], status == ACCEPTED)
+            subject = whose(words[:found.start()].split()[-5:], status == ACCEPTED, addressed)
             other = other or subject == OTHER
             if subject == MINE:
                 hedged = status == ACCEPTED and _HEDGE.search(words)
@@ -244,10 +244,11 @@ def _answer(words: str) -> tuple[str, bool] | None:
     return (OTHER, False) if other else None
 
 
-def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> None:
+def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool,
+              addressed: Collection[str]) -> None:
     words = c.words
     bare = " ".join(DATE.sub(" ", words).split())  # without the days it names
-    answer = None if _PAST.search(words) else _answer(words)
+    answer = None if _PAST.search(words) else _answer(words, addressed)
     tag = answer and re.search(r"\b(?:ya|yah|kan|ok|oke|okay|right)(?: (?:bu|pak))?$", words)
     if signed:
         c.kind = "sign"
@@ -260,7 +261,7 @@ def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> N
     elif _REASON_MARK.search(c.text) or _REASON_LEAD.match(bare):
         c.kind = "reason"
     elif (weak := _WEAK_NO.search(words)) and "yang" not in words.split():
-        other = whose(words[:weak.start()].split()[-5:]) == OTHER  # "beliau sakit"
+        other = whose(words[:weak.start()].split()[-5:], addressed=addressed) == OTHER
         c.kind, c.status = ("other", "") if other else ("weak", DECLINED)
     elif _WEAK_YES.search(words):
         c.kind, c.status = "weak", ACCEPTED
@@ -274,18 +275,20 @@ def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> N
         c.days = tuple(days_named(words, today, dates))
 
 
-def read_rsvp(text: str, today: date, dates: Sequence[date] = ()) -> RsvpReading | None:
+def read_rsvp(text: str, today: date, dates: Sequence[date] = (),
+              addressed: Collection[str] = ()) -> RsvpReading | None:
     """None when the text does not say whether the writer comes. `text` is the member's new
     text (quotes already removed). `dates`: the meeting's coming occurrence days, to map
     'tanggal 12', '12 Desember', '12/12', 'Sabtu depan', 'minggu depan', 'besok',
     'next week', 'on the 12th', 'Friday' to one of them (a named date matching none of them:
-    None)."""
+    None). `addressed`: the words (lower case) of the names of those the reply is written to,
+    the organizers: "Maaf Bu Siti tidak bisa hadir" is then said to Bu Siti, not of her."""
     days = sorted(set(dates), key=lambda d: (d < today, d))
     clauses, signed = _clauses(text[:LIMIT]), False
     for i, c in enumerate(clauses):
         before = clauses[i - 1] if i else None
         signed = signed or bool(before and c.line > before.line and _SIGN_OFF.match(before.text))
-        _classify(c, today, days, signed)
+        _classify(c, today, days, signed, addressed)
         if before and before.kind == "reason" and c.kind == "rest" \
                 and before.sentence == c.sentence:
             c.kind = "reason"  # "karena ada rapat, jadi harus ke dinas"

@@ -12,6 +12,7 @@ themselves; answers.py passes such words on to the organizers as a note.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from mailer.inbound.names import HONORIFICS
 from mailer.inbound.spelling import words_of
@@ -48,9 +49,11 @@ _STAND_IN = re.compile(r"\b(?:diwakili|diwakilkan|digantikan|diganti) (?:oleh |s
                        r"dengan )?(?!saya\b|kami\b|me\b)\w")
 
 
-def whose(before: list[str], asking: bool = False) -> str:
+def whose(before: list[str], asking: bool = False, addressed: Collection[str] = ()) -> str:
     """Whose coming the words `before` a yes or no speak of. `asking`: a yes, which words
-    like "mohon", "tidak", "daftar" before it also make nobody's answer."""
+    like "mohon", "tidak", "daftar" before it also make nobody's answer. `addressed`: names
+    (lower-case words) of those the reply is written to: "Bu Siti" is then a form of
+    address."""
     group = _ASKING if asking else _GROUP
     for i in range(len(before) - 1, -1, -1):
         word = before[i]
@@ -59,7 +62,8 @@ def whose(before: list[str], asking: bool = False) -> str:
         if word == "yang" and i and before[i - 1] in _ME:
             return MINE  # "saya yang datang"
         if word in _THIRD or (word in HONORIFICS and i + 1 < len(before)
-                              and before[i + 1] not in _NOT_NAME):
+                              and before[i + 1] not in _NOT_NAME
+                              and before[i + 1] not in addressed):
             with_me = i >= 2 and before[i - 1] in _WITH and before[i - 2] in _ME
             return MINE if with_me else OTHER  # "saya dan Bu Ani hadir"
         if word in group:
