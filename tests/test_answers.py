@@ -193,7 +193,8 @@ def test_someone_else_named_in_any_clause_is_not_the_writer() -> None:
         assert read_rsvp(text, today, dates) is None, text
     for text, status in [("Saya dan Bu Ani hadir", "ACCEPTED"),
                          ("Bu Ani dan saya tidak bisa hadir", "DECLINED"),
-                         ("Saya hadir mewakili Pak Kepsek", "ACCEPTED")]:
+                         ("Saya hadir mewakili Pak Kepsek", "ACCEPTED"),
+                         ("Saya diwakili oleh Bu Ani", "DECLINED")]:
         reading = read_rsvp(text, today, dates)
         assert reading is not None and reading.answers == ((status, None),), text
 
