@@ -216,3 +216,16 @@ def test_a_request_beside_a_late_answer_is_a_note_not_its_reason(rt: Runtime) ->
     assert (answer["status"], answer.get("reason"), answer["note"]) == (
         "ACCEPTED", None, "tolong sisakan kursi ya")
     assert posts(rt) == []
+
+
+def test_a_reply_to_the_confirmation_changes_the_answer_and_is_no_post(rt: Runtime) -> None:
+    """The confirmation says "Jika rencana berubah, cukup balas email ini lagi": the reply
+    was posted to everyone instead."""
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation, "Saya hadir\n")
+    (told,) = mail_for(data, "dewi@example.org", "tercatat")
+    reply(rt, "dewi@example.org", told, "Maaf bu, ternyata tidak bisa hadir\n",
+          when=T0 + timedelta(hours=3))
+    assert rt.store.state.rsvp_of(KEY, "dewi@example.org", OCC) == "DECLINED"
+    assert posts(rt) == []

@@ -93,8 +93,12 @@ def _words(app: App, state: State, mail: Mail, key: str, community: Community,
     result.records += records
     status, first = records[0]["status"], next(
         (o for o in coming if o.id == records[0]["occurrence"]), None)
-    result.outgoing.append(_confirmation(app, state, mail, community, meeting, meeting_key,
-                                         status, first, now, posted=result.state == "posted"))
+    told = _confirmation(app, state, mail, community, meeting, meeting_key, status, first, now,
+                         posted=result.state == "posted")
+    result.outgoing.append(told)
+    # it says "if plans change, just reply to this mail": a reply to it is read as an answer
+    result.records.append({"t": "meeting-mail", "message_id": told.message_id, "kind": "rsvp",
+                           "meeting": meeting_key, "occurrence": first.id if first else ""})
     result.detail = " ".join(f"{r['status']}@{r['occurrence'][:10] or 'series'}"
                              for r in records) + (" +posted" if result.state == "posted" else "")
     return result
