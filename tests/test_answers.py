@@ -156,6 +156,7 @@ def test_rsvp(case: RsvpCase) -> None:
         assert bool(reading.rest) == ("rest" in case.flags), reading
         assert bool(reading.reason) == ("reason" in case.flags), reading
         assert reading.late == ("late" in case.flags), reading
+        assert bool(reading.note) == ("note" in case.flags), reading
         assert len(reading.reason) <= 120
 
 
@@ -168,6 +169,34 @@ def test_roll_call(case: RollCallCase) -> None:
     assert reading is not None
     assert (reading.present, reading.absent) == (case.present, case.absent), reading
     assert set(reading.unmatched) == set(case.unmatched), reading
+
+
+def test_an_organizer_addressed_by_name_is_no_third_person() -> None:
+    """"Maaf Bu Siti tidak bisa hadir" to Siti (an organizer) is said to her; the same words
+    about someone the reply is not written to are that person's, never the writer's."""
+    today, dates = date(2026, 12, 7), (date(2026, 12, 12),)
+    for text, status in [("Maaf Bu Siti tidak bisa hadir", "DECLINED"),
+                         ("Bu Siti nyusul ya", "ACCEPTED"),
+                         ("Iya pak Agus insyaallah hadir", "ACCEPTED")]:
+        reading = read_rsvp(text, today, dates, frozenset({"siti", "rahayu", "agus"}))
+        assert reading is not None and reading.answers == ((status, None),), text
+        assert read_rsvp(text.replace("iti", "ri").replace("Agus", "Budi"), today, dates,
+                         frozenset({"siti", "rahayu", "agus"})) is None, text
+
+
+def test_someone_else_named_in_any_clause_is_not_the_writer() -> None:
+    today, dates = date(2026, 12, 7), (date(2026, 12, 12),)
+    for text in ["Pak Budi telat bu", "Bu Ani sakit", "beliau sedang dirawat",
+                 "Istri saya tidak bisa datang", "Teman sy gak bisa ikut",
+                 "My wife can't make it", "Maaf Bu, Pak Kepsek berhalangan hadir",
+                 "Pak Budi tidak bisa hadir. Beliau sakit."]:
+        assert read_rsvp(text, today, dates) is None, text
+    for text, status in [("Saya dan Bu Ani hadir", "ACCEPTED"),
+                         ("Bu Ani dan saya tidak bisa hadir", "DECLINED"),
+                         ("Saya hadir mewakili Pak Kepsek", "ACCEPTED"),
+                         ("Saya diwakili oleh Bu Ani", "DECLINED")]:
+        reading = read_rsvp(text, today, dates)
+        assert reading is not None and reading.answers == ((status, None),), text
 
 
 def test_a_huge_mail_is_read_quickly() -> None:

@@ -180,3 +180,52 @@ def test_an_answer_to_the_digest_is_for_the_next_meeting_and_no_post(rt: Runtime
     assert rt.store.state.rsvp_of(KEY, "budi@example.org", OCC) == "ACCEPTED"
     (thread,) = rt.store.state.threads.values()
     assert len(thread.posts) == 1
+
+
+def test_someone_elses_absence_is_never_the_writers_answer(rt: Runtime) -> None:
+    """Only the person answers for themselves: what Dewi says of Budi is no answer of
+    Budi's, nor of Dewi's; beside her own answer the organizers read it as a note, alone
+    it is a post (as every reply that answers nothing), never lost."""
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation, "Saya hadir, tapi Pak Budi tidak bisa.\n")
+    state = rt.store.state
+    assert state.rsvp_of(KEY, "dewi@example.org", OCC) == "ACCEPTED"
+    assert state.rsvp_of(KEY, "budi@example.org", OCC) == "NEEDS-ACTION"
+    assert posts(rt) == []
+    (attention,) = mail_for(data, "siti@example.org", "Perlu perhatian")
+    assert "Dewi Lestari: hadir (Jumat, 4 Desember 2026) - tapi Pak Budi tidak bisa." in (
+        attention.get_body(("plain",)).get_content())
+    (agus_invitation,) = mail_for(data, "agus@example.org", "Undangan")
+    reply(rt, "agus@example.org", agus_invitation,
+          "Pak Budi tidak bisa hadir bu, beliau sedang sakit.\n", when=T0 + timedelta(hours=2))
+    assert state.rsvp_of(KEY, "agus@example.org", OCC) == "NEEDS-ACTION"
+    assert state.rsvp_of(KEY, "budi@example.org", OCC) == "NEEDS-ACTION"
+    assert posts(rt) == ["Pak Budi tidak bisa hadir bu, beliau sedang sakit."]
+    # the organizer addressed by her name is no third person
+    reply(rt, "dewi@example.org", invitation, "Maaf Bu Siti tidak bisa hadir\n",
+          message_id="<dewi-again@example.org>", when=T0 + timedelta(hours=3))
+    assert state.rsvp_of(KEY, "dewi@example.org", OCC) == "DECLINED"
+
+
+def test_a_request_beside_a_late_answer_is_a_note_not_its_reason(rt: Runtime) -> None:
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation, "Sy baru bisa dtg jam 3, tolong sisakan kursi ya\n")
+    (answer,) = [r for r in rt.store.state.answers if r["email"] == "dewi@example.org"]
+    assert (answer["status"], answer.get("reason"), answer["note"]) == (
+        "ACCEPTED", None, "tolong sisakan kursi ya")
+    assert posts(rt) == []
+
+
+def test_a_reply_to_the_confirmation_changes_the_answer_and_is_no_post(rt: Runtime) -> None:
+    """The confirmation says "Jika rencana berubah, cukup balas email ini lagi": the reply
+    was posted to everyone instead."""
+    data = rt.config.service.data_dir
+    (invitation,) = mail_for(data, "dewi@example.org", "Undangan")
+    reply(rt, "dewi@example.org", invitation, "Saya hadir\n")
+    (told,) = mail_for(data, "dewi@example.org", "tercatat")
+    reply(rt, "dewi@example.org", told, "Maaf bu, ternyata tidak bisa hadir\n",
+          when=T0 + timedelta(hours=3))
+    assert rt.store.state.rsvp_of(KEY, "dewi@example.org", OCC) == "DECLINED"
+    assert posts(rt) == []

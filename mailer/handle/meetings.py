@@ -5,16 +5,20 @@ Only the person answers for themselves: a calendar REPLY counts for the ATTENDEE
 sender, never dated after its arrival; words count through the signed answer address mailed
 to that member (tokens.answer_address), from their own address. A reply that answers and
 also says something for everyone is both: the answer recorded, the rest posted, the member
-told once which happened. A reply that says nothing of coming is a post, as before.
+told once which happened. A reply that says nothing of coming is a post, as before; so is
+one that speaks only of someone else's coming ("Pak Budi tidak bisa hadir"): nobody's answer
+is recorded from it. What the member adds for the organizers (a request, someone else's
+coming) is kept with the answer as its note and shown them beside the reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from mailer.calendar.occurrences import Occurrence, upcoming
-from mailer.config import Community, MeetingConfig
+from mailer.config import Community, MeetingConfig, Member
 from mailer.handle.app import App, Result, sent_to_own_address
 from mailer.handle.posts import post_mail
 from mailer.inbound.answers import RsvpReading, read_rsvp
@@ -70,8 +74,10 @@ def _words(app: App, state: State, mail: Mail, key: str, community: Community,
         return post_mail(app, state, mail, key, community, now)
     coming = upcoming(meeting, now, limit=LOOK_AHEAD, language=community.language)
     today = now.astimezone(meeting.timezone).date()
-    reading = read_rsvp(new_text(mail.text), today, [o.start.date() for o in coming])
-    if reading is None or mail.from_addr not in members_of(community, state):
+    members = members_of(community, state)
+    reading = read_rsvp(new_text(mail.text), today, [o.start.date() for o in coming],
+                        _names_of_organizers(community, members))
+    if reading is None or mail.from_addr not in members:
         return post_mail(app, state, mail, key, community, now)  # not an answer: a post
     meeting_key = f"{community.id}/{meeting.id}"
     if not _proven(app, mail, community):
@@ -82,16 +88,28 @@ def _words(app: App, state: State, mail: Mail, key: str, community: Community,
         chosen = next((o for o in coming if o.start.date() == day), default)
         records.append(rsvp_record(meeting_key, mail.from_addr, status,
                                    chosen.id if chosen else "", now, mail.message_id,
-                                   "words", reading.reason))
+                                   "words", reading.reason, reading.note))
     result = _with_rest(app, state, mail, key, community, now, kind, reading, meeting)
     result.records += records
     status, first = records[0]["status"], next(
         (o for o in coming if o.id == records[0]["occurrence"]), None)
-    result.outgoing.append(_confirmation(app, state, mail, community, meeting, meeting_key,
-                                         status, first, now, posted=result.state == "posted"))
+    told = _confirmation(app, state, mail, community, meeting, meeting_key, status, first, now,
+                         posted=result.state == "posted")
+    result.outgoing.append(told)
+    # it says "if plans change, just reply to this mail": a reply to it is read as an answer
+    result.records.append({"t": "meeting-mail", "message_id": told.message_id, "kind": "rsvp",
+                           "meeting": meeting_key, "occurrence": first.id if first else ""})
     result.detail = " ".join(f"{r['status']}@{r['occurrence'][:10] or 'series'}"
                              for r in records) + (" +posted" if result.state == "posted" else "")
     return result
+
+
+def _names_of_organizers(community: Community, members: dict[str, Member]) -> frozenset[str]:
+    """The words of the organizers' and moderators' names, whom replies are written to
+    ("Maaf Bu Siti tidak bisa hadir" to Siti Rahayu is Bu Siti addressed, not named)."""
+    staff = {e.lower() for e in (*community.organizers, *community.moderators)}
+    return frozenset(w for e in staff if e in members
+                     for w in re.findall(r"[^\W\d_]+", members[e].name.lower()))
 
 
 def _proven(app: App, mail: Mail, community: Community) -> bool:
@@ -166,10 +184,12 @@ def _next_meeting(community: Community, now: datetime) -> MeetingConfig | None:
 
 
 def rsvp_record(key: str, email: str, status: str, occurrence: str, stamp: datetime,
-                message_id: str, source: str, reason: str = "") -> Record:
+                message_id: str, source: str, reason: str = "", note: str = "") -> Record:
     record: Record = {"t": "rsvp", "meeting": key, "email": email, "status": status,
                       "occurrence": occurrence, "stamp": stamp.astimezone(UTC).isoformat(),
                       "message_id": message_id, "source": source}
     if reason:
         record["reason"] = reason[:120]
+    if note:  # beside the answer, for the organizers: "save me a seat", "Pak Budi tidak bisa"
+        record["note"] = note[:200]
     return record

@@ -3,30 +3,34 @@
 A reply is cut into clauses (lines, sentences, commas, "tapi"/"but"), each one of: an answer
 (its status and the days it names), a question or news for everyone (`rest`), the reason, a
 courtesy (greeting, thanks, apology, wish, sign-off, a name) or a day alone ("Untuk tanggal
-12,") that goes to the answer beside it. Words are read through `names.plain` (slang, typos).
+12,") that goes to the answer beside it. Words are read through `spelling.plain` (slang, typos).
 In a clause a hedge beats a refusal beats a yes ("mungkin tidak bisa", "saya usahakan hadir":
 TENTATIVE); coming late is a yes; "tidak ada kendala" is no refusal; "yang hadir", "semua",
 "diharapkan hadir", a question or the past ("kemarin hadir", "maaf tadi tidak hadir karena
 sakit") is not the writer's answer. The last answer for a day wins; weak signs ("sakit", an
 apology with a reason, "sampai jumpa") count only alone. A day that is none of `dates` is
-None, dropped when other answers exist. read_roll_call: see names.py.
+None, dropped when other answers exist (days.py reads them). read_roll_call: see names.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from itertools import groupby
 
-from mailer.inbound.names import RollCallReading, plain, read_roll_call, words_of
+from mailer.inbound.days import DATE, days_named
+from mailer.inbound.names import RollCallReading, read_roll_call
+from mailer.inbound.spelling import plain
+from mailer.inbound.subjects import MINE, OTHER, stands_in, whose
 
 __all__ = ["ACCEPTED", "DECLINED", "TENTATIVE", "RollCallReading", "RsvpReading",
            "read_roll_call", "read_rsvp"]
 
 ACCEPTED, DECLINED, TENTATIVE = "ACCEPTED", "DECLINED", "TENTATIVE"
 LIMIT = 4000  # the answer is at the top; a 200,000-character mail is read this far
+NOTE = 200  # characters of a note kept
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class RsvpReading:
     rest: str  # what the writer said for everyone besides the answer; '' when nothing
     reason: str  # the writer's reason, short (<= 120 chars), '' if none
     late: bool = False  # coming, but late or leaving early ("agak telat", "running late")
+    # for the organizers beside the answer, neither its reason nor for everyone: a request
+    # ("save me a seat"), someone else's coming ("Pak Budi tidak bisa"); '' if none
+    note: str = ""
 
 
 _VOC = (r"(?:bu|pak|ibu|bapak|mas|mbak|kak|ya|yah|nih|dong|deh|kok|sih|ok|oke|okay|insyaallah|"
@@ -63,11 +70,19 @@ _LATE = re.compile(
     r"konfirmasi|mengonfirmasi|mengabari|kabar))|\b(?:tidak|belum) (?:bisa |dapat |akan |"
     r"sempat )?(?:hadir |datang |ikut )?(?:tepat waktu|dari awal|sampai (?:selesai|akhir|habis)|"
     r"full|penuh|lama)\b|\b(?:(?:mohon |minta )?izin )?pulang (?:lebih )?(?:awal|cepat|duluan)\b|"
-    r"\bmenyusul\b(?! (?:kabar|konfirmasi|info))|\b(?:(?:running|run|be|a bit|a little|slightly|"
+    r"\bmenyusul\b(?! (?:kabar|konfirmasi|info))|\b(?:(?:mohon |minta )?izin )?(?:baru (?:(?:bisa|"
+    r"dapat|sempat|akan) (?:sampai|tiba)|(?:bisa |dapat |sempat |akan )?(?:hadir|datang|ikut|"
+    r"gabung|bergabung|merapat))|"
+    r"(?:hadir|datang|ikut|gabung|bergabung|sampai|tiba|merapat) (?:agak |sedikit )?(?:setelah|"
+    r"sesudah|sehabis|habis|selesai|bada)|(?:hadir|datang|ikut|gabung|sampai) (?:agak )?siang(?! "
+    r"(?:ini|nanti|hari)))\b|\bhanya (?:bisa |sempat )?(?:sebentar|setengah (?:hari|acara|sesi)|"
+    r"sesi (?:pertama|awal|kedua|akhir))\b|\b(?:be there|come|arrive|join|get there|make it) "
+    r"after\b|\bonly (?:stay|be there|join|attend) (?:for )?(?:an?|one|the first|part|half)\b|"
+    r"\b(?:(?:running|run|be|a bit|a little|slightly|"
     r"might be|may be|probably|will be|i am|arrive|arriving|come|coming|join|"
     r"joining) )+late\b(?! (?:reply|response|answer))|\bleav(?:e|ing) early\b|\bnot stay (?:long|"
     r"until|till|for the whole)\b|"
-    r"\bmiss the (?:first|beginning|start|opening)\b|\b\d+ (?:minutes?|mins?) late\b")
+    r"\bmiss the (?:first|beginning|start|opening)\b|\b\d+ minutes late\b")
 _MAYBE = re.compile(
     r"\b(?:mungkin|barangkali|kemungkinan|belum (?:tahu|pasti|yakin|tentu|fix|jelas|"
     r"bisa (?:memastikan|pastikan|janji|berjanji|konfirmasi|dipastikan))|tidak (?:tahu|yakin|pasti|"
@@ -97,7 +112,8 @@ _NO = re.compile(
     r"joining|going|able|there|available|present)\b|\bnot (?:be )?(?:coming|attending|joining|"
     r"available)\b|\b(?:will|have to|must|going to|need to|gonna) (?:miss|skip|sit this one out|"
     r"give it a miss|pass)\b|\bmiss this\b|\bregrets?\b|\bdecline[ds]?\b|\bcount me out\b|"
-    r"\bsit (?:this one|it) out\b|\bnot this time\b|\bunavailable\b|\bcannot" + _TERM + r"|"
+    r"\bsit (?:this one|it) out\b|\b(?:saya|kami) (?:akan )?(?:diwakili|diwakilkan)\b(?! (?:oleh |"
+    r"sama |dengan )?(?:saya|kami)\b)|\bnot this time\b|\bunavailable\b|\bcannot" + _TERM + r"|"
     r"^(?:(?:unfortunately|sadly|sorry|afraid|i am afraid|sayang|sayangnya) )?(?:no|nope|not|"
     r"tidak|not really)(?: (?:sorry|maaf|" + _VOC[3:-1] + r"))*$|"
     r"\bnot (?:\w+ )?(?:make it|be there|be able to (?:come|attend|join|make it))\b")
@@ -106,6 +122,7 @@ _YES = re.compile(
     r"mengikuti)\b(?! (?:berduka|senang|bahagia|prihatin|mendoakan|bangga|menyimak|merasakan|"
     r"membantu|mengucapkan|sedih|terharu|mendukung|share|berbagi|bertanya|nimbrung))|"
     r"\bsiap(?= *$| (?:" + _VOC + r"|hadir|datang|ikut|laksanakan|meluncur|ndan|komandan))|"
+    r"\bmewakili\b|\b(?:diwakili|diwakilkan|digantikan) (?:oleh |sama |dengan )?(?:saya|kami)\b|"
     r"(?:^|\b(?:saya|kami|insyaallah|pasti|tentu|oke|ok|ya|iya|siap|masih) )bisa(?= *$| (?:"
     + _VOC + r"|dong|banget|sekali|tanggal|hari|besok|hadir|datang|ikut)\b)|"
     r"^(?:ya|iya|yes|yep|yup|yeah|y|yess|sure|of course|absolutely|definitely|certainly|tentu|"
@@ -124,15 +141,10 @@ _WEAK_NO = re.compile(r"\b(?:sakit|demam|flu|opname|dirawat|sick|ill|unwell|feve
 _RELATIVE = re.compile(r"^(?:(?:bagi|untuk|buat) )?yang\b|^(?:for )?(?:those|anyone|everyone|"
                        r"whoever|all) who\b")
 _WEAK_YES = re.compile(r"\b(?:sampai jumpa|sampai ketemu|see you|looking forward)\b")
-# words before "hadir" that make it someone else's, or a request, not the writer's answer
-_OTHERS = frozenset(words_of(
-    "yang semua semuanya kalian everyone anyone peserta teman rekan siapa who bagi  "
-    "hadirin mereka they you anda"))
-_ASKING = _OTHERS | frozenset(words_of(
-    "diharapkan dimohon harap wajib mohon ditunggu silakan silahkan please should  "
-    "must expected encouraged invited undang mengundang diundang selamat daftar  "
-    "perlu all tidak belum not never"))
-_MINE = frozenset(("saya", "kami", "i", "we"))
+# asked of the organizers beside the answer ("save me a seat"): a note, not the reason
+_REQUEST = re.compile(r"^(?:(?:bu|pak|ibu|bapak|mas|mbak|and|dan|but|tapi) )*(?:tolong|mohon|"
+                      r"minta|nitip|titip|please|kindly|save|keep|hold|start|simpan|sisakan|"
+                      r"(?:could|can|would) you)\b")
 _PAST = re.compile(r"\b(?:kemarin|kemaren|minggu lalu|pekan lalu|bulan lalu|tahun lalu|tadi|"
                    r"yesterday|last (?:week|time|month|year|meeting|session)|ago|waktu itu|"
                    r"sebelumnya|sempat hadir|pernah)\b")
@@ -152,7 +164,8 @@ _COURTESY = re.compile(
     r"tetap semangat|sehat selalu|god bless|barakallah|aamiin|amin|alhamdulillah|noted|baik|ok|"
     r"oke|okay|sip|siap|wr|hormat saya|kind regards|warm regards|love|xoxo|best wishes|nyuwun|"
     r"pangapunten|punten|matur|nanti (?:saya )?(?:pastikan|kabari|kabarkan|konfirmasi|info)|"
-    r"(?:i )?will (?:confirm|let you know|update)|will keep you posted)\b")
+    r"(?:i )?will (?:confirm|let you know|update)|will keep you posted|"
+    r"mohon (?:dimaklumi|maklum))\b")
 _REASON_MARK = re.compile(r"\b(?:karena|karna|krn|krna|soalnya|soale|sebab|dikarenakan|berhubung"
                           r"|lantaran|mengingat|because|due to|as i|since i|cause|coz|cuz|"
                           r"tergantung|depends on|depending on)\b", re.I)
@@ -176,83 +189,23 @@ _CLAUSE = re.compile(r"(?<!\d),\s*|,\s*(?!\d)|;\s*|\s+[-–—]\s+|\s*\((?=\D)|\
                      r"tetapi|namun|but|sedangkan|whereas|however|though|although|walau|meskipun|"
                      r"sementara)\b)|\s+(?:dan|and|serta)\s+(?=(?:saya|sy|aku|kami|nanti|akan|"
                      r"juga|mohon|sekalian|i|we|will|also|please|tolong)\b)", re.I)
-_MONTHS = {name: n for n, names in enumerate((
-    "januari jan january", "februari feb pebruari february", "maret mar march", "april apr",
-    "mei may", "juni jun june", "juli jul july", "agustus agu agt ags aug august",
-    "september sep sept", "oktober okt oct october", "november nov nop nopember",
-    "desember des dec december"), 1) for name in names.split()}
-_WEEKDAYS = {name: n for n, names in enumerate((
-    "senin monday", "selasa tuesday", "rabu wednesday", "kamis thursday", "jumat friday",
-    "sabtu saturday", "minggu ahad sunday")) for name in names.split()}
-_M, _D, _TH = "|".join(_MONTHS), "|".join(_WEEKDAYS), r"(?:st|nd|rd|th)?"
-_DATE = re.compile(
-    rf"\b(?P<d1>\d{{1,2}}){_TH} (?:of )?(?P<m1>{_M})(?: (?P<y1>\d{{4}}))?\b|"
-    rf"\b(?P<m2>{_M}) (?P<d2>\d{{1,2}}){_TH}\b|"
-    r"\b(?P<d3>\d{1,2})/(?P<m3>\d{1,2})(?:/(?P<y3>\d{2,4}))?\b|"
-    rf"\b(?:tanggal|date|the|on the|on) (?P<d4>\d{{1,2}}{_TH}(?:(?: dan| and| atau| or|) "
-    rf"\d{{1,2}}{_TH})*)\b(?!/)(?: (?:of )?(?P<m4>{_M})\b)?|"
-    r"\b(?P<d5>\d{1,2})(?:st|nd|rd|th)\b|"
-    rf"\b(?:(?P<pre>next|this|coming|besok|hari|on) )?(?P<wd>{_D})(?: (?P<post>depan|ini|"
-    r"besok|nanti|minggu depan|pekan depan|next week|this week|pagi|siang|sore|malam))?\b|"
-    r"\b(?P<rel>besok|esok|tomorrow|lusa|hari ini|today|tonight|nanti malam|nanti sore|sore ini|"
-    r"malam ini|pagi ini|minggu depan|pekan depan|next week|minggu ini|pekan ini|"
-    r"this week|bulan depan|next month)\b")
+# sentences end at "!", "?" and a word's full stop, not at "Mr." or "Bpk." before a name
+_SENTENCE = re.compile(r"(?<=[!?])\s*|(?<=[^\W\d]{2}\.)(?<![MD]r\.)(?<!Mrs\.)(?<!Ms\.)"
+                       r"(?<!Bpk\.)(?<!Sdr\.)(?<!Sdri\.)(?<!Hj\.)\s+")
 _BARE_VOC = re.compile(rf"\b{_VOC}\b")
-_NEXT = ("depan", "next", "minggu depan", "pekan depan", "next week")
 _FILLERS = re.compile(r"\b(?:untuk|utk|pada|di|for|on|the|at|meeting|pertemuan|acara|kegiatan|"
                       r"hari|yang|ini|itu|kkg|mgmp|sesi|session|jam|pukul|" + _VOC[3:-1]
                       + r")\b|\d+")
 
 
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _days(words: str, today: date, dates: Sequence[date]) -> list[date | None]:
-    """The days a clause names, each as one of `dates` (None: named, but none of them)."""
-    found: list[date | None] = []
-    for m in _DATE.finditer(words):
-        g = m.groupdict()
-        tests: list[object] = []
-        if g["d1"] or g["d2"] or g["m4"]:
-            day = int(g["d1"] or g["d2"] or g["d4"].split()[0].rstrip("stndrh"))
-            month = _MONTHS[g["m1"] or g["m2"] or g["m4"]]
-            tests.append(lambda d, n=day, mo=month: d.day == n and d.month == mo)
-        elif g["d3"]:
-            a, b = int(g["d3"]), int(g["m3"])
-            tests.append(lambda d, a=a, b=b: (d.day, d.month) in ((a, b), (b, a)))
-        elif g["d4"] or g["d5"]:
-            for n in re.findall(r"\d+", g["d4"] or g["d5"]):
-                tests.append(lambda d, n=int(n): d.day == n)
-        elif g["wd"] and (g["wd"] != "minggu" or g["pre"] == "hari"
-                          or g["post"] in ("pagi", "siang", "sore", "malam")):
-            later = g["pre"] == "next" or g["post"] in _NEXT
-            tests.append(lambda d, w=_WEEKDAYS[g["wd"]], later=later: d.weekday() == w and (
-                not later or _monday(d) > _monday(today)))
-        else:
-            rel = g["rel"] or ("minggu depan" if g["post"] in _NEXT else "minggu ini")
-            shift = {"besok": 1, "esok": 1, "tomorrow": 1, "lusa": 2}.get(rel)
-            if shift is not None or rel in ("hari ini", "today", "tonight", "nanti malam",
-                                            "nanti sore", "sore ini", "malam ini", "pagi ini"):
-                tests.append(lambda d, s=shift or 0: d == today + timedelta(days=s))
-            elif rel in ("bulan depan", "next month"):
-                nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-                tests.append(lambda d, nxt=nxt: (d.year, d.month) == (nxt.year, nxt.month))
-            else:
-                week = _monday(today) + timedelta(days=7 if rel in _NEXT else 0)
-                tests.append(lambda d, week=week: _monday(d) == week)
-        for test in tests:
-            found.append(next((d for d in dates if test(d)), None))  # type: ignore[operator]
-    return found
-
-
 @dataclass
 class _Clause:
     text: str  # as written
-    words: str  # names.plain(text)
+    words: str  # spelling.plain(text)
     line: int
     sentence: int
-    kind: str = "rest"  # answer | weak | reason | courtesy | date | ask | rest | sign
+    # answer | weak | reason | courtesy | date | ask | rest | sign | other | detail | request
+    kind: str = "rest"
     status: str = ""
     late: bool = False
     days: tuple[date | None, ...] = ()
@@ -263,7 +216,7 @@ def _clauses(text: str) -> list[_Clause]:
     for line_no, line in enumerate(text.split("\n")):
         if line.lstrip().startswith(">"):
             continue
-        for part in re.split(r"(?<=[!?])\s*|(?<=[^\W\d]{2}\.)\s+", line):
+        for part in _SENTENCE.split(line):
             sentence += 1
             for piece in _CLAUSE.split(part):
                 if piece and re.search(r"\w", piece):
@@ -271,75 +224,88 @@ def _clauses(text: str) -> list[_Clause]:
     return clauses
 
 
-def _answer(words: str) -> tuple[str, bool] | None:
-    """(status, late) the writer gives in one clause, or None."""
-    words = _DATE.sub(" ", _NEUTRAL.sub(" ", words)).strip()
+def _answer(words: str, addressed: Collection[str]) -> tuple[str, bool] | None:
+    """(status, late) the writer gives in one clause, (OTHER, False) when it is someone
+    else's answer ("Pak Budi tidak bisa"), or None."""
+    words = DATE.sub(" ", _NEUTRAL.sub(" ", words)).strip()
     if _RELATIVE.match(words):
         return None
     keen, late = _KEEN.search(words), _LATE.search(words)
+    other = late and whose(words[:late.start()].split()[-5:], addressed=addressed) == OTHER
+    if other:  # "Pak Budi telat"
+        keen = late = None
     words = re.sub(r"\s+", " ", _KEEN.sub(" ", _LATE.sub(" ", words))).strip()
     for status, pattern in ((TENTATIVE, _MAYBE), (DECLINED, _NO), (ACCEPTED, _YES)):
         for found in pattern.finditer(words):
-            if _mine(words[:found.start()].split()[-4:], _ASKING if status == ACCEPTED
-                     else _OTHERS):
+            subject = whose(words[:found.start()].split()[-5:], status == ACCEPTED, addressed)
+            other = other or subject == OTHER
+            if subject == MINE:
                 hedged = status == ACCEPTED and _HEDGE.search(words)
                 return (TENTATIVE if hedged else status), bool(late)
-    return (ACCEPTED, bool(late)) if keen or late else None
+    if keen or late:
+        return ACCEPTED, bool(late)
+    return (OTHER, False) if other else None
 
 
-def _mine(before: list[str], others: frozenset[str]) -> bool:
-    """Whether the last words before "hadir" leave it the writer's own."""
-    last = next((w for w in reversed(before) if w in _MINE or w in others), "")
-    return not last or last in _MINE
-
-
-def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool) -> None:
+def _classify(c: _Clause, today: date, dates: Sequence[date], signed: bool,
+              addressed: Collection[str]) -> None:
     words = c.words
-    bare = " ".join(_DATE.sub(" ", words).split())  # without the days it names
-    answer = None if _PAST.search(words) else _answer(words)
+    bare = " ".join(DATE.sub(" ", words).split())  # without the days it names
+    answer = None if _PAST.search(words) else _answer(words, addressed)
     tag = answer and re.search(r"\b(?:ya|yah|kan|ok|oke|okay|right)(?: (?:bu|pak))?$", words)
     if signed:
         c.kind = "sign"
     elif (c.text.endswith("?") and not tag) or _QUESTION.match(words):
         c.kind, c.status = ("answer", DECLINED) if _ASK_LEAVE.search(words) else ("ask", "")
+    elif answer and answer[0] == OTHER:
+        c.kind = "other"
     elif answer:
         c.kind, (c.status, c.late) = "answer", answer
     elif _REASON_MARK.search(c.text) or _REASON_LEAD.match(bare):
         c.kind = "reason"
-    elif _WEAK_NO.search(words) and "yang" not in words.split():
-        c.kind, c.status = "weak", DECLINED
+    elif (weak := _WEAK_NO.search(words)) and "yang" not in words.split():
+        other = whose(words[:weak.start()].split()[-5:], addressed=addressed) == OTHER
+        c.kind, c.status = ("other", "") if other else ("weak", DECLINED)
     elif _WEAK_YES.search(words):
         c.kind, c.status = "weak", ACCEPTED
     elif _COURTESY.match(words) or _NAME_LINE.fullmatch(c.text):
         c.kind = "courtesy"
-    elif _DATE.search(words) and not _FILLERS.sub(" ", _DATE.sub(" ", words)).strip():
+    elif DATE.search(words) and not _FILLERS.sub(" ", DATE.sub(" ", words)).strip():
         c.kind = "date"
     elif not _URL.search(c.text) and not _BARE_VOC.sub("", _NEUTRAL.sub(" ", words)).strip():
         c.kind = "courtesy"
     if c.kind in ("answer", "weak", "date", "reason"):
-        c.days = tuple(_days(words, today, dates))
+        c.days = tuple(days_named(words, today, dates))
 
 
-def read_rsvp(text: str, today: date, dates: Sequence[date] = ()) -> RsvpReading | None:
+def read_rsvp(text: str, today: date, dates: Sequence[date] = (),
+              addressed: Collection[str] = ()) -> RsvpReading | None:
     """None when the text does not say whether the writer comes. `text` is the member's new
     text (quotes already removed). `dates`: the meeting's coming occurrence days, to map
     'tanggal 12', '12 Desember', '12/12', 'Sabtu depan', 'minggu depan', 'besok',
     'next week', 'on the 12th', 'Friday' to one of them (a named date matching none of them:
-    None)."""
+    None). `addressed`: the words (lower case) of the names of those the reply is written to,
+    the organizers: "Maaf Bu Siti tidak bisa hadir" is then said to Bu Siti, not of her."""
     days = sorted(set(dates), key=lambda d: (d < today, d))
     clauses, signed = _clauses(text[:LIMIT]), False
     for i, c in enumerate(clauses):
         before = clauses[i - 1] if i else None
         signed = signed or bool(before and c.line > before.line and _SIGN_OFF.match(before.text))
-        _classify(c, today, days, signed)
+        _classify(c, today, days, signed, addressed)
         if before and before.kind == "reason" and c.kind == "rest" \
                 and before.sentence == c.sentence:
             c.kind = "reason"  # "karena ada rapat, jadi harus ke dinas"
     answered = {c.sentence for c in clauses if c.kind == "answer"}
+    others: set[int] = set()
     for c in clauses:  # said beside the answer, about it: "..., jam 11 harus kembali"
-        if c.kind == "rest" and c.sentence in answered and not _URL.search(c.text) \
+        if c.kind == "other" or (c.kind in ("rest", "reason", "weak") and c.sentence in others):
+            c.kind = "other"  # "Pak Budi tidak bisa, beliau sakit": all of it is his
+            others.add(c.sentence)
+        elif c.kind == "rest" and stands_in(c.words):
+            c.kind = "other"  # "..., diwakilkan oleh Bu Rina"
+        elif c.kind == "rest" and c.sentence in answered and not _URL.search(c.text) \
                 and not _FOR_ALL.match(c.words):
-            c.kind = "detail"
+            c.kind = "request" if _REQUEST.match(c.words) else "detail"
     said = [c for c in clauses if c.kind == "answer"] or [c for c in clauses if c.kind == "weak"]
     excuse = next((c for c in clauses if c.kind == "reason" and not _PAST.search(c.words)), None)
     if not said and excuse and any(
@@ -358,7 +324,8 @@ def read_rsvp(text: str, today: date, dates: Sequence[date] = ()) -> RsvpReading
         answers.pop("?", None)
     return RsvpReading(tuple((status, key if isinstance(key, date) else None)
                              for key, status in answers.items()),
-                       _rest(clauses), _reason(clauses), any(c.late for c in said))
+                       _rest(clauses), _reason(clauses), any(c.late for c in said),
+                       _rest(clauses, ("other", "request"))[:NOTE])
 
 
 def _place_days(clauses: list[_Clause], said: list[_Clause]) -> None:
@@ -377,8 +344,8 @@ def _place_days(clauses: list[_Clause], said: list[_Clause]) -> None:
         c.days = c.days or (near[0] if near else ())
 
 
-def _rest(clauses: list[_Clause]) -> str:
-    rest = [c for c in clauses if c.kind in ("ask", "rest")]
+def _rest(clauses: list[_Clause], kinds: tuple[str, ...] = ("ask", "rest")) -> str:
+    rest = [c for c in clauses if c.kind in kinds]
     return "\n".join(", ".join(c.text for c in line) for _, line in groupby(rest, lambda c: c.line))
 
 

@@ -116,7 +116,7 @@ class Attention:
     unrouted: int = 0
     requests: tuple[str, ...] = ()  # "Budi <b@y>": listed in cop.toml, left by email
     complaints: tuple[str, ...] = ()  # reported our mail as spam (ARF): no mail to them
-    # members' answers since the last attention mail: (name, status, day, reason)
+    # members' answers since the last attention mail: (name, status, day, reason; note)
     answers: tuple[tuple[str, str, str, str], ...] = ()
     quarantined: int = 0  # mail set aside, waiting for an organizer (cop quarantine)
     quarantine_lines: tuple[str, ...] = ()  # the newest: "q1 budi@x: subject (reason)"

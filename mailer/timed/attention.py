@@ -107,7 +107,8 @@ def _answers(store: Store, community: Community,
         member = members.get(rec["email"])
         name = member.name if member else rec["email"]
         day = held_on(community, rec["meeting"], rec.get("occurrence", ""))
-        latest[(rec["email"], day)] = (name, rec["status"], day, rec.get("reason", ""))
+        told = "; ".join(t for t in (rec.get("reason", ""), rec.get("note", "")) if t)
+        latest[(rec["email"], day)] = (name, rec["status"], day, told)
     return tuple((name, status, _day(community, day), reason)  # "Jumat, 4 Desember 2026"
                  for name, status, day, reason in sorted(latest.values(),
                                                          key=lambda a: (a[2], a[0])))
