@@ -22,6 +22,7 @@ from typing import Any
 from mailer.edges.pg.connect import connect, psycopg_module
 from mailer.edges.pg.migrate import check_migrated
 from mailer.edges.pg.parts import PgArchive, PgRequests, Side, record_key
+from mailer.edges.pg.wakeups import CHANNEL
 from mailer.edges.pg.workers import Workers
 from mailer.errors import StoreConflict, StoreError
 from mailer.state import Record, State
@@ -182,10 +183,11 @@ class PgStore(Workers):
         queued = [(r["id"], r.get("queued")) for r in records if r["t"] == "outbox"]
         if queued:
             ids, due = zip(*queued, strict=True)
-            self.conn.execute(
-                "INSERT INTO outbox (id, state, due) SELECT i, 'queued', d FROM "
-                "unnest(%s::text[], %s::timestamptz[]) AS x(i, d) ON CONFLICT (id) DO NOTHING",
-                (list(ids), list(due)))
+            self.conn.execute(  # the other workers woken at COMMIT (edges/pg/wakeups.py)
+                "WITH q AS (INSERT INTO outbox (id, state, due) SELECT i, 'queued', d FROM "
+                "unnest(%s::text[], %s::timestamptz[]) AS x(i, d) ON CONFLICT (id) DO NOTHING "
+                "RETURNING 1) SELECT pg_notify(%s, 'outbox') FROM (SELECT 1 FROM q LIMIT 1) n",
+                (list(ids), list(due), CHANNEL))
         with self.conn.cursor() as cur:
             changed = [(r["state"], r.get("next_try"), r["id"]) for r in records
                        if r["t"] == "outbox-state"]

@@ -26,7 +26,7 @@ import hashlib
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +79,11 @@ class Workers:
         self._stop = threading.Event()
         self._campaign: threading.Thread | None = None
         self.worker = f"{socket.gethostname()}:{id(self):x}"
+        self.on_lead: Callable[[], None] | None = None  # told when the lock is taken
+
+    def is_leading(self) -> bool:
+        """Whether the campaign holds the leader's lock now (any thread may ask)."""
+        return self._leading.is_set()
 
     def is_leader(self) -> bool:
         """Whether this worker leads now. A thread of its own tries for the lock every
@@ -122,6 +127,8 @@ class Workers:
             return
         self._leader = conn
         self._leading.set()
+        if self.on_lead is not None:
+            self.on_lead()
 
     @contextlib.contextmanager
     def claim(self, key: str, group: str) -> Iterator[bool]:
