@@ -7,6 +7,8 @@
                                     send and fsync it at once, so the only window for a
                                     duplicate is between the server's 250 and that fsync
                                     (a copy sent twice keeps its Message-ID: clients drop it).
+                                    With several workers (PostgreSQL) `claim` takes batches
+                                    and the window is the batch (edges/pg/workers.py).
 
 States: queued -> sent | deferred (next_try, attempts) -> ... | failed (reason).
 4xx replies and connection failures defer with exponential backoff and jitter; 5xx fails

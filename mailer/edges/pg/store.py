@@ -57,6 +57,7 @@ class PgStore(Workers):
         self._dirty: dict[tuple[str, str], None] = {}
         self._segment, self._part = self._new_segment(), 0
         self._tx: str | None = None  # "processing", "exclusive", "delivery" while one is open
+        self._fetched: dict[tuple[str, int], bytes] = {}  # outgoing bytes read ahead
         Workers.__init__(self)
         self.catch_up()
         self.refresh_meta()
@@ -108,6 +109,8 @@ class PgStore(Workers):
         self._commit()
 
     def flush_records(self, behind: bool = False) -> None:
+        if behind and self._tx == "delivery":
+            return  # a claimed batch's records commit together (workers.py claim_outgoing)
         self.flush()
 
     def close(self) -> None:
@@ -225,11 +228,28 @@ class PgStore(Workers):
         self._outgoing.append((self._segment, self._part, data))
         return (self._segment, self._part, len(data))
 
+    def prefetch(self, ids: set[str]) -> None:
+        """The bytes of a claimed batch of outbox items, in one query (read_outgoing)."""
+        if len(self._fetched) > 4 * len(ids) + 64:  # what earlier batches needed
+            self._fetched.clear()
+        wanted = {(seg, part) for i in ids if i in self.state.outbox
+                  for seg, part, _ in self.state.outbox[i].spool}
+        wanted -= self._fetched.keys()
+        if wanted:
+            segments, parts = zip(*wanted, strict=True)
+            rows = self.conn.execute(
+                "SELECT o.segment, o.part, o.data FROM outgoing o JOIN unnest(%s::text[], "
+                "%s::int[]) AS w(s, p) ON o.segment = w.s AND o.part = w.p",
+                (list(segments), list(parts))).fetchall()
+            self._fetched.update({(seg, part): bytes(data) for seg, part, data in rows})
+
     def read_outgoing(self, parts: tuple[OutgoingRef, ...]) -> bytes:
         found = []
         for segment, part, length in parts:
-            row = self.conn.execute("SELECT data FROM outgoing WHERE segment = %s AND "
-                                    "part = %s", (segment, part)).fetchone()
+            data = self._fetched.get((segment, part))
+            row = (data,) if data is not None else self.conn.execute(
+                "SELECT data FROM outgoing WHERE segment = %s AND part = %s",
+                (segment, part)).fetchone()
             if row is None or len(row[0]) != length:
                 raise StoreError(f"outgoing {segment}/{part} is missing or shorter than its "
                                  "outbox record says")

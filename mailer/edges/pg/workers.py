@@ -12,11 +12,14 @@
                          `done` committed in ONE transaction when the block ends.
     exclusive()          the rest of a tick's work on State (requests, decisions, jobs): all
                          groups at once (the group locks are taken shared on GROUPS_LOCK).
-    claim_outgoing(id)   one outbox row FOR UPDATE SKIP LOCKED, still waiting and due; the
-                         transaction stays open while it is sent and commits with its
-                         outbox-state record right after the server's 250 (the duplicate
-                         window: a worker killed in between leaves it to another, which sends
-                         it again, as a restarted single daemon would).
+    claim_outgoing(id)   a batch of up to OUTBOX_BATCH due outbox rows from this one on,
+                         FOR UPDATE SKIP LOCKED in one transaction (another worker claims the
+                         next), their bytes read in one query; they are sent over one SMTP
+                         connection and the batch's outbox-state records commit together when
+                         the next batch is claimed or delivery ends. The duplicate window: a
+                         worker killed mid-batch leaves the whole batch to another, which
+                         sends again the copies already sent but not yet committed (at most
+                         OUTBOX_BATCH per kill).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = 0x636F70_6C6561  # "coplea"
 GROUPS_LOCK = 0x636F70_616C6C  # "copall"
 CAMPAIGN = 1.0  # seconds between a follower's tries for the leader's lock
+OUTBOX_BATCH = 50  # outbox rows claimed in one transaction: the duplicate window's bound
 
 
 def group_lock(group: str) -> int:
@@ -80,6 +84,8 @@ class Workers:
         self._campaign: threading.Thread | None = None
         self.worker = f"{socket.gethostname()}:{id(self):x}"
         self.on_lead: Callable[[], None] | None = None  # told when the lock is taken
+        self._batch: set[str] = set()  # outbox rows this worker holds (claim_outgoing)
+        self._passed: set[str] = set()  # those of its batch another worker held
 
     def is_leading(self) -> bool:
         """Whether the campaign holds the leader's lock now (any thread may ask)."""
@@ -169,17 +175,35 @@ class Workers:
         self.reload()
 
     def claim_outgoing(self, item_id: str, now: datetime) -> bool:
+        """Whether this worker sends the item now. The first ask claims a batch: up to
+        OUTBOX_BATCH due rows from this one on, FOR UPDATE SKIP LOCKED in one transaction,
+        their bytes read at once; the batch's records commit together when the next batch is
+        claimed or delivery ends (flush)."""
+        if self._tx == "delivery" and item_id in self._batch:
+            return True
+        if self._tx == "delivery" and item_id in self._passed:
+            return False  # another worker had it when this batch was claimed
         if self._tx is not None:
-            self._commit()
+            self._commit()  # the last batch's records: durable here
+        from mailer.outbound.outbox import due
+
+        ids = [i.id for i in due(self, now)]  # type: ignore[arg-type]
+        wanted = ids[ids.index(item_id):][:OUTBOX_BATCH] if item_id in ids else [item_id]
         self._begin("delivery")
-        row = self.conn.execute(
-            "SELECT 1 FROM outbox WHERE id = %s AND state IN ('queued', 'deferred') AND "
+        rows = self.conn.execute(
+            "SELECT id FROM outbox WHERE id = ANY(%s) AND state IN ('queued', 'deferred') AND "
             "(due IS NULL OR state = 'queued' OR due <= %s) FOR UPDATE SKIP LOCKED",
-            (item_id, now)).fetchone()
-        if row is None:
+            (wanted, now)).fetchall()
+        self._batch = {r[0] for r in rows}
+        self._passed = set(wanted) - self._batch
+        if not self._batch:
             self._rollback()
             return False
-        return True
+        self.prefetch(self._batch)
+        return item_id in self._batch
+
+    def prefetch(self, ids: set[str]) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         self._stop.set()
