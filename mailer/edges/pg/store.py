@@ -20,10 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from mailer.edges.pg.connect import connect, psycopg_module
+from mailer.edges.pg.marks import forget
 from mailer.edges.pg.migrate import check_migrated
 from mailer.edges.pg.parts import PgArchive, PgRequests, Side, record_key
 from mailer.edges.pg.wakeups import CHANNEL
-from mailer.edges.pg.workers import Workers
+from mailer.edges.pg.workers import OUTBOX_BATCH, Workers
 from mailer.errors import StoreConflict, StoreError
 from mailer.state import Record, State
 from mailer.store import OutgoingRef
@@ -109,8 +110,11 @@ class PgStore(Workers):
         self._commit()
 
     def flush_records(self, behind: bool = False) -> None:
-        if behind and self._tx == "delivery":
-            return  # a claimed batch's records commit together (workers.py claim_outgoing)
+        # a claimed batch's records commit together (workers.py claim_outgoing); the copy
+        # just sent is marked at once (marks.py), or the batch commits if it cannot be
+        if behind and self._tx == "delivery" and self.mark_sent(
+                [r for _, r in self._records[-OUTBOX_BATCH:]]):
+            return
         self.flush()
 
     def close(self) -> None:
@@ -150,6 +154,7 @@ class PgStore(Workers):
         except Exception:  # the connection is gone: nothing to roll back
             log.warning("rollback failed; the connection is gone", exc_info=True)
         self._tx = None
+        self._marked.clear()  # their records were not committed: the marks stay
 
     def _write(self) -> None:
         """In the open transaction: outgoing bytes, records and outbox rows, metadata."""
@@ -174,6 +179,9 @@ class PgStore(Workers):
             self._own.update(r[0] for r in rows)
             self._write_outbox([r for _, r in self._records])
             self._records.clear()
+        if self._marked:  # their records are in this transaction: the marks go with it
+            forget(self.conn, sorted(self._marked))
+            self._marked.clear()
         if self._dirty:
             with self.conn.cursor() as cur:
                 cur.executemany(
