@@ -19,6 +19,7 @@ from mailer.edges.pg.connect import connect
 from mailer.edges.pg.copy import copy_store
 from mailer.edges.pg.migrate import migrate
 from mailer.edges.pg.store import PgStore
+from mailer.edges.pg.workers import OUTBOX_BATCH
 from mailer.edges.store import FileStore
 from mailer.outbound.outbox import deliver
 from mailer.state import Record
@@ -211,3 +212,25 @@ def test_store_copy_keeps_a_copy_marked_sent_as_sent(
         assert {copied.state.outbox[f"o{i}"].state for i in range(1, COPIES)} == {"queued"}
     finally:
         copied.close()
+
+
+def test_a_stale_mark_goes_with_the_sent_mail_s_pruning(pg_url: str) -> None:
+    """A worker whose connection died marks a copy another worker has recorded already:
+    nothing reads that mark again, and pruning removes it (a waiting row's mark stays)."""
+    migrate(pg_url)
+    store = PgStore(pg_url, name="w1")
+    try:
+        queue_copies(store)
+        sent = {"t": "outbox-state", "id": "o0", "state": "sent", "attempts": 1,
+                "at": T0.isoformat(), "next_try": None, "error": None}
+        store.record(sent)
+        store.flush()
+        assert store.marks.mark(sent) and store.marks.mark({**sent, "id": "o1"})
+        store.prune_outgoing(set(), 0)  # nothing old enough yet
+        assert store.conn.execute("SELECT count(*) FROM outbox_sent").fetchone()[0] == 2
+        store.prune_outgoing(set(), T0.timestamp() + 10**9)
+        rows = store.conn.execute("SELECT id FROM outbox_sent").fetchall()
+        assert rows == [("o1",)]  # o1 is still waiting: a dead worker's batch, to be read
+        assert OUTBOX_BATCH >= COPIES  # one claim took every copy in the tests above
+    finally:
+        store.close()

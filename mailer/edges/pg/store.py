@@ -265,6 +265,11 @@ class PgStore(Workers):
         return b"".join(found)
 
     def prune_outgoing(self, needed: set[str], written_before: float) -> list[str]:
+        # marks left by a worker whose connection died while another recorded its rows
+        # (marks.py): their rows are no longer waiting, nothing will read them
+        self.conn.execute("DELETE FROM outbox_sent s USING outbox o WHERE s.id = o.id AND "
+                          "o.state NOT IN ('queued', 'deferred') AND s.at < "
+                          "to_timestamp(%s)", (written_before,))
         rows = self.conn.execute(
             "WITH gone AS (DELETE FROM outgoing WHERE segment <> ALL(%s) AND "
             "written < to_timestamp(%s) AND segment <> %s RETURNING segment) "
