@@ -37,6 +37,7 @@ from mailer.edges.imap import ImapMailbox
 from mailer.edges.inbox import fetch_new, flag_processed, remember_processed
 from mailer.edges.listen import Receiver, start_receiver
 from mailer.edges.outbound import open_transport
+from mailer.edges.pg.wakeups import start_pace
 from mailer.edges.storage import open_store, prune_sent
 from mailer.edges.store import DataDirLock, load_secret, outbox_folder, receiving_folder
 from mailer.edges.waiting import Clock, wait_for_work
@@ -61,10 +62,6 @@ from mailer.timed.alerts import note_service
 from mailer.timed.due import run_due
 
 log = logging.getLogger(__name__)
-
-# seconds between a worker's ticks on PostgreSQL: a new leader, and `cop` requests carried
-# out (no one is woken: the leader may be on another machine), within seconds
-FOLLOWER_WAIT = 3.0
 
 
 @dataclass
@@ -98,6 +95,7 @@ class Runtime:
         self.config_mtime = _mtime(config.path)
         self.config_problems: dict[str, list[str]] = {}  # a broken edit's, by language
         self.leader = True  # with several workers, whether this one led in its last tick
+        self.ask_mailbox = True  # IMAP: whether a tick looks (PostgreSQL: edges/pg/wakeups.py)
 
     def close(self) -> None:
         self.transport.close()
@@ -138,7 +136,7 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     uids_by_key: dict[str, int] = {}
     imap_login: str | None = None  # "ok", the server's refusal, or not known this tick
     try:
-        if leader:
+        if leader and rt.ask_mailbox:
             _receive(rt, report, uids_by_key, now)
             imap_login = "ok" if rt.mailbox is not None else None
     except ImapUnavailable as exc:
@@ -334,7 +332,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
     previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_wake)
     receiver: Receiver | None = None
     rt: Runtime | None = None
-    web = None
+    web = pace = None
     try:
         rt = Runtime(config, open_store(config, name=f"cop-{os.getpid()}"))
         if config.inbound.protocol in ("smtp", "lmtp"):
@@ -344,6 +342,7 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
             web = WebThread(lambda: rt.config if rt else config, arrived.set)
             web.start()
         clock = Clock(start)
+        pace = start_pace(rt, arrived, stop)  # PostgreSQL: LISTEN/NOTIFY wakes the workers
         log.info("started data_dir=%s inbound=%s outbound=%s communities=%d",
                  config.service.data_dir, config.inbound.protocol, config.outbound.protocol,
                  len(config.communities))
@@ -370,10 +369,15 @@ def run(config: Config, once: bool = False, start: datetime | None = None,
                 log.exception("tick failed unexpectedly, will retry")
             if once:
                 return 0 if failures == 0 else 1
-            wait_for_work(rt.mailbox, rt.config.inbound.poll_interval, arrived, stop,
-                          failures, FOLLOWER_WAIT if rt.store.shared else 60.0)
+            if pace is not None:
+                pace.wait(rt, failures)
+            else:
+                wait_for_work(rt.mailbox, rt.config.inbound.poll_interval, arrived, stop,
+                              failures)
         return 0
     finally:
+        if pace is not None:
+            pace.close()
         if web is not None:
             web.stop()
         if receiver is not None:

@@ -2,7 +2,8 @@
 each with an LMTP listener of its own, SIGKILLed at random (the leader often) and started
 again while 1,000 mails arrive over LMTP from a throwaway Postfix (tests/postfix.py) and posts
 go out to a community of 300: every message exactly once, every copy once but for the
-documented window, no job twice, a new leader within 10 s (tests/test_pg_workers.py checks).
+documented window (at most one per kill), no job twice, a new leader within 10 s
+(tests/test_pg_workers.py checks).
 
 How Postfix reaches three workers: its LMTP client takes a list of nexthops (Postfix >= 3.5,
 transport(5)) and tries them in order, the next when one refuses the connection; a worker

@@ -47,8 +47,10 @@ def test_run_refuses_an_unmigrated_database_and_migrate_is_idempotent(
     assert "cop migrate" in out and "version 0" in out and "versi skema 0" in out
     code, out = cop(config.path, "migrate")
     assert code == 0, out
-    # 0002_answers since the verbs wait for answers in the database (was: "versi skema 1")
-    assert "diterapkan 0001_store" in out and "0002_answers" in out and "versi skema 2" in out
+    # 0002_answers since the verbs wait for answers in the database (was: "versi skema 1"),
+    # 0003_sent since batched delivery marks each copy sent (edges/pg/marks.py)
+    assert "diterapkan 0001_store" in out and "0002_answers" in out and "0003_sent" in out
+    assert "versi skema 3" in out
     code, out = cop(config.path, "migrate")
     assert code == 0 and "diterapkan" not in out
     assert "cop-test-password" not in out  # from PGPASSWORD, never printed

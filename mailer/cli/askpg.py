@@ -3,9 +3,9 @@
     no worker leads   take the leader's lock (as a worker would) and carry the request out
                       here, against the database, under every community's lock
                       (store.exclusive()); deliver what it queued; print the answer
-    a worker leads    leave the request in the `requests` table, wake no one (the leader
-                      may be on another machine; it looks every few seconds,
-                      daemon.FOLLOWER_WAIT), wait for its answer in the same row and print
+    a worker leads    leave the request in the `requests` table (its NOTIFY wakes the
+                      leader, on whatever machine: edges/pg/wakeups.py), wait for its
+                      answer in the same row and print
                       that. After WAIT seconds without one: say it is queued, exit 0. Should
                       the leader die meanwhile and no other take over, this `cop` gets the
                       lock and does it here (once: the request's id keys it, requested.py).

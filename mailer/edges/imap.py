@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import ssl
 import time
 from collections.abc import Iterator
@@ -184,8 +185,9 @@ class ImapMailbox:
             raise ImapUnavailable(f"IMAP flagging failed: {_clean(exc)}") from exc
         return True
 
-    def wait(self, seconds: float) -> bool:
-        """Wait for new mail up to `seconds`: IDLE if the server has it. True if mail came."""
+    def wait(self, seconds: float, wake: int | None = None) -> bool:
+        """Wait for new mail up to `seconds`: IDLE if the server has it. True if mail came.
+        `wake`: a file descriptor that ends the wait when it becomes readable."""
         client = self._ready()
         if not self.can_idle:
             return False
@@ -196,7 +198,12 @@ class ImapMailbox:
             if any(_is_new_mail(r) for r in pending):
                 return True
             client.idle()
-            responses = client.idle_check(timeout=min(seconds, IDLE_RENEW_SECONDS))
+            seconds = min(seconds, IDLE_RENEW_SECONDS)
+            if wake is None or client.socket() in select.select(
+                    [client.socket(), wake], [], [], seconds)[0]:
+                responses = client.idle_check(timeout=0 if wake is not None else seconds)
+            else:
+                responses = []  # woken: leave IDLE
             client.idle_done()
         except (IMAPClientError, OSError) as exc:
             self.drop()

@@ -7,6 +7,9 @@
                                     send and fsync it at once, so the only window for a
                                     duplicate is between the server's 250 and that fsync
                                     (a copy sent twice keeps its Message-ID: clients drop it).
+                                    With several workers (PostgreSQL) `claim` takes batches
+                                    and flush_records(behind=True) marks the copy sent: the
+                                    window stays one copy (edges/pg/marks.py).
 
 States: queued -> sent | deferred (next_try, attempts) -> ... | failed (reason).
 4xx replies and connection failures defer with exponential backoff and jitter; 5xx fails

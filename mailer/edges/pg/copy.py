@@ -1,5 +1,6 @@
 """`cop store copy FROM TO`: a store moved whole between a data_dir and PostgreSQL, either
-way: records in their order, metadata, the bytes of mail still waiting to go (the outbox
+way: records in their order (and those of copies sent but not yet recorded:
+edges/pg/marks.py), metadata, the bytes of mail still waiting to go (the outbox
 records that name them are pointed at the copies), the archive (processed or not), files,
 and requests not yet applied. The target must be empty; the source is only read."""
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mailer.edges.pg.connect import is_database, redact
+from mailer.edges.pg.marks import pending
 from mailer.edges.pg.migrate import migrate
 from mailer.edges.pg.store import PgStore
 from mailer.edges.store import FileStore
@@ -44,7 +46,9 @@ def records_of(store: AnyStore) -> Iterator[Record]:
             last = row_id
             yield record
         if len(rows) < BATCH:
-            return
+            break
+    # copies a worker killed mid-batch sent and marked (marks.py): sent, not to go again
+    yield from (r for r in pending(store.conn) if r["id"] in store.state.outbox_waiting)
 
 
 def meta_tables(store: AnyStore) -> list[str]:

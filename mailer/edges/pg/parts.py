@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from mailer.edges.pg.wakeups import CHANNEL
 from mailer.state import Record, State
 
 
@@ -57,7 +58,9 @@ class PgArchive:
         """Committed when this returns, whatever `sync` says (one row, one commit)."""
         self._counter += 1
         key = f"{time.time_ns()}.P{os.getpid()}Q{self._counter}.{self._host}"
-        self.side.execute("INSERT INTO archive (key, data) VALUES (%s, %s)", (key, raw))
+        self.side.execute("WITH i AS (INSERT INTO archive (key, data) VALUES (%s, %s) "
+                          "RETURNING 1) SELECT pg_notify(%s, 'archive') FROM i",
+                          (key, raw, CHANNEL))  # the workers: edges/pg/wakeups.py
         return key
 
     def add_as(self, key: str, raw: bytes, done: bool) -> None:
@@ -107,8 +110,9 @@ class PgRequests:
     def submit(self, records: list[Record]) -> str:
         from psycopg.types.json import Jsonb
 
-        rows = self.side.execute("INSERT INTO requests (records) VALUES (%s) RETURNING id",
-                                 (Jsonb(records),))
+        rows = self.side.execute("WITH i AS (INSERT INTO requests (records) VALUES (%s) "
+                                 "RETURNING id) SELECT id, pg_notify(%s, 'request') FROM i",
+                                 (Jsonb(records), CHANNEL))
         return str(rows[0][0])
 
     def pending(self) -> list[tuple[str, list[Record]]]:

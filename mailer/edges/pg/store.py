@@ -20,9 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from mailer.edges.pg.connect import connect, psycopg_module
+from mailer.edges.pg.marks import forget
 from mailer.edges.pg.migrate import check_migrated
 from mailer.edges.pg.parts import PgArchive, PgRequests, Side, record_key
-from mailer.edges.pg.workers import Workers
+from mailer.edges.pg.wakeups import CHANNEL
+from mailer.edges.pg.workers import OUTBOX_BATCH, Workers
 from mailer.errors import StoreConflict, StoreError
 from mailer.state import Record, State
 from mailer.store import OutgoingRef
@@ -56,6 +58,7 @@ class PgStore(Workers):
         self._dirty: dict[tuple[str, str], None] = {}
         self._segment, self._part = self._new_segment(), 0
         self._tx: str | None = None  # "processing", "exclusive", "delivery" while one is open
+        self._fetched: dict[tuple[str, int], bytes] = {}  # outgoing bytes read ahead
         Workers.__init__(self)
         self.catch_up()
         self.refresh_meta()
@@ -107,6 +110,11 @@ class PgStore(Workers):
         self._commit()
 
     def flush_records(self, behind: bool = False) -> None:
+        # a claimed batch's records commit together (workers.py claim_outgoing); the copy
+        # just sent is marked at once (marks.py), or the batch commits if it cannot be
+        if behind and self._tx == "delivery" and self.mark_sent(
+                [r for _, r in self._records[-OUTBOX_BATCH:]]):
+            return
         self.flush()
 
     def close(self) -> None:
@@ -146,6 +154,7 @@ class PgStore(Workers):
         except Exception:  # the connection is gone: nothing to roll back
             log.warning("rollback failed; the connection is gone", exc_info=True)
         self._tx = None
+        self._marked.clear()  # their records were not committed: the marks stay
 
     def _write(self) -> None:
         """In the open transaction: outgoing bytes, records and outbox rows, metadata."""
@@ -170,6 +179,9 @@ class PgStore(Workers):
             self._own.update(r[0] for r in rows)
             self._write_outbox([r for _, r in self._records])
             self._records.clear()
+        if self._marked:  # their records are in this transaction: the marks go with it
+            forget(self.conn, sorted(self._marked))
+            self._marked.clear()
         if self._dirty:
             with self.conn.cursor() as cur:
                 cur.executemany(
@@ -182,10 +194,11 @@ class PgStore(Workers):
         queued = [(r["id"], r.get("queued")) for r in records if r["t"] == "outbox"]
         if queued:
             ids, due = zip(*queued, strict=True)
-            self.conn.execute(
-                "INSERT INTO outbox (id, state, due) SELECT i, 'queued', d FROM "
-                "unnest(%s::text[], %s::timestamptz[]) AS x(i, d) ON CONFLICT (id) DO NOTHING",
-                (list(ids), list(due)))
+            self.conn.execute(  # the other workers woken at COMMIT (edges/pg/wakeups.py)
+                "WITH q AS (INSERT INTO outbox (id, state, due) SELECT i, 'queued', d FROM "
+                "unnest(%s::text[], %s::timestamptz[]) AS x(i, d) ON CONFLICT (id) DO NOTHING "
+                "RETURNING 1) SELECT pg_notify(%s, 'outbox') FROM (SELECT 1 FROM q LIMIT 1) n",
+                (list(ids), list(due), CHANNEL))
         with self.conn.cursor() as cur:
             changed = [(r["state"], r.get("next_try"), r["id"]) for r in records
                        if r["t"] == "outbox-state"]
@@ -223,11 +236,28 @@ class PgStore(Workers):
         self._outgoing.append((self._segment, self._part, data))
         return (self._segment, self._part, len(data))
 
+    def prefetch(self, ids: set[str]) -> None:
+        """The bytes of a claimed batch of outbox items, in one query (read_outgoing)."""
+        if len(self._fetched) > 4 * len(ids) + 64:  # what earlier batches needed
+            self._fetched.clear()
+        wanted = {(seg, part) for i in ids if i in self.state.outbox
+                  for seg, part, _ in self.state.outbox[i].spool}
+        wanted -= self._fetched.keys()
+        if wanted:
+            segments, parts = zip(*wanted, strict=True)
+            rows = self.conn.execute(
+                "SELECT o.segment, o.part, o.data FROM outgoing o JOIN unnest(%s::text[], "
+                "%s::int[]) AS w(s, p) ON o.segment = w.s AND o.part = w.p",
+                (list(segments), list(parts))).fetchall()
+            self._fetched.update({(seg, part): bytes(data) for seg, part, data in rows})
+
     def read_outgoing(self, parts: tuple[OutgoingRef, ...]) -> bytes:
         found = []
         for segment, part, length in parts:
-            row = self.conn.execute("SELECT data FROM outgoing WHERE segment = %s AND "
-                                    "part = %s", (segment, part)).fetchone()
+            data = self._fetched.get((segment, part))
+            row = (data,) if data is not None else self.conn.execute(
+                "SELECT data FROM outgoing WHERE segment = %s AND part = %s",
+                (segment, part)).fetchone()
             if row is None or len(row[0]) != length:
                 raise StoreError(f"outgoing {segment}/{part} is missing or shorter than its "
                                  "outbox record says")
@@ -235,6 +265,11 @@ class PgStore(Workers):
         return b"".join(found)
 
     def prune_outgoing(self, needed: set[str], written_before: float) -> list[str]:
+        # marks left by a worker whose connection died while another recorded its rows
+        # (marks.py): their rows are no longer waiting, nothing will read them
+        self.conn.execute("DELETE FROM outbox_sent s USING outbox o WHERE s.id = o.id AND "
+                          "o.state NOT IN ('queued', 'deferred') AND s.at < "
+                          "to_timestamp(%s)", (written_before,))
         rows = self.conn.execute(
             "WITH gone AS (DELETE FROM outgoing WHERE segment <> ALL(%s) AND "
             "written < to_timestamp(%s) AND segment <> %s RETURNING segment) "

@@ -12,11 +12,17 @@
                          `done` committed in ONE transaction when the block ends.
     exclusive()          the rest of a tick's work on State (requests, decisions, jobs): all
                          groups at once (the group locks are taken shared on GROUPS_LOCK).
-    claim_outgoing(id)   one outbox row FOR UPDATE SKIP LOCKED, still waiting and due; the
-                         transaction stays open while it is sent and commits with its
-                         outbox-state record right after the server's 250 (the duplicate
-                         window: a worker killed in between leaves it to another, which sends
-                         it again, as a restarted single daemon would).
+    claim_outgoing(id)   a batch of up to OUTBOX_BATCH due outbox rows from this one on,
+                         FOR UPDATE SKIP LOCKED in one transaction (another worker claims the
+                         next), their bytes read in one query; they are sent over one SMTP
+                         connection and the batch's outbox-state records commit together when
+                         the next batch is claimed or delivery ends. Each copy is marked sent
+                         right after its 250 (edges/pg/marks.py: no fsync wait), so a worker
+                         killed mid-batch leaves its rows to another, which records the marked
+                         ones sent without sending them again. The duplicate window: the copy
+                         between its 250 and its mark, at most one per kill (as a restarted
+                         single daemon's); a PostgreSQL server crash may lose the marks of its
+                         last fraction of a second (marks.py).
 """
 
 from __future__ import annotations
@@ -26,17 +32,20 @@ import hashlib
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 from mailer.edges.pg.connect import connect
+from mailer.edges.pg.marks import SentMarks
+from mailer.state import Record
 
 log = logging.getLogger(__name__)
 
 LEADER_LOCK = 0x636F70_6C6561  # "coplea"
 GROUPS_LOCK = 0x636F70_616C6C  # "copall"
 CAMPAIGN = 1.0  # seconds between a follower's tries for the leader's lock
+OUTBOX_BATCH = 50  # outbox rows claimed in one transaction (their records commit together)
 
 
 def group_lock(group: str) -> int:
@@ -72,6 +81,9 @@ class Workers:
     def refresh_meta(self) -> None:
         raise NotImplementedError
 
+    def record(self, record: Record) -> None:
+        raise NotImplementedError
+
     def __init__(self) -> None:
         self._leader: Any = None  # the connection holding LEADER_LOCK
         self._leading = threading.Event()  # held, as far as the campaign last saw
@@ -79,6 +91,15 @@ class Workers:
         self._stop = threading.Event()
         self._campaign: threading.Thread | None = None
         self.worker = f"{socket.gethostname()}:{id(self):x}"
+        self.on_lead: Callable[[], None] | None = None  # told when the lock is taken
+        self._batch: set[str] = set()  # outbox rows this worker holds (claim_outgoing)
+        self._passed: set[str] = set()  # those of its batch it does not send
+        self._marked: set[str] = set()  # marked sent, their records not committed yet
+        self.marks = SentMarks(self.url, self.name)
+
+    def is_leading(self) -> bool:
+        """Whether the campaign holds the leader's lock now (any thread may ask)."""
+        return self._leading.is_set()
 
     def is_leader(self) -> bool:
         """Whether this worker leads now. A thread of its own tries for the lock every
@@ -122,6 +143,8 @@ class Workers:
             return
         self._leader = conn
         self._leading.set()
+        if self.on_lead is not None:
+            self.on_lead()
 
     @contextlib.contextmanager
     def claim(self, key: str, group: str) -> Iterator[bool]:
@@ -162,19 +185,59 @@ class Workers:
         self.reload()
 
     def claim_outgoing(self, item_id: str, now: datetime) -> bool:
+        """Whether this worker sends the item now. The first ask claims a batch: up to
+        OUTBOX_BATCH due rows from this one on, FOR UPDATE SKIP LOCKED in one transaction,
+        their bytes read at once; the batch's records commit together when the next batch is
+        claimed or delivery ends (flush). A row marked sent by a worker killed mid-batch is
+        recorded sent with the record that worker kept, and not sent again."""
+        if self._tx == "delivery" and item_id in self._batch:
+            return True
+        if self._tx == "delivery" and item_id in self._passed:
+            return False  # another worker had it when this batch was claimed, or sent it
         if self._tx is not None:
-            self._commit()
+            self._commit()  # the last batch's records: durable here
+        from mailer.outbound.outbox import due
+
+        ids = [i.id for i in due(self, now)]  # type: ignore[arg-type]
+        wanted = ids[ids.index(item_id):][:OUTBOX_BATCH] if item_id in ids else [item_id]
         self._begin("delivery")
-        row = self.conn.execute(
-            "SELECT 1 FROM outbox WHERE id = %s AND state IN ('queued', 'deferred') AND "
-            "(due IS NULL OR state = 'queued' OR due <= %s) FOR UPDATE SKIP LOCKED",
-            (item_id, now)).fetchone()
-        if row is None:
+        rows = self.conn.execute(
+            "SELECT o.id, s.record FROM outbox o LEFT JOIN outbox_sent s ON s.id = o.id "
+            "WHERE o.id = ANY(%s) AND o.state IN ('queued', 'deferred') AND (o.due IS NULL "
+            "OR o.state = 'queued' OR o.due <= %s) FOR UPDATE OF o SKIP LOCKED",
+            (wanted, now)).fetchall()
+        if not rows:
+            self._batch, self._passed = set(), set(wanted)
             self._rollback()
             return False
+        sent = {row_id: record for row_id, record in rows if record is not None}
+        self._batch = {r[0] for r in rows} - sent.keys()
+        self._passed = set(wanted) - self._batch
+        for row_id, record in sent.items():  # committed with the batch, marks deleted
+            log.info("sent before outbox=%s: recorded, not sent again", row_id)
+            self.record(record)
+            self._marked.add(row_id)
+        self.prefetch(self._batch)
+        return item_id in self._batch
+
+    def mark_sent(self, records: list[Record]) -> bool:
+        """Right after a copy's 250 (outbox.deliver's flush_records(behind=True)): mark the
+        batch's copies recorded sent and not marked yet; False when a mark failed."""
+        for record in reversed(records):
+            row_id = record.get("id")
+            if record.get("t") != "outbox-state" or row_id in self._marked:
+                break
+            if record["state"] == "sent" and row_id in self._batch:
+                if not self.marks.mark(record):
+                    return False
+                self._marked.add(row_id)
         return True
 
+    def prefetch(self, ids: set[str]) -> None:
+        raise NotImplementedError
+
     def close(self) -> None:
+        self.marks.close()
         self._stop.set()
         if self._campaign is not None:
             self._campaign.join(10)
