@@ -144,6 +144,12 @@ def pace_for(rt: object, listening: bool) -> Pace:
     return Pace(wake, stop)
 
 
+def ask_approval(asker: PgStore, hold_id: str) -> str:
+    """What `cop holds approve` submits: the request's id."""
+    return asker.requests.submit([{"t": "hold-decision", "id": hold_id, "decision": "approve",
+                                   "reason": "", "by": "guru@example.org"}])
+
+
 def test_a_request_wakes_the_leader_at_once(tmp_path: Path, pg_url: str,
                                             smtp_peer: SmtpPeer,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,9 +163,7 @@ def test_a_request_wakes_the_leader_at_once(tmp_path: Path, pg_url: str,
         pace.wait(rt, 0)  # the listener's first LISTEN wakes it once
         asker = PgStore(pg_url, name="asker")
         try:
-            request = asker.requests.submit([{"t": "hold-decision", "id": hold_id,
-                                              "decision": "approve", "reason": "",
-                                              "by": "guru@example.org"}])
+            request = ask_approval(asker, hold_id)
             pace.wait(rt, 0)  # returns: woken by the NOTIFY of the request
             assert pace.wakeups.received >= 1
             tick(rt, T0)
@@ -183,9 +187,7 @@ def test_a_lost_notification_is_made_up_for_by_the_fallback_tick(
         tick(rt, T0)
         asker = PgStore(pg_url, name="asker")
         try:
-            request = asker.requests.submit([{"t": "hold-decision", "id": hold_id,
-                                              "decision": "approve", "reason": "",
-                                              "by": "guru@example.org"}])
+            request = ask_approval(asker, hold_id)
             answer = None
             for _ in range(5):  # a few fallback ticks
                 pace.wait(rt, 0)
