@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -128,3 +130,16 @@ def message_records(store: Store) -> dict[str, dict[str, Any]]:
         if record["t"] == "message":
             found.setdefault(record["id"], record)
     return found
+
+
+def until(check: Callable[[], object], what: str | Callable[[], str],
+          seconds: float = 60.0) -> None:
+    """Wait until `check()` is true; past `seconds`, fail saying `what` (a text, or what
+    makes one at that moment, such as a daemon's log)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds}s: {what if isinstance(what, str) else what()}")
+

@@ -21,7 +21,7 @@ from mailer.edges.pg import wakeups
 from mailer.edges.pg.migrate import migrate
 from mailer.edges.pg.store import PgStore
 from mailer.edges.pg.wakeups import Pace, Wakeups
-from tests.helpers import smtp_outbound
+from tests.helpers import smtp_outbound, until
 from tests.peers import Dovecot, SmtpPeer
 from tests.test_crash import Daemon, imap_inbound
 from tests.test_pg_requests import STRANGER, held, hold_state
@@ -69,13 +69,10 @@ def rawlog_dovecot() -> Iterator[RawlogDovecot]:
             server.stop()
 
 
-def wait_for(check: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return True
-        time.sleep(0.1)
-    return False
+def ask_approval(asker: PgStore, hold_id: str) -> str:
+    """What `cop holds approve` submits: the request's id."""
+    return asker.requests.submit([{"t": "hold-decision", "id": hold_id, "decision": "approve",
+                                   "reason": "", "by": "guru@example.org"}])
 
 
 @pytest.mark.timeout(300)
@@ -91,7 +88,7 @@ def test_the_leader_asks_the_mailbox_only_when_idle_says_so_or_poll_interval_is_
     worker.start(config.path)
     try:
         worker.wait_started(60)
-        assert wait_for(lambda: rawlog_dovecot.commands(user, "SEARCH"), 60), worker.text()
+        until(lambda: rawlog_dovecot.commands(user, "SEARCH"), worker.text)
         started = time.monotonic()
         rawlog_dovecot.append(user, password, STRANGER)  # IDLE tells the leader
         watch = PgStore(pg_url, read_only=True, name="watch")
@@ -99,7 +96,7 @@ def test_the_leader_asks_the_mailbox_only_when_idle_says_so_or_poll_interval_is_
             def held_now() -> bool:
                 watch.catch_up()
                 return bool(watch.state.holds)
-            assert wait_for(held_now, 60), worker.text()[-3000:]
+            until(held_now, lambda: worker.text()[-3000:])
             (hold_id,) = watch.state.holds
         finally:
             watch.close()
@@ -110,10 +107,9 @@ def test_the_leader_asks_the_mailbox_only_when_idle_says_so_or_poll_interval_is_
         asker = PgStore(pg_url, name="asker")
         try:  # more requests: each wakes the leader, none makes it ask the mailbox
             for _ in range(3):
-                request = asker.requests.submit([{"t": "hold-decision", "id": hold_id,
-                                                  "decision": "approve", "reason": "",
-                                                  "by": "guru@example.org"}])
-                assert wait_for(lambda r=request: asker.requests.answer_of(r) is not None, 60)
+                request = ask_approval(asker, hold_id)
+                until(lambda r=request: asker.requests.answer_of(r) is not None,
+                      "the request's answer")
         finally:
             asker.close()
         assert hold_state(pg_url) == "approved"
@@ -142,12 +138,6 @@ def pace_for(rt: object, listening: bool) -> Pace:
     if listening:
         wake.start()
     return Pace(wake, stop)
-
-
-def ask_approval(asker: PgStore, hold_id: str) -> str:
-    """What `cop holds approve` submits: the request's id."""
-    return asker.requests.submit([{"t": "hold-decision", "id": hold_id, "decision": "approve",
-                                   "reason": "", "by": "guru@example.org"}])
 
 
 def test_a_request_wakes_the_leader_at_once(tmp_path: Path, pg_url: str,

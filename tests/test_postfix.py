@@ -9,9 +9,8 @@ from __future__ import annotations
 import smtplib
 import tempfile
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from mailer.edges.store import FileStore
 from mailer.state import State
 from tests.dnszone import SPF_ONLY
 from tests.faults import check_invariants
-from tests.helpers import make_mail, smtp_outbound, write_config
+from tests.helpers import make_mail, smtp_outbound, until, write_config
 from tests.peers import SmtpPeer, free_port
 from tests.postfix import Postfix, unavailable
 from tests.test_crash import Daemon
@@ -37,15 +36,6 @@ MEMBER = f"""
   delivery = "each"
 """
 EACH = {"siti@example.org", "dewi@example.org", "agus@example.org"}  # delivery = "each"
-
-
-def wait_for(check: Callable[[], object], what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds}s: {what}")
 
 
 class Site:
@@ -129,14 +119,14 @@ def test_postfix_delivers_a_post_and_bounces_what_no_community_has(site: Site) -
     site.send(make_mail(sender=f"Eko <{SENDER}>", subject="Media pecahan",
                         message_id="<post@guru.test>"),
               ["kkg@example.org", "lama@example.org"])
-    wait_for(lambda: set(site.copies("Media pecahan")) >= EACH, "copies to the members",
+    until(lambda: set(site.copies("Media pecahan")) >= EACH, "copies to the members",
              90)
-    wait_for(lambda: site.bounces() and not site.postfix.queue(), "the bounce for lama@")
+    until(lambda: site.bounces() and not site.postfix.queue(), "the bounce for lama@")
     # the reply, through Postfix's recipient_delimiter: kkg+... goes to the same place
     site.send(make_mail(sender=f"Eko <{SENDER}>", subject="Re: Media pecahan",
                         message_id="<reply@guru.test>", in_reply_to="<post@guru.test>"),
               ["kkg+reply@example.org"])
-    wait_for(lambda: set(site.copies("Re: Media pecahan")) >= EACH, "copies of the reply", 90)
+    until(lambda: set(site.copies("Re: Media pecahan")) >= EACH, "copies of the reply", 90)
     assert site.daemon.stop() == 0
     assert max(site.copies("Media pecahan").values()) == 1
     bounces = site.bounces()
@@ -169,18 +159,18 @@ def test_a_killed_cop_run_leaves_the_mail_deferred_in_postfix(site: Site) -> Non
 
     sending = threading.Thread(target=send_all)
     sending.start()
-    wait_for(lambda: site.daemon.text().count("received key=") >= 3, "the first deliveries")
+    until(lambda: site.daemon.text().count("received key=") >= 3, "the first deliveries")
     site.daemon.kill()
     sending.join(60)
-    wait_for(lambda: any("connect to" in r.get("delay_reason", "")
+    until(lambda: any("connect to" in r.get("delay_reason", "")
                          for q in site.postfix.queue() for r in q["recipients"]),
              "Postfix deferring the rest (connection refused)")
     site.daemon.start(site.config.path)
     site.daemon.wait_started()
     site.postfix.flush()
-    wait_for(lambda: not site.postfix.queue(), "Postfix's queue empty", 120)
-    wait_for(lambda: set(site.messages()) == set(sent), "every message recorded")
-    wait_for(lambda: all(set(site.copies(f"Soal nomor {n}")) >= EACH for n in range(30)),
+    until(lambda: not site.postfix.queue(), "Postfix's queue empty", 120)
+    until(lambda: set(site.messages()) == set(sent), "every message recorded")
+    until(lambda: all(set(site.copies(f"Soal nomor {n}")) >= EACH for n in range(30)),
              "every post's copies", 120)
     assert site.daemon.stop() == 0
     check_invariants(site.state(), set(sent), set())
@@ -215,11 +205,11 @@ def test_postfix_asks_cop_and_refuses_an_unknown_address_up_front(
                 codes.append(client.rcpt("lama@example.org")[0])
             return codes[-1]
 
-        wait_for(lambda: refused_code() == 550, "Postfix refusing lama@ after its probe")
+        until(lambda: refused_code() == 550, "Postfix refusing lama@ after its probe")
         assert set(codes) <= {450, 550}
         site.send(make_mail(sender=f"Eko <{SENDER}>", subject="Tanya",
                             message_id="<ask@guru.test>"), ["kkg@example.org"])
-        wait_for(lambda: set(site.copies("Tanya")) >= EACH, "the post to the members")
+        until(lambda: set(site.copies("Tanya")) >= EACH, "the post to the members")
         assert daemon.stop() == 0
     finally:
         site.postfix.stop()

@@ -9,8 +9,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from mailer.config import Config, load_config
 from mailer.daemon import Runtime
 from mailer.edges.store import FileStore
 from mailer.links import rsvp_urls
+from tests.helpers import until
 from tests.peers import free_port, wait_for_port
 from tests.test_pipeline import mail_for
 from tests.webkit import csrf_of, seed, web_config
@@ -63,15 +63,6 @@ def daemon(tmp_path: Path) -> Iterator[tuple[Config, subprocess.Popen[bytes], Pa
             process.wait(10)
 
 
-def _until(what: str, check: Callable[[], object], seconds: float = PROMPTLY) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds}s: {what}")
-
-
 def _meetings(config: Config) -> list[dict[str, Any]]:
     result = CliRunner().invoke(main, ["--config", str(config.path), "meetings", "--json"])
     assert result.exit_code == 0, result.output
@@ -93,7 +84,8 @@ def test_the_web_inside_cop_run(daemon: tuple[Config, subprocess.Popen[bytes], P
         asked = client.post("/signin", data={"email": "budi@example.org",
                                              "csrf": csrf_of(page.text)})
         assert asked.status_code == 200
-        _until("the sign-in mail", lambda: mail_for(data, "budi@example.org", "Tautan masuk"))
+        until(lambda: mail_for(data, "budi@example.org", "Tautan masuk"), "the sign-in mail",
+              PROMPTLY)
         (mail,) = mail_for(data, "budi@example.org", "Tautan masuk")
         text = str(mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
         link = re.findall(r"http://\S+/s/\S+", text)[-1].removeprefix(base)
@@ -110,8 +102,8 @@ def test_the_web_inside_cop_run(daemon: tuple[Config, subprocess.Popen[bytes], P
         page = client.get(yes)
         assert page.status_code == 200
         assert client.post(yes, data={"csrf": csrf_of(page.text)}).status_code == 200
-        _until("the RSVP in cop meetings --json",
-               lambda: _meetings(config)[0]["rsvp"]["agus@example.org"] == "ACCEPTED")
+        until(lambda: _meetings(config)[0]["rsvp"]["agus@example.org"] == "ACCEPTED",
+              "the RSVP in cop meetings --json", PROMPTLY)
     # SIGTERM, as systemd stops it: both stop, exit code 0, nothing left listening
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0
